@@ -20,6 +20,9 @@ class FetchedMessage:
     size: int
     raw: bytes | None
     internal_date: datetime | None = None
+    header_bytes: bytes | None = None
+    """The header section alone (BODY.PEEK[HEADER]) when ``raw`` was not downloaded, so
+    that an oversized message can still be identified and answered."""
 
 
 @dataclass(frozen=True)
