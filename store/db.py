@@ -1,0 +1,435 @@
+"""The SQLite store: one file per data folder, WAL mode, explicit transactions.
+
+Only persistence and queries live here; what a message *means* is decided elsewhere.
+Every write happens inside :meth:`Store.transaction` so that a message, its submission,
+its reply and the mailbox checkpoint are committed together or not at all (SPEC §8).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from store import lifecycle
+from store.errors import InvalidTransition, NotFound
+from store.files import BlobStore
+from store.schema import migrate
+
+Row = dict[str, Any]
+
+REF_PATTERN = re.compile(r"\bTB-(\d{4})-(\d{4,})\b", re.IGNORECASE)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime | None = None) -> str:
+    """ISO 8601 text of a moment (now when None), seconds precision, UTC."""
+    return (moment or utcnow()).astimezone(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """The database and the content-addressed files of one data folder."""
+
+    def __init__(self, data_dir: Path, *, busy_timeout_ms: int = 30_000) -> None:
+        self.data_dir = data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = data_dir / "tinbai.sqlite3"
+        conn = sqlite3.connect(
+            self.path, timeout=busy_timeout_ms / 1000, isolation_level=None,
+            check_same_thread=False,
+        )
+        # WAL lets `tinbai serve` read while the poller writes; the busy timeout makes a
+        # writer wait for the other instead of failing with "database is locked".
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=FULL")
+        self.db = sqlite_utils.Database(conn)
+        self.raw = BlobStore(data_dir / "raw")
+        self.photos = BlobStore(data_dir / "photos")
+        self.schema_version = migrate(self.db)
+        self._depth = 0
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.conn.close()
+
+    # -- transactions -------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One atomic unit of work (BEGIN IMMEDIATE … COMMIT); nested calls join it."""
+        conn = self.db.conn
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self
+        except BaseException:
+            self._depth = 0
+            conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        conn.execute("COMMIT")
+
+    def _one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
+        cursor = self.db.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([c[0] for c in cursor.description], row, strict=True))
+
+    def _all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+        cursor = self.db.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    # -- checkpoints (mailbox, UIDVALIDITY, UID) ----------------------------------------
+
+    def last_uid(self, mailbox: str, uidvalidity: int) -> int | None:
+        """The highest UID processed for this mailbox and UIDVALIDITY (None: never seen)."""
+        row = self._one(
+            "SELECT last_uid FROM checkpoints WHERE mailbox = ? AND uidvalidity = ?",
+            (mailbox, uidvalidity),
+        )
+        return None if row is None else int(row["last_uid"])
+
+    def known_uidvalidities(self, mailbox: str) -> list[int]:
+        """UIDVALIDITY values seen before for this mailbox."""
+        rows = self._all("SELECT uidvalidity FROM checkpoints WHERE mailbox = ?", (mailbox,))
+        return [int(r["uidvalidity"]) for r in rows]
+
+    def set_last_uid(self, mailbox: str, uidvalidity: int, uid: int) -> None:
+        """Advance the checkpoint (never backwards)."""
+        self.db.execute(
+            """INSERT INTO checkpoints (mailbox, uidvalidity, last_uid, updated_at)
+               VALUES (?, ?, ?, ?)
+               ON CONFLICT (mailbox, uidvalidity) DO UPDATE
+               SET last_uid = max(last_uid, excluded.last_uid), updated_at = excluded.updated_at""",
+            (mailbox, uidvalidity, uid, iso()),
+        )
+
+    # -- messages -------------------------------------------------------------------------
+
+    def message_by_message_id(self, message_id: str) -> Row | None:
+        """The first stored (non-duplicate) message with this Message-ID."""
+        return self._one(
+            "SELECT * FROM messages WHERE message_id = ? AND disposition IS NOT 'duplicate'",
+            (message_id,),
+        )
+
+    def message_by_raw_sha(self, sha256: str) -> Row | None:
+        """A stored message with exactly these bytes."""
+        return self._one("SELECT * FROM messages WHERE raw_sha256 = ? LIMIT 1", (sha256,))
+
+    def insert_message(self, row: Row) -> int:
+        """Insert a message row; returns its id."""
+        row = {"received_at": iso(), **row}
+        table = self.db.table("messages")
+        table.insert(row)
+        return int(table.last_rowid or 0)
+
+    def update_message(self, message_row_id: int, values: Row) -> None:
+        self.db.table("messages").update(message_row_id, values)
+
+    def message(self, message_row_id: int) -> Row:
+        row = self._one("SELECT * FROM messages WHERE id = ?", (message_row_id,))
+        if row is None:
+            raise NotFound(f"message {message_row_id}")
+        return row
+
+    def messages_of(self, submission_id: int) -> list[Row]:
+        return self._all(
+            "SELECT * FROM messages WHERE submission_id = ? ORDER BY id", (submission_id,)
+        )
+
+    # -- submissions ---------------------------------------------------------------------
+
+    def next_ref(self, year: int) -> str:
+        """Allocate the next reference ``TB-YYYY-NNNN`` for this year."""
+        self.db.execute(
+            """INSERT INTO ref_counters (year, last) VALUES (?, 1)
+               ON CONFLICT (year) DO UPDATE SET last = last + 1""",
+            (year,),
+        )
+        row = self._one("SELECT last FROM ref_counters WHERE year = ?", (year,))
+        assert row is not None
+        return f"TB-{year}-{int(row['last']):04d}"
+
+    def insert_submission(self, row: Row, *, actor: str, reason: str | None = None) -> int:
+        """Insert a submission and record its first status in the history."""
+        now = iso()
+        row = {"received_at": now, "updated_at": now, **row}
+        if not lifecycle.can_move(None, row["status"]):
+            raise InvalidTransition(f"cannot create a submission as {row['status']}")
+        table = self.db.table("submissions")
+        table.insert(row)
+        submission_id = int(table.last_rowid or 0)
+        self._history(submission_id, None, row["status"], actor, reason)
+        return submission_id
+
+    def update_submission(self, submission_id: int, values: Row) -> None:
+        """Update columns of a submission (not its status: use :meth:`set_status`)."""
+        if "status" in values:
+            raise ValueError("use set_status to change a status")
+        self.db.table("submissions").update(submission_id, {**values, "updated_at": iso()})
+
+    def set_status(
+        self, submission_id: int, to_status: str, *, actor: str, reason: str | None = None,
+        extra: Row | None = None,
+    ) -> None:
+        """Move a submission to ``to_status`` if the lifecycle allows it, recording who/why."""
+        current = self.submission(submission_id)
+        if not lifecycle.can_move(current["status"], to_status):
+            raise InvalidTransition(
+                f"{current['ref']}: {current['status']} → {to_status} is not allowed"
+            )
+        self.db.table("submissions").update(
+            submission_id, {**(extra or {}), "status": to_status, "updated_at": iso()}
+        )
+        self._history(submission_id, current["status"], to_status, actor, reason)
+
+    def _history(
+        self, submission_id: int, from_status: str | None, to_status: str, actor: str,
+        reason: str | None,
+    ) -> None:
+        self.db.table("status_history").insert(
+            {
+                "submission_id": submission_id,
+                "from_status": from_status,
+                "to_status": to_status,
+                "actor": actor,
+                "reason": reason,
+                "at": iso(),
+            }
+        )
+
+    def submission(self, key: int | str) -> Row:
+        """A submission by id or reference; raises NotFound."""
+        if isinstance(key, int):
+            row = self._one("SELECT * FROM submissions WHERE id = ?", (key,))
+        else:
+            row = self._one("SELECT * FROM submissions WHERE ref = ?", (key.strip().upper(),))
+        if row is None:
+            raise NotFound(f"submission {key}")
+        return row
+
+    def history(self, submission_id: int) -> list[Row]:
+        return self._all(
+            "SELECT * FROM status_history WHERE submission_id = ? ORDER BY id", (submission_id,)
+        )
+
+    def find_thread_submission(self, message_ids: Sequence[str], subject: str) -> Row | None:
+        """The submission a reply belongs to (RFC 5322 In-Reply-To/References, or the ref).
+
+        A contributor's reply references our reply's Message-ID (kept in the outbox) or
+        their own original message; some clients drop those headers, so the ``TB-…``
+        reference in the subject is the fallback.
+        """
+        ids = [m for m in message_ids if m]
+        if ids:
+            marks = ",".join("?" * len(ids))
+            row = self._one(
+                f"""SELECT submission_id FROM outbox WHERE reply_message_id IN ({marks})
+                    AND submission_id IS NOT NULL
+                    UNION ALL
+                    SELECT submission_id FROM messages WHERE message_id IN ({marks})
+                    AND submission_id IS NOT NULL LIMIT 1""",
+                [*ids, *ids],
+            )
+            if row is not None:
+                return self.submission(int(row["submission_id"]))
+        match = REF_PATTERN.search(subject or "")
+        if match:
+            ref = f"TB-{match.group(1)}-{match.group(2)}"
+            try:
+                return self.submission(ref)
+            except NotFound:
+                return None
+        return None
+
+    def add_version(
+        self, submission_id: int, version: int, message_row_id: int | None,
+        candidate: dict[str, Any], problems: list[dict[str, Any]],
+    ) -> None:
+        """Keep what one version of a submission looked like (fix-by-reply history)."""
+        self.db.table("submission_versions").insert(
+            {
+                "submission_id": submission_id,
+                "version": version,
+                "message_row_id": message_row_id,
+                "candidate_json": json.dumps(candidate, ensure_ascii=False),
+                "problems_json": json.dumps(problems, ensure_ascii=False),
+                "created_at": iso(),
+            }
+        )
+
+    def versions(self, submission_id: int) -> list[Row]:
+        return self._all(
+            "SELECT * FROM submission_versions WHERE submission_id = ? ORDER BY version",
+            (submission_id,),
+        )
+
+    def replace_problems(self, submission_id: int, problems: list[dict[str, Any]]) -> None:
+        """Set the current problems of a submission (those of its latest version)."""
+        self.db.execute("DELETE FROM problems WHERE submission_id = ?", (submission_id,))
+        keys = ("code", "severity", "field", "file", "detail", "message")
+        self.db.table("problems").insert_all(
+            [{"submission_id": submission_id, **{k: p.get(k) for k in keys}} for p in problems]
+        )
+
+    def problems_of(self, submission_id: int) -> list[Row]:
+        return self._all(
+            "SELECT * FROM problems WHERE submission_id = ? ORDER BY id", (submission_id,)
+        )
+
+    # -- photos ---------------------------------------------------------------------------
+
+    def add_photo(self, row: Row) -> int:
+        table = self.db.table("photos")
+        table.insert(row)
+        return int(table.last_rowid or 0)
+
+    def photos_of(self, submission_id: int) -> list[Row]:
+        return self._all(
+            "SELECT * FROM photos WHERE submission_id = ? ORDER BY position, id",
+            (submission_id,),
+        )
+
+    def earlier_photo_use(self, phash: str, sha256: str, exclude_submission: int | None) -> str | None:
+        """Reference of an earlier submission that used the same photo (hash or bytes)."""
+        row = self._one(
+            """SELECT s.ref FROM photos p JOIN submissions s ON s.id = p.submission_id
+               WHERE (p.phash = ? OR p.sha256 = ?) AND p.submission_id IS NOT ?
+               ORDER BY p.id LIMIT 1""",
+            (phash, sha256, exclude_submission),
+        )
+        return None if row is None else str(row["ref"])
+
+    def previous_bank_accounts(self, author_key: str, exclude_submission: int | None) -> list[str]:
+        """Bank accounts this author (folded name) used in earlier submissions."""
+        rows = self._all(
+            """SELECT DISTINCT bank_account_digits FROM submissions
+               WHERE author_key = ? AND id IS NOT ? AND bank_account_digits IS NOT NULL
+               AND bank_account_digits != ''""",
+            (author_key, exclude_submission),
+        )
+        return [str(r["bank_account_digits"]) for r in rows]
+
+    # -- outbox (transactional: rows committed with the submission, sent afterwards) ----
+
+    def enqueue_reply(self, row: Row) -> int:
+        now = iso()
+        row = {"created_at": now, "next_attempt_at": now, "state": "pending", **row}
+        table = self.db.table("outbox")
+        table.insert(row)
+        return int(table.last_rowid or 0)
+
+    def due_replies(self, now: datetime | None = None, limit: int = 200) -> list[Row]:
+        return self._all(
+            """SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?
+               ORDER BY id LIMIT ?""",
+            (iso(now), limit),
+        )
+
+    def mark_reply_sent(self, outbox_id: int) -> None:
+        self.db.execute(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+            (iso(), outbox_id),
+        )
+
+    def mark_reply_failed(
+        self, outbox_id: int, error: str, next_attempt_at: datetime, *, give_up: bool
+    ) -> None:
+        self.db.execute(
+            """UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
+               state = ? WHERE id = ?""",
+            (error[:2000], iso(next_attempt_at), "failed" if give_up else "pending", outbox_id),
+        )
+
+    def replies_to_since(self, address: str, since: datetime) -> int:
+        """How many replies (sent or pending) went to ``address`` since ``since``."""
+        row = self._one(
+            """SELECT count(*) AS n FROM outbox WHERE to_addr = ? AND created_at >= ?
+               AND state IN ('pending', 'sent')""",
+            (address, iso(since)),
+        )
+        return int(row["n"]) if row else 0
+
+    def replies_of(self, submission_id: int) -> list[Row]:
+        return self._all(
+            "SELECT * FROM outbox WHERE submission_id = ? ORDER BY id", (submission_id,)
+        )
+
+    # -- audit log ------------------------------------------------------------------------
+
+    def audit(
+        self, actor: str, action: str, submission_id: int | None, detail: dict[str, Any]
+    ) -> None:
+        """Record a decision (SPEC §5: every transition with who, when and why)."""
+        self.db.table("audit_log").insert(
+            {"actor": actor, "action": action, "submission_id": submission_id,
+             "detail_json": json.dumps(detail, ensure_ascii=False, default=str), "at": iso()}
+        )
+
+    def audit_of(self, submission_id: int) -> list[Row]:
+        return self._all(
+            "SELECT * FROM audit_log WHERE submission_id = ? ORDER BY id", (submission_id,)
+        )
+
+    # -- alerts ---------------------------------------------------------------------------
+
+    def add_alert(self, kind: str, message: str) -> None:
+        """Record an operational alert for admins (shown by the web pages and logs)."""
+        self.db.table("alerts").insert({"kind": kind, "message": message, "at": iso()})
+
+    # -- queries --------------------------------------------------------------------------
+
+    def queue(self, status: str | None = None, include_dispositions: bool = False) -> list[Row]:
+        """Submissions oldest first (optionally one status), with their problem codes.
+
+        With ``include_dispositions`` the messages that got a disposition instead of a
+        submission are merged in, ordered by reception time too.
+        """
+        where = "WHERE s.status = ?" if status else ""
+        params: list[Any] = [status] if status else []
+        rows = self._all(
+            f"""SELECT s.ref, s.status, s.sender, s.title, s.author, s.unit, s.unit_name,
+                       s.received_at, NULL AS disposition,
+                       (SELECT group_concat(code, ' ') FROM
+                          (SELECT code FROM problems p WHERE p.submission_id = s.id
+                           ORDER BY p.id)) AS codes
+                FROM submissions s {where}
+                ORDER BY s.received_at, s.id""",
+            params,
+        )
+        for row in rows:
+            row["problems"] = (row.pop("codes") or "").split()
+        if include_dispositions and not status:
+            others = self._all(
+                """SELECT NULL AS ref, NULL AS status, sender, subject AS title, NULL AS author,
+                          NULL AS unit, NULL AS unit_name, received_at, disposition
+                   FROM messages WHERE submission_id IS NULL AND disposition IS NOT NULL
+                   ORDER BY received_at, id"""
+            )
+            for row in others:
+                row["problems"] = []
+            rows = sorted(rows + others, key=lambda r: str(r["received_at"]))
+        return rows

@@ -1,0 +1,241 @@
+"""The database schema, created and migrated by code.
+
+The schema version is SQLite's ``PRAGMA user_version``. Each migration is a function
+appended to :data:`MIGRATIONS`; migration N brings the database from version N-1 to N
+and runs inside one transaction, so a crash mid-migration leaves the old version.
+Never edit a released migration: add a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+from store.errors import SchemaTooNew
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def run_script(db: sqlite_utils.Database, script: str) -> None:
+    """Execute DDL statements one by one inside the caller's transaction.
+
+    ``sqlite3.Connection.executescript`` would COMMIT first, breaking the migration's
+    all-or-nothing transaction.
+    """
+    for statement in script.split(";"):
+        if statement.strip():
+            db.conn.execute(statement)
+
+
+def _v1_core(db: sqlite_utils.Database) -> None:
+    """Messages, submissions, problems, photos, history, outbox, checkpoints."""
+    run_script(
+        db,
+        """
+        CREATE TABLE checkpoints (
+            mailbox TEXT NOT NULL,
+            uidvalidity INTEGER NOT NULL,
+            last_uid INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (mailbox, uidvalidity)
+        );
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            message_id TEXT NOT NULL,
+            raw_sha256 TEXT,
+            raw_path TEXT,
+            size INTEGER NOT NULL DEFAULT 0,
+            mailbox TEXT,
+            uidvalidity INTEGER,
+            uid INTEGER,
+            sender TEXT NOT NULL DEFAULT '',
+            sender_name TEXT NOT NULL DEFAULT '',
+            subject TEXT NOT NULL DEFAULT '',
+            sent_date TEXT,
+            received_at TEXT NOT NULL,
+            in_reply_to TEXT,
+            disposition TEXT,
+            state TEXT NOT NULL DEFAULT 'processed',
+            error TEXT,
+            submission_id INTEGER REFERENCES submissions(id),
+            version INTEGER,
+            auth_results TEXT,
+            defects TEXT
+        );
+        CREATE UNIQUE INDEX messages_unique_message_id
+            ON messages(message_id) WHERE disposition IS NOT 'duplicate';
+        CREATE INDEX messages_raw_sha ON messages(raw_sha256);
+        CREATE INDEX messages_submission ON messages(submission_id);
+        CREATE INDEX messages_sender ON messages(sender);
+        CREATE TABLE ref_counters (
+            year INTEGER PRIMARY KEY,
+            last INTEGER NOT NULL
+        );
+        CREATE TABLE submissions (
+            id INTEGER PRIMARY KEY,
+            ref TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL,
+            sender TEXT NOT NULL DEFAULT '',
+            sender_name TEXT NOT NULL DEFAULT '',
+            subject TEXT NOT NULL DEFAULT '',
+            title TEXT, body TEXT, caption TEXT, author TEXT, unit TEXT, phone TEXT,
+            bank_account TEXT, account_holder TEXT, bank_name TEXT,
+            unit_name TEXT,
+            author_key TEXT,
+            phone_e164 TEXT,
+            bank_account_digits TEXT,
+            bank_code TEXT,
+            bank_bin TEXT,
+            bank_short_name TEXT,
+            account_holder_ascii TEXT,
+            template_source TEXT,
+            candidate_json TEXT NOT NULL DEFAULT '{}',
+            version INTEGER NOT NULL DEFAULT 1,
+            error_count INTEGER NOT NULL DEFAULT 0,
+            warning_count INTEGER NOT NULL DEFAULT 0,
+            received_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            published_url TEXT,
+            published_date TEXT,
+            genre TEXT,
+            coefficient TEXT,
+            reject_reason TEXT
+        );
+        CREATE INDEX submissions_status_received ON submissions(status, received_at, id);
+        CREATE INDEX submissions_received ON submissions(received_at, id);
+        CREATE INDEX submissions_unit ON submissions(unit_name);
+        CREATE INDEX submissions_author_key ON submissions(author_key);
+        CREATE TABLE submission_versions (
+            id INTEGER PRIMARY KEY,
+            submission_id INTEGER NOT NULL REFERENCES submissions(id),
+            version INTEGER NOT NULL,
+            message_row_id INTEGER REFERENCES messages(id),
+            candidate_json TEXT NOT NULL,
+            problems_json TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (submission_id, version)
+        );
+        CREATE TABLE problems (
+            id INTEGER PRIMARY KEY,
+            submission_id INTEGER NOT NULL REFERENCES submissions(id),
+            code TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            field TEXT,
+            file TEXT,
+            detail TEXT,
+            message TEXT NOT NULL,
+            overridden_by TEXT,
+            override_note TEXT,
+            overridden_at TEXT
+        );
+        CREATE INDEX problems_submission ON problems(submission_id);
+        CREATE INDEX problems_code ON problems(code, submission_id);
+        CREATE TABLE photos (
+            id INTEGER PRIMARY KEY,
+            submission_id INTEGER NOT NULL REFERENCES submissions(id),
+            version INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            blob_path TEXT NOT NULL,
+            filename TEXT NOT NULL,
+            format TEXT,
+            width INTEGER,
+            height INTEGER,
+            quality INTEGER,
+            camera TEXT,
+            caption TEXT,
+            phash TEXT,
+            facts_json TEXT NOT NULL,
+            problems_json TEXT NOT NULL
+        );
+        CREATE INDEX photos_submission ON photos(submission_id);
+        CREATE INDEX photos_phash ON photos(phash);
+        CREATE INDEX photos_sha ON photos(sha256);
+        CREATE TABLE status_history (
+            id INTEGER PRIMARY KEY,
+            submission_id INTEGER NOT NULL REFERENCES submissions(id),
+            from_status TEXT,
+            to_status TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            reason TEXT,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX status_history_submission ON status_history(submission_id);
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            submission_id INTEGER REFERENCES submissions(id),
+            message_row_id INTEGER REFERENCES messages(id),
+            kind TEXT NOT NULL,
+            to_addr TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            reply_message_id TEXT NOT NULL UNIQUE,
+            raw BLOB NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE INDEX outbox_pending ON outbox(state, next_attempt_at);
+        CREATE INDEX outbox_to ON outbox(to_addr, created_at);
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            message TEXT NOT NULL,
+            at TEXT NOT NULL,
+            resolved_at TEXT
+        );
+        """
+    )
+
+
+def _v2_audit(db: sqlite_utils.Database) -> None:
+    """The audit log of decisions: who did what to which submission, and when."""
+    run_script(
+        db,
+        """
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            submission_id INTEGER REFERENCES submissions(id),
+            detail_json TEXT NOT NULL DEFAULT '{}',
+            at TEXT NOT NULL
+        );
+        CREATE INDEX audit_log_submission ON audit_log(submission_id, id);
+        """,
+    )
+
+
+#: Migrations in order; index i holds the migration to version i + 1.
+MIGRATIONS: list[Migration] = [_v1_core, _v2_audit]
+
+
+def current_version(db: sqlite_utils.Database) -> int:
+    """The database's schema version (0 for a new file)."""
+    row = db.execute("PRAGMA user_version").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Bring the schema to the latest version; return the version reached."""
+    version = current_version(db)
+    latest = len(MIGRATIONS)
+    if version > latest:
+        raise SchemaTooNew(
+            f"database schema version {version} is newer than this tinbai ({latest}); "
+            "upgrade tinbai"
+        )
+    conn = db.conn
+    for index in range(version, latest):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[index](db)
+            conn.execute(f"PRAGMA user_version = {index + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return latest

@@ -1,0 +1,246 @@
+"""The ``tinbai`` command (SPEC §7).
+
+Each sub-command is a function ``(args, config) -> exit status``; commands that live in
+their own modules register themselves through ``add_parser`` (see COMMAND_MODULES).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from tinbai.config import Config, ConfigError, load_config
+from tinbai.logs import setup_logging
+
+log = logging.getLogger("tinbai")
+
+Handler = Callable[[argparse.Namespace, Config], int]
+
+#: Modules adding sub-commands of their own: each has ``add_parser(subparsers)``.
+COMMAND_MODULES: tuple[str, ...] = (
+    "tinbai.commands.check_photo",
+)
+
+
+def _cmd_demo(args: argparse.Namespace, config: Config) -> int:
+    from tinbai.demo import run_demo
+
+    return run_demo(config, reset=args.reset)
+
+
+def _cmd_poll(args: argparse.Namespace, config: Config) -> int:
+    from tinbai.pipeline import opened
+    from tinbai.progress import progress_callback
+
+    with opened(config) as pipeline, progress_callback("Đang xử lý thư") as progress:
+        report = pipeline.poll(progress)
+    print(
+        f"fetched={report.fetched} stored={report.stored} duplicates={report.duplicates} "
+        f"ignored={report.ignored} failed={report.failed} replies_sent={report.replies_sent} "
+        f"replies_failed={report.replies_failed}"
+    )
+    for error in report.errors:
+        print(f"error: {error}", file=sys.stderr)
+    return 1 if report.errors and not report.fetched else 0
+
+
+def _cmd_run(args: argparse.Namespace, config: Config) -> int:
+    from tinbai.scheduler import run_daemon
+
+    return run_daemon(config)
+
+
+def _cmd_check(args: argparse.Namespace, config: Config) -> int:
+    from ingest.mime import parse_message
+    from tinbai.evaluate import evaluate, evaluation_json
+    from tinbai.pipeline import own_addresses
+
+    path = Path(args.file)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        print(f"tinbai check: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    limits = config.limits
+    if len(raw) > limits.max_message_bytes:
+        result: dict[str, Any] = {
+            "status": "ignored", "disposition": "too_large", "fields": {}, "problems": [],
+            "photos": [],
+        }
+    else:
+        mail = parse_message(raw, max_parts=limits.max_mime_parts, max_depth=limits.max_mime_depth)
+        result = evaluation_json(evaluate(mail, config, own_addresses=own_addresses(config)))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        _print_check(result)
+    return 0
+
+
+def _print_check(result: dict[str, Any]) -> None:
+    from validators.problems import FIELD_LABELS
+
+    print(f"Trạng thái: {result['status']}"
+          + (f" ({result['disposition']})" if result.get("disposition") else ""))
+    for key, label in FIELD_LABELS.items():
+        value = (result.get("fields") or {}).get(key)
+        if value:
+            value = " ".join(str(value).split())
+            print(f"  {label}: {value[:100]}{'…' if len(value) > 100 else ''}")
+    for photo in result.get("photos", []):
+        print(f"  Ảnh {photo['file']}: {photo['format']} {photo['width']}x{photo['height']}"
+              f" chất lượng≈{photo['quality']} máy={photo['camera']}")
+    for problem in result.get("problems", []):
+        print(f"  [{problem['severity']}] {problem['code']}: {problem['message']}")
+
+
+def _cmd_queue(args: argparse.Namespace, config: Config) -> int:
+    from store.db import Store
+
+    store = Store(config.data_path)
+    try:
+        rows = store.queue(status=args.status, include_dispositions=args.all)
+    finally:
+        store.close()
+    keys = ("ref", "status", "disposition", "sender", "title", "author", "unit", "unit_name",
+            "received_at", "problems")
+    items = [{k: row.get(k) for k in keys} for row in rows]
+    if args.json:
+        print(json.dumps(items, ensure_ascii=False, indent=2))
+        return 0
+    from tinbai.tables import print_queue
+
+    print_queue(items)
+    return 0
+
+
+def _cmd_publish(args: argparse.Namespace, config: Config) -> int:
+    from tinbai.decisions import publish
+
+    with _decisions(config) as (store, pipeline):
+        publish(store, config, args.ref, url=args.url, on=args.date, genre=args.genre,
+                coefficient=args.coefficient, actor=args.actor)
+        pipeline.send_pending()
+    print(f"{args.ref.upper()}: published")
+    return 0
+
+
+def _cmd_reject(args: argparse.Namespace, config: Config) -> int:
+    from tinbai.decisions import reject
+
+    with _decisions(config) as (store, pipeline):
+        reject(pipeline, args.ref, reason=args.reason, actor=args.actor)
+        pipeline.send_pending()
+    print(f"{args.ref.upper()}: rejected")
+    return 0
+
+
+class _decisions:
+    """Store and pipeline for a decision command, closed afterwards."""
+
+    def __init__(self, config: Config) -> None:
+        from store.db import Store
+        from tinbai.pipeline import Pipeline
+
+        self.store = Store(config.data_path)
+        self.pipeline = Pipeline(config, self.store)
+
+    def __enter__(self) -> tuple[Any, Any]:
+        return self.store, self.pipeline
+
+    def __exit__(self, *exc: object) -> None:
+        self.store.close()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="tinbai",
+        description="Tiếp nhận tin, bài qua email cho trang tin công đoàn (email ingestion).",
+    )
+    parser.add_argument("--config", metavar="PATH",
+                        help="configuration file (default: ./config.yaml)")
+    parser.add_argument("--log-level", metavar="LEVEL",
+                        help="DEBUG, INFO, WARNING or ERROR (default: config's log_level)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("demo", help="seed a local inbox with samples, poll once, print a summary")
+    p.add_argument("--reset", action="store_true", help="start the demo from scratch")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("poll", help="one polling pass over every configured mailbox")
+    p.set_defaults(func=_cmd_poll)
+
+    p = sub.add_parser("run", help="the scheduler daemon: poll and send replies periodically")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("check", help="dry run of one message: parse and validate, store nothing")
+    p.add_argument("file", metavar="FILE.eml")
+    p.add_argument("--json", action="store_true", help="print the SPEC §7 JSON object")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("queue", help="list stored submissions, oldest first")
+    p.add_argument("--status", help="only this status (needs_fix, pending_review, …)")
+    p.add_argument("--all", action="store_true",
+                   help="also list messages that got a disposition instead of a submission")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.set_defaults(func=_cmd_queue)
+
+    p = sub.add_parser("publish", help="record that a submission was published")
+    p.add_argument("ref", metavar="REF", help="submission reference, e.g. TB-2026-0042")
+    p.add_argument("--url", required=True, help="published URL")
+    p.add_argument("--date", help="publication date YYYY-MM-DD (default: today)")
+    p.add_argument("--genre", default=None, help="tin, bai, anh, … (royalty table key)")
+    p.add_argument("--coefficient", default=None, help="royalty coefficient (decimal)")
+    p.add_argument("--actor", default="cli", help=argparse.SUPPRESS)
+    p.set_defaults(func=_cmd_publish)
+
+    p = sub.add_parser("reject", help="reject a submission; the reason is emailed to the author")
+    p.add_argument("ref", metavar="REF")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--actor", default="cli", help=argparse.SUPPRESS)
+    p.set_defaults(func=_cmd_reject)
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"tinbai: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(args.log_level or config.log_level)
+    handler: Handler = args.func
+    try:
+        return handler(args, config)
+    except ConfigError as exc:
+        print(f"tinbai: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a clear line for expected domain errors
+        from ingest.errors import IngestError
+        from notifier.errors import NotifierError
+        from store.errors import StoreError
+        from tinbai.decisions import DecisionError
+
+        if isinstance(exc, StoreError | IngestError | NotifierError | DecisionError):
+            print(f"tinbai: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,286 @@
+"""Loading and validating config.yaml (SPEC §7) into typed settings.
+
+Every key has a default except the contract keys of SPEC §7 in production; a wrong key or
+a missing secret names the key and the fix. Secrets never live in the file: only the
+*names* of environment variables do (``password_env``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from validators.settings import ValidationSettings
+
+
+class ConfigError(Exception):
+    """config.yaml is missing, malformed, or names a secret that is not set.
+
+    The message is meant for the operator: it names the key and says how to fix it.
+    """
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class MailboxConfig(_Strict):
+    """One polled mailbox."""
+
+    name: str = Field(description="Short name, used in logs and checkpoints.")
+    url: str = Field(description="imap://user@host:port/FOLDER, imaps://…, or maildir:PATH.")
+    password_env: str | None = Field(
+        None, description="Environment variable holding the IMAP password (app password)."
+    )
+    auth: Literal["password", "xoauth2"] = Field(
+        "password", description="Login method; xoauth2 for Gmail / Microsoft 365 OAuth."
+    )
+    oauth_token_command: str | None = Field(
+        None,
+        description="xoauth2 only: a command printing a fresh access token on standard output.",
+    )
+    processed_folder: str | None = Field(
+        None, description="Move each message here after it is stored (None: leave it)."
+    )
+    quarantine_folder: str | None = Field(
+        None, description="Move messages that could not be processed here (None: leave it)."
+    )
+    since: date | None = Field(
+        None, description="On the first connection, ingest only mail received on/after this date."
+    )
+    batch_size: int = Field(25, ge=1, le=500, description="Messages fetched per IMAP FETCH.")
+    timeout_seconds: float = Field(60.0, gt=0, description="Connect/read timeout.")
+    ca_file: str | None = Field(None, description="Extra CA bundle for a private IMAP server.")
+
+
+class SmtpConfig(_Strict):
+    """How replies are sent."""
+
+    url: str = Field(
+        "maildir:var/outbox",
+        description="smtp://host:587?starttls=1, smtps://host:465, or maildir:PATH (outbox).",
+    )
+    username: str | None = Field(None, description="Login name; default: the user in the URL.")
+    password_env: str | None = Field(
+        None, description="Environment variable holding the SMTP password."
+    )
+    from_: str = Field(
+        "Ban Biên tập <toasoan@congdoan.example.vn>",
+        alias="from",
+        description="From address of every reply.",
+    )
+    timeout_seconds: float = Field(30.0, gt=0, description="Connect/read timeout.")
+    ca_file: str | None = Field(None, description="Extra CA bundle for a private SMTP server.")
+
+
+class PollingConfig(_Strict):
+    """The scheduler of ``tinbai run``."""
+
+    interval_seconds: int = Field(300, ge=10, description="Seconds between two polls.")
+
+
+class RepliesConfig(_Strict):
+    """Reply policy."""
+
+    max_per_sender_per_day: int = Field(
+        10, ge=1, description="More replies than this to one sender in 24 h are suppressed."
+    )
+    max_age_days: int = Field(
+        14, ge=0, description="Never reply to mail whose Date is older than this."
+    )
+    retry_base_seconds: int = Field(60, ge=1, description="First retry delay when SMTP fails.")
+    retry_max_seconds: int = Field(3600, ge=1, description="Longest retry delay (backoff cap).")
+    max_attempts: int = Field(50, ge=1, description="Give up a reply after this many attempts.")
+    admin_emails: list[str] = Field(
+        default_factory=list, description="Who gets operational alerts (auth failures, quarantine)."
+    )
+
+
+class LimitsConfig(_Strict):
+    """Bounds on hostile input."""
+
+    max_message_bytes: int = Field(
+        40 * 1024 * 1024, ge=1024, description="Larger mail is not downloaded (too_large)."
+    )
+    max_mime_parts: int = Field(500, ge=1, description="MIME parts beyond this are ignored.")
+    max_mime_depth: int = Field(20, ge=1, description="Nesting deeper than this is ignored.")
+
+
+class UnitConfig(_Strict):
+    """One unit of the unit registry."""
+
+    name: str
+    kind: str = Field(description="A key of unit_kinds.")
+    aliases: list[str] = Field(default_factory=list)
+
+
+class QuotaConfig(_Strict):
+    """Items expected per period; None means no quota for that period length."""
+
+    month: int | None = None
+    quarter: int | None = None
+    half: int | None = None
+    year: int | None = None
+
+
+class UnitKindConfig(_Strict):
+    """A kind of unit (configuration, not code: the 2025 reform changed unit levels)."""
+
+    label: str
+    quota: QuotaConfig = Field(default_factory=QuotaConfig)
+
+
+class WebConfig(_Strict):
+    """``tinbai serve``."""
+
+    host: str = Field("127.0.0.1", description="Listen address.")
+    port: int = Field(8080, ge=1, le=65535, description="Listen port.")
+    secret_key_env: str = Field(
+        "TINBAI_SECRET_KEY",
+        description="Environment variable with the session-signing key (random if unset; "
+        "sessions then end when the server restarts).",
+    )
+    secure_cookies: bool = Field(
+        False, description="Set the Secure flag on cookies (turn on behind HTTPS)."
+    )
+
+
+class Config(_Strict):
+    """The whole of config.yaml."""
+
+    mailboxes: list[MailboxConfig] = Field(
+        default_factory=lambda: [MailboxConfig(name="local", url="maildir:var/inbox")]
+    )
+    smtp: SmtpConfig = Field(default_factory=SmtpConfig)
+    data_dir: Path = Field(Path("var"), description="SQLite database, raw messages, photos.")
+    polling: PollingConfig = Field(default_factory=PollingConfig)
+    replies: RepliesConfig = Field(default_factory=RepliesConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    validation: ValidationSettings = Field(default_factory=ValidationSettings)
+    unit_kinds: dict[str, UnitKindConfig] = Field(default_factory=dict)
+    units: list[UnitConfig] = Field(default_factory=list)
+    web: WebConfig = Field(default_factory=WebConfig)
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+
+    base_dir: Path = Field(Path("."), exclude=True, description="Folder of the config file.")
+
+    @field_validator("mailboxes")
+    @classmethod
+    def _unique_names(cls, value: list[MailboxConfig]) -> list[MailboxConfig]:
+        names = [m.name for m in value]
+        if len(set(names)) != len(names):
+            raise ValueError("mailbox names must be unique")
+        return value
+
+    def resolve(self, path: str | Path) -> Path:
+        """A path from the file, made absolute against the config file's folder (SPEC §7)."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p).resolve()
+
+    @property
+    def data_path(self) -> Path:
+        return self.resolve(self.data_dir)
+
+    def check_units(self) -> None:
+        """Every unit names a declared kind."""
+        for unit in self.units:
+            if self.unit_kinds and unit.kind not in self.unit_kinds:
+                raise ConfigError(
+                    f"units: «{unit.name}» has kind {unit.kind!r}, which is not declared in "
+                    f"unit_kinds (declared: {', '.join(sorted(self.unit_kinds))})"
+                )
+
+
+def secret(env_name: str | None, key: str) -> str | None:
+    """Read a secret from the environment variable named by config key ``key``.
+
+    Raises ConfigError naming the key and the fix when the variable is named but unset.
+    """
+    if not env_name:
+        return None
+    value = os.environ.get(env_name)
+    if value is None or value == "":
+        raise ConfigError(
+            f"{key} names the environment variable {env_name}, which is not set. "
+            f"Set it before starting tinbai, e.g.: export {env_name}='…'"
+        )
+    return value
+
+
+def _format_validation_error(err: ValidationError, source: str) -> str:
+    lines = [f"{source}: invalid configuration"]
+    for item in err.errors():
+        loc = ".".join(str(p) for p in item["loc"])
+        if item["type"] == "extra_forbidden":
+            parent_model = _model_at(item["loc"][:-1])
+            known = list(parent_model.model_fields) if parent_model else []
+            known = [k if k != "from_" else "from" for k in known if k != "base_dir"]
+            guess = difflib.get_close_matches(str(item["loc"][-1]), known, n=1)
+            hint = f"; did you mean {guess[0]!r}?" if guess else ""
+            lines.append(
+                f"  - {loc}: unknown key{hint} (known keys here: {', '.join(known)})"
+            )
+        else:
+            lines.append(f"  - {loc}: {item['msg']}")
+    return "\n".join(lines)
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model class found by following ``loc`` from :class:`Config`."""
+    model: type[BaseModel] | None = Config
+    for part in loc:
+        if model is None:
+            return None
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        annotation = field.annotation
+        model = _first_model(annotation)
+    return model
+
+
+def _first_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _first_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load config.yaml (``./config.yaml`` when ``path`` is None).
+
+    With no file at the default place the built-in defaults are used (a local Maildir
+    inbox under ./var), so a fresh checkout works; an explicitly named missing file is an
+    error.
+    """
+    explicit = path is not None
+    cfg_path = Path(path) if path is not None else Path("config.yaml")
+    if not cfg_path.exists():
+        if explicit:
+            raise ConfigError(f"{cfg_path}: no such configuration file")
+        return Config(base_dir=Path.cwd())
+    try:
+        data = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{cfg_path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{cfg_path}: the top level must be a mapping of keys")
+    if "base_dir" in data:
+        raise ConfigError(f"{cfg_path}: base_dir is not a configuration key")
+    try:
+        config = Config.model_validate({**data, "base_dir": cfg_path.resolve().parent})
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(exc, str(cfg_path))) from None
+    config.check_units()
+    return config

@@ -1,0 +1,97 @@
+"""Editors' decisions (SPEC §5), shared by the CLI and the web pages.
+
+Every decision changes the status through the lifecycle, writes the audit log, and —
+for rejections and change requests — commits the email to the author in the same
+transaction (it is sent by the outbox afterwards).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from store import lifecycle
+from store.db import Store
+from tinbai.config import Config
+from tinbai.pipeline import Pipeline
+
+
+class DecisionError(ValueError):
+    """A decision with invalid arguments (bad date, coefficient…); the message says which."""
+
+
+def _parse_date(value: str | None) -> str:
+    if not value:
+        return date.today().isoformat()
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise DecisionError(f"date {value!r}: use YYYY-MM-DD") from None
+
+
+def _parse_coefficient(value: str | None) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value).replace(",", "."))
+    except InvalidOperation:
+        raise DecisionError(f"coefficient {value!r} is not a number") from None
+    if number <= 0 or number > 100:
+        raise DecisionError(f"coefficient {value!r} is out of range")
+    return str(number)
+
+
+def approve(store: Store, ref: str, *, actor: str, note: str | None = None) -> dict[str, Any]:
+    """pending_review → approved."""
+    with store.transaction():
+        submission = store.submission(ref)
+        store.set_status(submission["id"], lifecycle.APPROVED, actor=actor, reason=note)
+        store.audit(actor, "approve", submission["id"], {"note": note})
+    return store.submission(ref)
+
+
+def publish(
+    store: Store, config: Config, ref: str, *, url: str, on: str | None = None,
+    genre: str | None = None, coefficient: str | None = None, actor: str,
+) -> dict[str, Any]:
+    """Record the publication (URL, date, genre, royalty coefficient)."""
+    if not url or not url.startswith(("http://", "https://")):
+        raise DecisionError("the published URL must start with http:// or https://")
+    published_date = _parse_date(on)
+    coef = _parse_coefficient(coefficient)
+    with store.transaction():
+        submission = store.submission(ref)
+        extra = {"published_url": url, "published_date": published_date, "genre": genre,
+                 "coefficient": coef}
+        store.set_status(submission["id"], lifecycle.PUBLISHED, actor=actor,
+                         reason=f"đăng tại {url}", extra=extra)
+        store.audit(actor, "publish", submission["id"], extra)
+    return store.submission(ref)
+
+
+def reject(pipeline: Pipeline, ref: str, *, reason: str, actor: str) -> dict[str, Any]:
+    """Reject from any open state; the reason is emailed to the author."""
+    if not reason.strip():
+        raise DecisionError("a rejection needs a reason")
+    store = pipeline.store
+    with store.transaction():
+        submission = store.submission(ref)
+        store.set_status(submission["id"], lifecycle.REJECTED, actor=actor, reason=reason,
+                         extra={"reject_reason": reason})
+        store.audit(actor, "reject", submission["id"], {"reason": reason})
+        pipeline.enqueue_decision_reply("rejected", submission, reason)
+    return store.submission(ref)
+
+
+def request_changes(pipeline: Pipeline, ref: str, *, message: str, actor: str) -> dict[str, Any]:
+    """Back to needs_fix with a message emailed to the author."""
+    if not message.strip():
+        raise DecisionError("a change request needs a message")
+    store = pipeline.store
+    with store.transaction():
+        submission = store.submission(ref)
+        store.set_status(submission["id"], lifecycle.NEEDS_FIX, actor=actor, reason=message)
+        store.audit(actor, "request_changes", submission["id"], {"message": message})
+        pipeline.enqueue_decision_reply("changes_requested", submission, message)
+    return store.submission(ref)

@@ -1,0 +1,589 @@
+"""The pipeline that wires the stages: fetch → parse → judge → store → reply.
+
+Each message is processed in its own transaction together with the mailbox checkpoint
+and its reply (a transactional outbox), so a crash at any moment neither loses nor
+duplicates a message; an unexpected error stores the message as failed with its
+traceback and the poll moves on (SPEC §8).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import shlex
+import subprocess
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
+from typing import Any
+
+from ingest.errors import SourceAuthError, SourceError
+from ingest.mime import parse_message
+from ingest.model import FetchedMessage, ParsedMail
+from ingest.photos import perceptual_hash
+from ingest.sources import open_source
+from ingest.sources.base import MailSource
+from notifier.compose import ReplyContext, compose_reply
+from notifier.errors import NotifierError, PermanentTransportError
+from notifier.transport import Transport, open_transport
+from store import lifecycle
+from store.db import Store, iso, utcnow
+from tinbai.config import Config, MailboxConfig, secret
+from tinbai.evaluate import (
+    Evaluation,
+    author_key,
+    candidate_from_json,
+    candidate_to_json,
+    caption_for,
+    evaluate,
+    merge_candidates,
+)
+from tinbai.logs import message_logger
+from validators.builtin import validate
+from validators.model import Candidate
+
+log = logging.getLogger(__name__)
+
+SYSTEM_ACTOR = "tinbai"
+
+
+@dataclass
+class PollReport:
+    """What one poll did, for the summary table and the logs."""
+
+    fetched: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    failed: int = 0
+    replies_sent: int = 0
+    replies_failed: int = 0
+    errors: list[str] = field(default_factory=list)
+    refs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    """What happened to one fetched message."""
+
+    kind: str  # stored | duplicate | seen | ignored | failed
+    ref: str | None = None
+    quarantine: bool = False
+
+
+def own_addresses(config: Config) -> frozenset[str]:
+    """Our From address and the mailbox logins: mail from these is never answered."""
+    addresses = {parseaddr(config.smtp.from_)[1].lower()}
+    for mailbox in config.mailboxes:
+        user = mailbox.url.split("://", 1)[-1].split("@")
+        if len(user) > 2 or (len(user) == 2 and "%40" in user[0]):
+            addresses.add(user[0].replace("%40", "@").lower())
+    return frozenset(a for a in addresses if a)
+
+
+class Pipeline:
+    """One configured instance: store, transport, and the per-message processing."""
+
+    def __init__(
+        self, config: Config, store: Store, *,
+        transport_factory: Callable[[], Transport] | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.stop = stop or threading.Event()
+        self.own = own_addresses(config)
+        self._transport_factory = transport_factory or self._default_transport
+
+    def _default_transport(self) -> Transport:
+        smtp = self.config.smtp
+        needs_password = not smtp.url.startswith("maildir:")
+        password = secret(smtp.password_env, "smtp.password_env") if needs_password else None
+        return open_transport(
+            smtp.url, base_dir=self.config.base_dir, username=smtp.username,
+            password=password, timeout=smtp.timeout_seconds, ca_file=smtp.ca_file,
+        )
+
+    # -- polling ---------------------------------------------------------------------------
+
+    def poll(self, progress: Callable[[int, int], None] | None = None) -> PollReport:
+        """One pass over every configured mailbox, then send the pending replies."""
+        report = PollReport()
+        for mailbox in self.config.mailboxes:
+            if self.stop.is_set():
+                break
+            try:
+                self.poll_mailbox(mailbox, report, progress)
+            except SourceAuthError as exc:
+                text = f"mailbox {mailbox.name}: login refused ({exc}); check {mailbox.password_env}"
+                log.error(text)
+                self._alert("auth_failure", text)
+                report.errors.append(text)
+            except SourceError as exc:
+                text = f"mailbox {mailbox.name}: {exc}"
+                log.warning("poll incomplete: %s", text)
+                report.errors.append(text)
+        self.send_pending(report)
+        return report
+
+    def _alert(self, kind: str, text: str) -> None:
+        with self.store.transaction():
+            self.store.add_alert(kind, text)
+
+    def _open(self, mailbox: MailboxConfig) -> MailSource:
+        needs_password = not mailbox.url.startswith("maildir:") and mailbox.auth == "password"
+        password = (
+            secret(mailbox.password_env, f"mailboxes[{mailbox.name}].password_env")
+            if needs_password else None
+        )
+        token: Callable[[], str] | None = None
+        if mailbox.auth == "xoauth2":
+            command = mailbox.oauth_token_command
+            if not command:
+                from tinbai.config import ConfigError
+
+                raise ConfigError(
+                    f"mailboxes[{mailbox.name}]: auth is xoauth2 but oauth_token_command is "
+                    "not set"
+                )
+
+            def token() -> str:
+                done = subprocess.run(
+                    shlex.split(command), capture_output=True, text=True, timeout=60, check=True
+                )
+                return done.stdout.strip()
+
+        return open_source(
+            mailbox.name, mailbox.url, password=password, base_dir=self.config.base_dir,
+            timeout=mailbox.timeout_seconds, batch_size=mailbox.batch_size,
+            ca_file=mailbox.ca_file, oauth_token=token,
+        )
+
+    def poll_mailbox(
+        self, mailbox: MailboxConfig, report: PollReport,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Fetch and process everything new in one mailbox (UID > checkpoint)."""
+        with self._open(mailbox) as source:
+            uidvalidity = source.uidvalidity
+            last = self.store.last_uid(mailbox.name, uidvalidity)
+            since = None
+            if last is None:
+                since = mailbox.since
+                if self.store.known_uidvalidities(mailbox.name):
+                    log.warning(
+                        "mailbox %s: UIDVALIDITY changed to %s, resynchronising "
+                        "(already stored messages are recognised by Message-ID)",
+                        mailbox.name, uidvalidity,
+                    )
+                last = 0
+            new = source.list_new(last, since)
+            if not new:
+                return
+            log.info("mailbox %s: %d new message(s)", mailbox.name, len(new))
+            limit = self.config.limits.max_message_bytes
+            done = 0
+            for fetched in source.fetch([uid for uid, _ in new], limit):
+                outcome = self.process(fetched)
+                report.fetched += 1
+                done += 1
+                if progress:
+                    progress(done, len(new))
+                self._count(report, outcome)
+                folder = mailbox.quarantine_folder if outcome.quarantine else mailbox.processed_folder
+                if folder and outcome.kind != "too_large":
+                    try:
+                        source.move([fetched.uid], folder)
+                    except SourceError as exc:
+                        log.warning("mailbox %s: cannot move UID %s to %s: %s",
+                                    mailbox.name, fetched.uid, folder, exc)
+                if self.stop.is_set():
+                    log.info("stop requested: leaving after UID %s", fetched.uid)
+                    break
+
+    @staticmethod
+    def _count(report: PollReport, outcome: Outcome) -> None:
+        if outcome.kind == "stored":
+            report.stored += 1
+            if outcome.ref:
+                report.refs.append(outcome.ref)
+        elif outcome.kind in ("duplicate", "seen"):
+            report.duplicates += 1
+        elif outcome.kind == "failed":
+            report.failed += 1
+        else:
+            report.ignored += 1
+
+    # -- one message -------------------------------------------------------------------------
+
+    def process(self, fetched: FetchedMessage) -> Outcome:
+        """Process one message in its own transaction; never raises for a bad message."""
+        try:
+            if fetched.raw is None:
+                return self._too_large(fetched)
+            return self._process(fetched, fetched.raw)
+        except Exception:
+            return self._failed(fetched, traceback.format_exc())
+
+    def _failed(self, fetched: FetchedMessage, trace: str) -> Outcome:
+        digest = hashlib.sha256(fetched.raw or b"").hexdigest()
+        log.error("mailbox %s UID %s: processing failed, stored as failed:\n%s",
+                  fetched.mailbox, fetched.uid, trace)
+        with self.store.transaction():
+            raw_path = None
+            if fetched.raw is not None:
+                _, path = self.store.raw.put(fetched.raw, "eml")
+                raw_path = self.store.raw.relative(path)
+            self.store.insert_message(
+                {
+                    "message_id": f"failed-{fetched.mailbox}-{fetched.uidvalidity}-{fetched.uid}"
+                                  f"-{digest[:16]}@tinbai",
+                    "raw_sha256": digest, "raw_path": raw_path, "size": fetched.size,
+                    "mailbox": fetched.mailbox, "uidvalidity": fetched.uidvalidity,
+                    "uid": fetched.uid, "disposition": "quarantined", "state": "failed",
+                    "error": trace[-20000:],
+                }
+            )
+            self.store.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
+            self.store.add_alert(
+                "quarantined", f"{fetched.mailbox} UID {fetched.uid}: could not be processed"
+            )
+        return Outcome("failed", quarantine=True)
+
+    def _too_large(self, fetched: FetchedMessage) -> Outcome:
+        """Oversized mail: recorded, answered briefly, left on the server untouched."""
+        mail = parse_message(fetched.header_bytes or b"")
+        if not fetched.header_bytes or mail.message_id.startswith("sha256-"):
+            mail.message_id = f"too-large-{fetched.mailbox}-{fetched.uidvalidity}-{fetched.uid}@tinbai"
+        mlog = message_logger(log, mail.message_id)
+        with self.store.transaction():
+            if self.store.message_by_message_id(mail.message_id):
+                self.store.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
+                return Outcome("seen")
+            evaluation = evaluate(mail, self.config, own_addresses=self.own)
+            row_id = self.store.insert_message(
+                {**self._message_row(fetched, mail, None, None), "disposition": "too_large"}
+            )
+            if evaluation.disposition is None or evaluation.disposition == "not_submission":
+                limit = self.config.limits.max_message_bytes
+                self._enqueue(
+                    "too_large", mail, row_id, None,
+                    ReplyContext(
+                        to_addr=mail.from_addr, to_name=mail.from_name,
+                        original_subject=mail.subject, in_reply_to=mail.message_id,
+                        references=mail.references,
+                        extra={"size_mb": f"{fetched.size / 1e6:.1f}", "limit_mb": f"{limit / 1e6:.0f}"},
+                    ),
+                    mlog,
+                )
+            self.store.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
+        mlog.info("too large (%d bytes): left on the server", fetched.size)
+        return Outcome("too_large")
+
+    def _message_row(
+        self, fetched: FetchedMessage | None, mail: ParsedMail, raw_sha: str | None,
+        raw_path: str | None,
+    ) -> dict[str, Any]:
+        return {
+            "message_id": mail.message_id,
+            "raw_sha256": raw_sha,
+            "raw_path": raw_path,
+            "size": fetched.size if fetched else 0,
+            "mailbox": fetched.mailbox if fetched else None,
+            "uidvalidity": fetched.uidvalidity if fetched else None,
+            "uid": fetched.uid if fetched else None,
+            "sender": mail.from_addr,
+            "sender_name": mail.from_name,
+            "subject": mail.subject,
+            "sent_date": iso(mail.date) if mail.date else None,
+            "in_reply_to": mail.in_reply_to,
+            "auth_results": (mail.headers.get("authentication-results") or [None])[0],
+            "defects": json.dumps(mail.defects[:50], ensure_ascii=False) if mail.defects else None,
+        }
+
+    def _process(self, fetched: FetchedMessage, raw: bytes) -> Outcome:
+        digest, path = self.store.raw.put(raw, "eml")  # durable before anything refers to it
+        raw_path = self.store.raw.relative(path)
+        limits = self.config.limits
+        mail = parse_message(raw, max_parts=limits.max_mime_parts, max_depth=limits.max_mime_depth)
+        mlog = message_logger(log, mail.message_id)
+        # Reading photos and documents happens outside the write transaction.
+        evaluation = evaluate(mail, self.config, own_addresses=self.own)
+        hashes = [
+            perceptual_hash(data) if data and not photo.error else None
+            for photo, data in zip(evaluation.candidate.photos, evaluation.photo_payloads, strict=False)
+        ]
+        with self.store.transaction():
+            existing = self.store.message_by_message_id(mail.message_id)
+            if existing is not None:
+                self.store.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
+                if existing["raw_sha256"] == digest:
+                    mlog.info("already stored (same bytes): skipped")
+                    return Outcome("seen")
+                self.store.insert_message(
+                    {**self._message_row(fetched, mail, digest, raw_path), "disposition": "duplicate"}
+                )
+                mlog.info("duplicate of an already stored message")
+                return Outcome("duplicate")
+            thread = None
+            if evaluation.disposition in (None, "not_submission"):
+                thread = self.store.find_thread_submission(
+                    [*(mail.references or []), mail.in_reply_to or ""], mail.subject
+                )
+                if thread is not None and thread["status"] not in lifecycle.OPEN_STATES:
+                    thread = None
+            if evaluation.disposition == "not_submission" and thread is not None:
+                # A reply to our fix request with only text is still a fix attempt.
+                evaluation.disposition = None
+            if evaluation.disposition:
+                self.store.insert_message(
+                    {**self._message_row(fetched, mail, digest, raw_path),
+                     "disposition": evaluation.disposition}
+                )
+                self.store.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
+                mlog.info("disposition %s: stored, not answered", evaluation.disposition)
+                return Outcome("ignored")
+            ref = self._store_submission(fetched, mail, digest, raw_path, evaluation, hashes,
+                                         thread, mlog)
+            self.store.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
+        return Outcome("stored", ref=ref)
+
+    def _store_submission(
+        self, fetched: FetchedMessage | None, mail: ParsedMail, digest: str, raw_path: str,
+        evaluation: Evaluation, hashes: list[str | None], thread: dict[str, Any] | None,
+        mlog: logging.LoggerAdapter[logging.Logger],
+    ) -> str:
+        store = self.store
+        candidate = evaluation.candidate
+        new_payloads = dict(zip((p.sha256 for p in candidate.photos), evaluation.photo_payloads, strict=False))
+        new_hashes = dict(zip((p.sha256 for p in candidate.photos), hashes, strict=False))
+        submission_id = int(thread["id"]) if thread else None
+        if thread is not None:
+            prior = candidate_from_json(json.loads(thread["candidate_json"]))
+            candidate = merge_candidates(prior, candidate, self.config)
+        candidate.previous_bank_accounts = store.previous_bank_accounts(
+            author_key(candidate), submission_id
+        ) if candidate.fields.get("author") else []
+        candidate.duplicate_photos = {}
+        for photo in candidate.photos:
+            phash = new_hashes.get(photo.sha256)
+            if phash and photo.sha256 in new_payloads:
+                earlier = store.earlier_photo_use(phash, photo.sha256, submission_id)
+                if earlier:
+                    candidate.duplicate_photos[photo.filename] = earlier
+        verdict = validate(candidate, self.config.validation)
+        problems = [p.as_dict() for p in verdict.problems]
+        status = lifecycle.PENDING_REVIEW if verdict.accepted else lifecycle.NEEDS_FIX
+        errors = sum(1 for p in verdict.problems if p.is_error)
+        values = self._submission_values(candidate, errors, len(problems) - errors)
+        if thread is None:
+            ref = store.next_ref(utcnow().year)
+            submission_id = store.insert_submission(
+                {"ref": ref, "status": status, "sender": mail.from_addr,
+                 "sender_name": mail.from_name, "subject": mail.subject, "version": 1, **values},
+                actor=SYSTEM_ACTOR, reason="thư mới",
+            )
+            version = 1
+        else:
+            assert submission_id is not None
+            ref = str(thread["ref"])
+            version = int(thread["version"]) + 1
+            store.update_submission(submission_id, {**values, "version": version})
+            store.set_status(submission_id, status, actor=SYSTEM_ACTOR,
+                             reason=f"thư bổ sung (phiên bản {version})")
+        row_id = store.insert_message(
+            {**self._message_row(fetched, mail, digest, raw_path),
+             "submission_id": submission_id, "version": version}
+        )
+        store.add_version(submission_id, version, row_id, candidate_to_json(candidate), problems)
+        store.replace_problems(submission_id, problems)
+        self._store_photos(submission_id, version, candidate, verdict.photo_problems,
+                           new_payloads, new_hashes)
+        kind = "receipt" if verdict.accepted else "fix_request"
+        context = ReplyContext(
+            to_addr=mail.from_addr, to_name=mail.from_name, original_subject=mail.subject,
+            in_reply_to=mail.message_id, references=mail.references, ref=ref,
+            fields=dict(candidate.fields), problems=problems,
+            photos=[{"file": p.filename, "caption": caption_for(candidate, i)}
+                    for i, p in enumerate(candidate.photos)],
+        )
+        self._enqueue(kind, mail, row_id, submission_id, context, mlog,
+                      unverified=bool(candidate.auth_failures))
+        mlog.info("%s v%d: %s, %d error(s), %d warning(s)", ref, version, status, errors,
+                  len(problems) - errors)
+        return ref
+
+    @staticmethod
+    def _submission_values(candidate: Candidate, errors: int, warnings: int) -> dict[str, Any]:
+        f = candidate.fields
+        caption = f.get("caption") or "\n".join(candidate.captions) or None
+        return {
+            "title": f.get("title"), "body": f.get("body"), "caption": caption,
+            "author": f.get("author"), "unit": f.get("unit"), "phone": f.get("phone"),
+            "bank_account": f.get("bank_account"), "account_holder": f.get("account_holder"),
+            "bank_name": f.get("bank_name") or (candidate.bank.short_name if candidate.bank else None),
+            "unit_name": candidate.unit_name, "author_key": author_key(candidate) or None,
+            "phone_e164": candidate.phone_e164,
+            "bank_account_digits": candidate.bank_account_digits,
+            "bank_code": candidate.bank.code if candidate.bank else None,
+            "bank_bin": candidate.bank.bin if candidate.bank else None,
+            "bank_short_name": candidate.bank.short_name if candidate.bank else None,
+            "account_holder_ascii": candidate.account_holder_ascii,
+            "template_source": candidate.template_source or None,
+            "candidate_json": json.dumps(candidate_to_json(candidate), ensure_ascii=False),
+            "error_count": errors, "warning_count": warnings,
+        }
+
+    def _store_photos(
+        self, submission_id: int, version: int, candidate: Candidate,
+        photo_problems: list[list[Any]], payloads: dict[str, bytes], hashes: dict[str, str | None],
+    ) -> None:
+        store = self.store
+        existing = {row["sha256"]: row for row in store.photos_of(submission_id)}
+        for index, photo in enumerate(candidate.photos):
+            problems = json.dumps(
+                [p.as_dict() for p in (photo_problems[index] if index < len(photo_problems) else [])],
+                ensure_ascii=False,
+            )
+            caption = caption_for(candidate, index)
+            key = photo.sha256 or f"unreadable-{index}-{photo.filename}"
+            if key in existing:
+                store.db.table("photos").update(
+                    existing[key]["id"],
+                    {"position": index, "caption": caption, "problems_json": problems},
+                )
+                continue
+            data = payloads.get(photo.sha256, b"")
+            ext = (photo.format or "bin").lower().replace("jpeg", "jpg")
+            blob_path = store.photos.relative(store.photos.put(data, ext)[1]) if data else ""
+            facts = json.dumps(dataclass_dict(photo), ensure_ascii=False, default=str)
+            store.add_photo(
+                {"submission_id": submission_id, "version": version, "position": index,
+                 "sha256": key, "blob_path": blob_path, "filename": photo.filename,
+                 "format": photo.format, "width": photo.width, "height": photo.height,
+                 "quality": photo.quality, "camera": photo.camera, "caption": caption,
+                 "phash": hashes.get(photo.sha256), "facts_json": facts, "problems_json": problems}
+            )
+
+    # -- replies ---------------------------------------------------------------------------
+
+    def _enqueue(
+        self, kind: str, mail: ParsedMail, message_row_id: int, submission_id: int | None,
+        context: ReplyContext, mlog: logging.LoggerAdapter[logging.Logger], *,
+        unverified: bool = False,
+    ) -> None:
+        """Commit a reply row with the message; it is sent after the commit."""
+        replies = self.config.replies
+        reason = None
+        if not mail.from_addr or "@" not in mail.from_addr:
+            mlog.info("no usable sender address: no reply")
+            return
+        if unverified:
+            reason = "sender failed SPF/DKIM/DMARC: no reply (backscatter)"
+        elif mail.date and mail.date < utcnow() - timedelta(days=replies.max_age_days):
+            reason = f"mail older than {replies.max_age_days} days: no reply"
+        elif self.store.replies_to_since(mail.from_addr, utcnow() - timedelta(days=1)) >= replies.max_per_sender_per_day:
+            reason = f"more than {replies.max_per_sender_per_day} replies to this sender today"
+        message = compose_reply(kind, context, from_header=self.config.smtp.from_)
+        self.store.enqueue_reply(
+            {"submission_id": submission_id, "message_row_id": message_row_id, "kind": kind,
+             "to_addr": mail.from_addr, "subject": str(message["Subject"]),
+             "reply_message_id": str(message["Message-ID"]).strip("<>"),
+             "raw": message.as_bytes(), "state": "suppressed" if reason else "pending",
+             "last_error": reason}
+        )
+        if reason:
+            mlog.info("reply %s suppressed: %s", kind, reason)
+
+    def enqueue_decision_reply(
+        self, kind: str, submission: dict[str, Any], reason: str,
+    ) -> None:
+        """A reply for an editor's decision (rejected, changes requested), in the caller's
+        transaction."""
+        messages = self.store.messages_of(int(submission["id"]))
+        last = messages[-1] if messages else None
+        refs = [m["message_id"] for m in messages]
+        context = ReplyContext(
+            to_addr=submission["sender"], to_name=submission.get("sender_name") or "",
+            original_subject=submission.get("subject") or "",
+            in_reply_to=last["message_id"] if last else None, references=refs,
+            ref=submission["ref"],
+            fields={k: submission.get(k) or "" for k in ("title", "author")}, reason=reason,
+        )
+        message = compose_reply(kind, context, from_header=self.config.smtp.from_)
+        self.store.enqueue_reply(
+            {"submission_id": submission["id"], "message_row_id": last["id"] if last else None,
+             "kind": kind, "to_addr": submission["sender"], "subject": str(message["Subject"]),
+             "reply_message_id": str(message["Message-ID"]).strip("<>"),
+             "raw": message.as_bytes()}
+        )
+
+    def send_pending(self, report: PollReport | None = None) -> PollReport:
+        """Send due replies; failures are retried later with exponential backoff."""
+        report = report or PollReport()
+        due = self.store.due_replies()
+        if not due:
+            return report
+        sender = parseaddr(self.config.smtp.from_)[1]
+        replies = self.config.replies
+        try:
+            transport = self._transport_factory()
+        except NotifierError as exc:
+            report.errors.append(str(exc))
+            log.error("cannot open the reply transport: %s", exc)
+            return report
+        with transport:
+            for row in due:
+                if self.stop.is_set():
+                    break
+                try:
+                    transport.send(bytes(row["raw"]), sender, [row["to_addr"]])
+                except NotifierError as exc:
+                    attempts = int(row["attempts"]) + 1
+                    give_up = isinstance(exc, PermanentTransportError) or attempts >= replies.max_attempts
+                    delay = min(replies.retry_max_seconds, replies.retry_base_seconds * 2 ** (attempts - 1))
+                    delay = delay * (0.8 + 0.4 * random.random())  # noqa: S311 (jitter, not crypto)
+                    with self.store.transaction():
+                        self.store.mark_reply_failed(
+                            int(row["id"]), str(exc), utcnow() + timedelta(seconds=delay),
+                            give_up=give_up,
+                        )
+                    report.replies_failed += 1
+                    log.warning("reply %s to %s not sent (attempt %d%s): %s",
+                                row["reply_message_id"], row["to_addr"], attempts,
+                                ", giving up" if give_up else f", retry in {delay:.0f}s", exc)
+                    if not isinstance(exc, PermanentTransportError):
+                        break  # the server is down: don't hammer it with the rest
+                    continue
+                with self.store.transaction():
+                    self.store.mark_reply_sent(int(row["id"]))
+                report.replies_sent += 1
+                log.info("reply %s sent to %s", row["reply_message_id"], row["to_addr"])
+        return report
+
+
+def dataclass_dict(obj: Any) -> dict[str, Any]:
+    """``dataclasses.asdict`` for the photo facts stored as JSON."""
+    import dataclasses
+
+    return dataclasses.asdict(obj)
+
+
+@contextmanager
+def opened(config: Config) -> Iterator[Pipeline]:
+    """A pipeline over the configured data folder, closed afterwards."""
+    store = Store(config.data_path)
+    try:
+        yield Pipeline(config, store)
+    finally:
+        store.close()
+
+
+def received_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,244 @@
+"""Realistic sample submissions and camera-like photos (for ``tinbai demo`` and tests).
+
+The photos are made with Pillow and carry the EXIF a phone writes (Make, Model,
+DateTimeOriginal, pixel dimensions), encoded at a camera-like quality, so they pass the
+photo rules the way a real original does.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from datetime import datetime, timedelta, timezone
+
+from PIL import Image, ImageDraw
+
+VN_TZ = timezone(timedelta(hours=7))
+
+EXIF_MAKE = 0x010F
+EXIF_MODEL = 0x0110
+EXIF_SOFTWARE = 0x0131
+EXIF_DATETIME = 0x0132
+EXIF_IFD = 0x8769
+EXIF_DATETIME_ORIGINAL = 0x9003
+EXIF_PIXEL_X = 0xA002
+EXIF_PIXEL_Y = 0xA003
+
+
+def camera_jpeg(
+    seed: int, size: tuple[int, int] = (4000, 3000), *, make: str = "samsung",
+    model: str = "SM-A536E", software: str | None = "A536EXXU4BWA1", quality: int = 95,
+    taken: datetime | None = None,
+) -> bytes:
+    """A JPEG that looks like a phone original: scene-like content and full camera EXIF."""
+    rng = random.Random(seed)
+    width, height = size
+    small = Image.new("RGB", (width // 8, height // 8))
+    draw = ImageDraw.Draw(small)
+    top = (rng.randint(90, 200), rng.randint(120, 220), rng.randint(180, 255))
+    bottom = (rng.randint(40, 120), rng.randint(60, 140), rng.randint(20, 90))
+    h = small.height
+    for y in range(h):
+        t = y / max(1, h - 1)
+        draw.line(
+            [(0, y), (small.width, y)],
+            fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)),
+        )
+    for _ in range(40):
+        x0, y0 = rng.randrange(small.width), rng.randrange(small.height)
+        r = rng.randint(5, max(6, small.width // 6))
+        colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        draw.ellipse([x0 - r, y0 - r, x0 + r, y0 + r], fill=colour)
+    image = small.resize(size, Image.Resampling.BICUBIC)
+    noise = Image.effect_noise(size, 18).convert("RGB")
+    image = Image.blend(image, noise, 0.08)
+    when = (taken or datetime(2026, 11, 3, 9, 30, tzinfo=VN_TZ) + timedelta(minutes=seed))
+    stamp = when.strftime("%Y:%m:%d %H:%M:%S")
+    exif = Image.Exif()
+    exif[EXIF_MAKE] = make
+    exif[EXIF_MODEL] = model
+    if software:
+        exif[EXIF_SOFTWARE] = software
+    exif[EXIF_DATETIME] = stamp
+    ifd = exif.get_ifd(EXIF_IFD)
+    ifd[EXIF_DATETIME_ORIGINAL] = stamp
+    ifd[EXIF_PIXEL_X] = width
+    ifd[EXIF_PIXEL_Y] = height
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def screenshot_png(seed: int, size: tuple[int, int] = (1080, 2340)) -> bytes:
+    """A phone screenshot: PNG at a screen size, no camera metadata."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", size, (250, 250, 250))
+    draw = ImageDraw.Draw(image)
+    for row in range(0, size[1], 120):
+        draw.rectangle([40, row + 20, size[0] - 40, row + 100], fill=(rng.randrange(200), 120, 200))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+BODY_1 = (
+    "Sáng ngày 3/11/2026, Công đoàn cơ sở Công ty TNHH May Chợ Mới đã tổ chức trao 25 suất "
+    "quà cho đoàn viên có hoàn cảnh khó khăn nhân dịp kỷ niệm ngày thành lập Hội Liên hiệp "
+    "Phụ nữ Việt Nam. Mỗi suất quà trị giá 500.000 đồng gồm tiền mặt và nhu yếu phẩm, do "
+    "Công đoàn cơ sở phối hợp với Ban Giám đốc công ty vận động từ nguồn quỹ xã hội. Phát "
+    "biểu tại buổi trao quà, đồng chí Chủ tịch Công đoàn cơ sở ghi nhận những đóng góp của "
+    "nữ đoàn viên trong sản xuất và mong các chị tiếp tục vượt khó, gắn bó với doanh nghiệp. "
+    "Dịp này, Công đoàn cơ sở cũng phát động phong trào thi đua lao động giỏi, lao động "
+    "sáng tạo trong những tháng cuối năm, phấn đấu hoàn thành kế hoạch sản xuất năm 2026 và "
+    "chăm lo Tết Nguyên đán cho người lao động."
+)
+BODY_2 = (
+    "Chiều 5/11/2026, Liên đoàn Lao động huyện Chợ Đồn tổ chức Hội nghị tập huấn nghiệp vụ "
+    "công tác công đoàn cho hơn 80 cán bộ công đoàn cơ sở trên địa bàn. Tại hội nghị, các "
+    "học viên được báo cáo viên truyền đạt những nội dung cơ bản của Luật Công đoàn năm 2024, "
+    "kỹ năng đối thoại tại nơi làm việc, thương lượng tập thể và tổ chức hội nghị người lao "
+    "động. Nhiều ý kiến trao đổi thẳng thắn về khó khăn trong việc phát triển đoàn viên ở "
+    "các doanh nghiệp nhỏ. Kết thúc hội nghị, Ban Thường vụ Liên đoàn Lao động huyện đề nghị "
+    "các công đoàn cơ sở vận dụng kiến thức đã học vào thực tiễn, nâng cao chất lượng hoạt "
+    "động, chăm lo tốt hơn đời sống vật chất và tinh thần cho đoàn viên, người lao động."
+)
+BODY_3 = (
+    "Hưởng ứng Tháng Công nhân năm 2026, Công đoàn ngành Giáo dục tỉnh đã phối hợp tổ chức "
+    "giải bóng chuyền hơi dành cho cán bộ, giáo viên, người lao động toàn ngành với sự tham "
+    "gia của 16 đội. Giải đấu diễn ra trong ba ngày, trên tinh thần đoàn kết, trung thực, "
+    "cao thượng. Đây là dịp để đoàn viên rèn luyện sức khỏe, giao lưu, học hỏi kinh nghiệm "
+    "giữa các đơn vị. Kết quả, giải Nhất thuộc về đội Trường THPT Chuyên, giải Nhì thuộc về "
+    "đội Phòng Giáo dục huyện Ba Bể. Ban Tổ chức đã trao cờ, cúp và phần thưởng cho các đội "
+    "đạt giải, đồng thời biểu dương các vận động viên có thành tích xuất sắc trong suốt thời "
+    "gian diễn ra giải đấu, góp phần lan tỏa phong trào thể dục thể thao trong công đoàn."
+)
+
+
+def _message(
+    number: int, sender: tuple[str, str], subject: str, text: str, *,
+    html: str | None = None, photos: list[tuple[str, bytes, str]] | None = None,
+    in_reply_to: str | None = None, extra_headers: dict[str, str] | None = None,
+    when: datetime | None = None,
+) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = formataddr(sender)
+    msg["To"] = "Ban Biên tập <toasoan@congdoan.example.vn>"
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(when or datetime.now(VN_TZ) - timedelta(minutes=90 - number))
+    msg["Message-ID"] = f"<demo-{number}@tinbai.example>"
+    if in_reply_to:
+        msg["In-Reply-To"] = f"<{in_reply_to}>"
+        msg["References"] = f"<{in_reply_to}>"
+    for name, value in (extra_headers or {}).items():
+        msg[name] = value
+    msg.set_content(text)
+    if html:
+        msg.add_alternative(html, subtype="html")
+    for filename, data, subtype in photos or []:
+        msg.add_attachment(data, maintype="image", subtype=subtype, filename=filename)
+    return msg
+
+
+def _form(title: str, body: str, caption: str, author: str, unit: str, phone: str,
+          account: str, holder: str) -> str:
+    return (
+        f"1. Tít tin, bài: {title}\n\n2. Nội dung bài viết:\n{body}\n\n"
+        f"3. Chú thích ảnh: {caption}\n4. Tác giả: {author}\n5. Đơn vị công tác: {unit}\n"
+        f"6. Số điện thoại: {phone}\n7. Số tài khoản của tác giả: {account}\n"
+        f"8. Tên chủ tài khoản: {holder}\n"
+    )
+
+
+def demo_messages() -> list[EmailMessage]:
+    """About eight realistic submissions: complete, incomplete, a fix, an auto-reply."""
+    lan = ("Nông Thị Lan", "nongthilan.cdcs@gmail.com")
+    hung = ("Hoàng Văn Hùng", "hunghv.ldldchodon@gmail.com")
+    mai = ("Triệu Thị Mai", "maitt.giaoduc@yahoo.com.vn")
+    binh = ("Lý Văn Bình", "binhlv@congdoan.example.org")
+    messages = [
+        _message(
+            1, lan, "Gửi tin bài: CĐCS Công ty May Chợ Mới trao quà cho nữ đoàn viên",
+            _form("Công đoàn cơ sở Công ty May Chợ Mới trao 25 suất quà cho nữ đoàn viên khó khăn",
+                  BODY_1,
+                  "Ảnh 1: Đồng chí Chủ tịch CĐCS trao quà cho đoàn viên. "
+                  "Ảnh 2: Các đại biểu chụp ảnh lưu niệm",
+                  "Nông Thị Lan", "Công đoàn cơ sở Công ty TNHH May Chợ Mới", "0983 456 789",
+                  "3951 0001 2345 67 tại Agribank chi nhánh Chợ Mới", "Nông Thị Lan")
+            .replace("Ảnh 2:", "\nẢnh 2:"),
+            photos=[("IMG_20261103_093012.jpg", camera_jpeg(1), "jpeg"),
+                    ("IMG_20261103_093544.jpg", camera_jpeg(2), "jpeg")],
+        ),
+        _message(
+            2, hung, "Tin tap huan nghiep vu cong doan huyen Cho Don",
+            "Kinh gui Ban Bien tap,\n\n"
+            "Tit tin bai: LĐLĐ huyện Chợ Đồn tập huấn nghiệp vụ cho cán bộ công đoàn cơ sở\n"
+            f"Noi dung:\n{BODY_2}\n\n"
+            "Chu thich anh: Quang cảnh hội nghị tập huấn\n"
+            "Tac gia: Hoàng Văn Hùng\nDon vi: LĐLĐ huyện Chợ Đồn\nSDT: 0912.345.678\n"
+            "STK: 8600 2050 12345 - Vietinbank\nChu TK: HOANG VAN HUNG\n\n"
+            "Tran trong!\n-- \nHoàng Văn Hùng\nVăn phòng LĐLĐ huyện Chợ Đồn\n",
+            photos=[("DSC_0412.JPG", camera_jpeg(3, make="NIKON CORPORATION", model="NIKON D7500",
+                                                software="Ver.1.01"), "jpeg")],
+        ),
+        _message(
+            3, mai, "Bài viết giải bóng chuyền hơi ngành Giáo dục",
+            _form("Sôi nổi giải bóng chuyền hơi ngành Giáo dục", BODY_3,
+                  "Ảnh 1: Trận chung kết giải bóng chuyền hơi", "Triệu Thị Mai",
+                  "Công đoàn ngành Giáo dục tỉnh", "", "", "")
+            .replace("6. Số điện thoại: \n7. Số tài khoản của tác giả: \n8. Tên chủ tài khoản: \n", ""),
+            photos=[("IMG_4471.JPG", camera_jpeg(4, make="Apple", model="iPhone 13",
+                                                software="17.5.1"), "jpeg")],
+        ),
+        _message(
+            4, binh, "Tin: Công đoàn Viên chức tỉnh thăm hỏi đoàn viên ốm đau",
+            _form("Công đoàn Viên chức tỉnh thăm hỏi đoàn viên ốm đau",
+                  "Ngày 6/11/2026, Công đoàn Viên chức tỉnh đã đến thăm hỏi, động viên ba đoàn "
+                  "viên đang điều trị bệnh dài ngày tại Bệnh viện Đa khoa tỉnh và trao tặng mỗi "
+                  "đoàn viên 2.000.000 đồng từ quỹ trợ cấp khó khăn.",
+                  "Đồng chí Phó Chủ tịch Công đoàn Viên chức tỉnh thăm hỏi đoàn viên",
+                  "Lý Văn Bình", "Công đoàn Viên chức tỉnh", "0209 3875 281",
+                  "0071 0003 45678 Vietcombank", "Lý Văn Bình"),
+        ),
+        _message(
+            5, ("Đinh Văn Toàn", "toandv.cdcs.xm@gmail.com"), "gui bai cong doan",
+            _form("Công đoàn cơ sở Xí nghiệp Xi măng tổ chức hội thao", BODY_3.replace(
+                      "Công đoàn ngành Giáo dục tỉnh", "Công đoàn cơ sở Xí nghiệp Xi măng"),
+                  "Các vận động viên thi kéo co", "Đinh Văn Toàn",
+                  "CĐCS Xí nghiệp Xi măng Bắc Kạn", "0123 45", "19034-ABC-77", "Đinh Văn Toàn"),
+            photos=[("Screenshot_20261107-201133.png", screenshot_png(5), "png")],
+        ),
+        _message(
+            6, ("Bế Thị Hoa", "hoabt.yte@gmail.com"), "Tin bài Công đoàn ngành Y tế",
+            "Tin bài gửi kèm, mời Ban Biên tập xem (bản HTML).",
+            html=(
+                "<div dir=\"ltr\"><div><b>1. Tít tin, bài:</b> Công đoàn ngành Y tế hiến máu "
+                "tình nguyện</div><div><b>2. Nội dung bài viết:</b></div>"
+                f"<div>{BODY_2.replace('Liên đoàn Lao động huyện Chợ Đồn', 'Công đoàn ngành Y tế')}"
+                "</div><div><br></div><div><b>3. Chú thích ảnh:</b> Đoàn viên ngành Y tế tham "
+                "gia hiến máu</div><div><b>4. Tác giả:</b> Bế Thị Hoa</div>"
+                "<div><b>5. Đơn vị công tác:</b> Công đoàn ngành Y tế</div>"
+                "<div><b>6. Số điện thoại:</b> 0389 112 233</div>"
+                "<div><b>7. Số tài khoản của tác giả:</b> 1903 4567 8901 23 Techcombank</div>"
+                "<div><b>8. Tên chủ tài khoản:</b> Bế Thị Hoa</div></div>"
+            ),
+            photos=[("20261108_081522.jpg", camera_jpeg(6), "jpeg")],
+        ),
+        _message(
+            7, ("Phòng Hành chính", "hanhchinh@xinghiep.example.vn"),
+            "Trả lời tự động: Re: Thông báo của Ban Biên tập",
+            "Tôi đang nghỉ phép đến hết ngày 15/11/2026. Việc gấp xin liên hệ văn phòng.",
+            extra_headers={"Auto-Submitted": "auto-replied", "X-Autoreply": "yes"},
+        ),
+        _message(
+            8, mai, "Re: Bài viết giải bóng chuyền hơi ngành Giáo dục",
+            "Kính gửi Ban Biên tập, tôi xin bổ sung thông tin:\n\n"
+            "Số điện thoại: 0868 224 466\nSố tài khoản: 1012 3456 789 tại Vietcombank\n"
+            "Tên chủ tài khoản: Triệu Thị Mai\n\n"
+            "Vào 10:15 Th 7, 7 thg 11, 2026, Ban Biên tập <toasoan@congdoan.example.vn> đã viết:\n"
+            "> Đề nghị đồng chí bổ sung, sửa các điểm sau …\n",
+            in_reply_to="demo-3@tinbai.example",
+        ),
+    ]
+    return messages
