@@ -1,0 +1,68 @@
+"""Shared pytest fixtures: a real Dovecot IMAP server and a real aiosmtpd SMTP server.
+
+- ``dovecot`` (session): one Dovecot on 127.0.0.1 for the whole run; skipped with a clear
+  reason when Dovecot is not installed. See tests/servers.py:Dovecot for its API.
+- ``imap_mailbox`` (function): the same server, emptied (and started if a fault test
+  stopped it) before the test.
+- ``smtp_server`` (function): an aiosmtpd server collecting messages, stopped afterwards.
+- ``smtp_server_factory`` (function): build variants (AUTH, STARTTLS); all are stopped.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from servers import Dovecot, SmtpServer, find_dovecot
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """A throwaway Dovecot (user ``editor@example.org``, password ``secret``)."""
+    if find_dovecot() is None:
+        pytest.skip("dovecot is not installed: apt-get install dovecot-imapd to run IMAP tests")
+    server = Dovecot()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def imap_mailbox(dovecot: Dovecot) -> Iterator[Dovecot]:
+    """The Dovecot server with an empty INBOX and no other folders."""
+    dovecot.reset()
+    yield dovecot
+    if not dovecot.running:  # a fault test stopped it: leave it usable for the next one
+        dovecot.start()
+
+
+@pytest.fixture
+def smtp_server_factory() -> Iterator[Callable[..., SmtpServer]]:
+    """``make(auth={"user": "pw"}, starttls=True)`` → a started SmtpServer."""
+    made: list[SmtpServer] = []
+
+    def make(**kwargs: Any) -> SmtpServer:
+        server = SmtpServer(**kwargs)
+        server.start()
+        made.append(server)
+        return server
+
+    yield make
+    for server in made:
+        server.close()
+
+
+@pytest.fixture
+def smtp_server(smtp_server_factory: Callable[..., SmtpServer]) -> SmtpServer:
+    """A plain aiosmtpd server on 127.0.0.1 collecting what it receives."""
+    return smtp_server_factory()
