@@ -1,0 +1,668 @@
+"""Reading the submission template (SPEC §2) the way people actually write it.
+
+The form of seed 002 has eight numbered labels ("1. Tít tin, bài", … "8. Tên chủ tài
+khoản"); contributors type them numbered or not, with or without diacritics, abbreviated
+(STK, SĐT, Chủ TK), with the value on the same line or on the following lines, inside
+forwarded mail, above quoted replies, in an HTML body or in a .docx. This module turns any
+such text into field values; it never raises on arbitrary text.
+
+Label matching is an explicit alias table first (longest alias wins); a fuzzy match
+(rapidfuzz) is only a fallback with a high threshold *and* a clear margin over the best
+alias of another field, because a naive fuzzy match takes "Chủ TK" for "Chú thích ảnh".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from ingest.documents import DocumentInfo
+from ingest.htmltext import html_to_text
+from ingest.normalize import find_bank, fold, fold_keep_length
+
+#: Template field keys in form order (SPEC §2).
+FIELD_KEYS: tuple[str, ...] = (
+    "title",
+    "body",
+    "caption",
+    "author",
+    "unit",
+    "phone",
+    "bank_account",
+    "account_holder",
+    "bank_name",
+)
+
+#: Defaults of the fuzzy label fallback (mirrored in ``FieldRules``).
+LABEL_FUZZY_THRESHOLD = 88.0
+LABEL_FUZZY_MARGIN = 8.0
+
+#: Upper bound on the text read, so hostile input cannot make extraction slow.
+MAX_TEXT_CHARS = 300_000
+
+#: Fields whose value may run over many lines (to the next label).
+_MULTILINE = frozenset({"body", "caption"})
+
+# (field, alias, strict). Aliases are written as people type them and folded when compiled.
+# A strict alias (short or an ordinary word) needs a colon or tab after it, or a numbered
+# line ("6. ĐT"), to count as a label, so that article text is not mistaken for labels.
+_ALIASES: tuple[tuple[str, str, bool], ...] = (
+    # 1. title
+    ("title", "Tít tin, bài", False),
+    ("title", "Tít tin bài viết", False),
+    ("title", "Tít bài viết", False),
+    ("title", "Tít tin", False),
+    ("title", "Tít bài", False),
+    ("title", "Tít", True),
+    ("title", "Tiêu đề tin, bài", False),
+    ("title", "Tiêu đề bài viết", False),
+    ("title", "Tiêu đề", True),
+    ("title", "Tựa đề", True),
+    ("title", "Tên bài viết", False),
+    ("title", "Tên tin, bài", False),
+    ("title", "Tên bài", True),
+    ("title", "Title", True),
+    # 2. body
+    ("body", "Nội dung bài viết", False),
+    ("body", "Nội dung tin, bài viết", False),
+    ("body", "Nội dung tin, bài", False),
+    ("body", "Nội dung tin", False),
+    ("body", "Nội dung bài", False),
+    ("body", "Nội dung", True),
+    ("body", "Bài viết", True),
+    ("body", "Toàn văn", True),
+    ("body", "Content", True),
+    # 3. caption
+    ("caption", "Chú thích ảnh", False),
+    ("caption", "Chú thích hình ảnh", False),
+    ("caption", "Chú thích các ảnh", False),
+    ("caption", "Chú thích hình", False),
+    ("caption", "Chú thích", True),
+    ("caption", "Ghi chú ảnh", False),
+    ("caption", "Hình ảnh", True),
+    ("caption", "Ảnh", True),
+    ("caption", "Caption", True),
+    # 4. author
+    ("author", "Tác giả bài viết", False),
+    ("author", "Tác giả", False),
+    ("author", "Họ và tên tác giả", False),
+    ("author", "Họ tên tác giả", False),
+    ("author", "Người viết bài", False),
+    ("author", "Người viết", True),
+    ("author", "Bút danh", True),
+    ("author", "Họ và tên", True),
+    ("author", "Họ tên", True),
+    ("author", "Author", True),
+    # 5. unit
+    ("unit", "Đơn vị công tác", False),
+    ("unit", "Đơn vị", True),
+    ("unit", "Cơ quan công tác", False),
+    ("unit", "Nơi công tác", False),
+    ("unit", "Cơ quan", True),
+    # 6. phone
+    ("phone", "Số điện thoại liên hệ", False),
+    ("phone", "Số điện thoại", False),
+    ("phone", "Điện thoại liên hệ", False),
+    ("phone", "Điện thoại", True),
+    ("phone", "Số ĐT", True),
+    ("phone", "SĐT", True),
+    ("phone", "ĐTDĐ", True),
+    ("phone", "ĐT", True),
+    ("phone", "Di động", True),
+    ("phone", "Phone", True),
+    ("phone", "Tel", True),
+    ("phone", "Mobile", True),
+    # 7. bank account
+    ("bank_account", "Số tài khoản của tác giả", False),
+    ("bank_account", "Số tài khoản tác giả", False),
+    ("bank_account", "Số tài khoản ngân hàng", False),
+    ("bank_account", "Số tài khoản", False),
+    ("bank_account", "Tài khoản ngân hàng", False),
+    ("bank_account", "Tài khoản", True),
+    ("bank_account", "Số TK", True),
+    ("bank_account", "STK", True),
+    ("bank_account", "TK", True),
+    ("bank_account", "Account", True),
+    # 8. account holder
+    ("account_holder", "Tên chủ tài khoản", False),
+    ("account_holder", "Chủ tài khoản", False),
+    ("account_holder", "Tên tài khoản", False),
+    ("account_holder", "Tên người thụ hưởng", False),
+    ("account_holder", "Người thụ hưởng", False),
+    ("account_holder", "Tên chủ TK", True),
+    ("account_holder", "Chủ TK", True),
+    ("account_holder", "Tên TK", True),
+    ("account_holder", "Account holder", True),
+    # bank name (not in the form; finance needs it)
+    ("bank_name", "Tên ngân hàng", False),
+    ("bank_name", "Mở tại ngân hàng", False),
+    ("bank_name", "Tại ngân hàng", False),
+    ("bank_name", "Ngân hàng", True),
+    ("bank_name", "NH", True),
+    ("bank_name", "Bank", True),
+)
+
+_WORD_SEP = r"[\s,/&.\-]*"
+_WORD_SPLIT = re.compile(r"[\s,/&.\-]+")
+
+
+def _key(alias: str) -> str:
+    """An alias folded to plain words: "Tít tin, bài" → "tit tin bai"."""
+    return " ".join(w for w in _WORD_SPLIT.split(fold(alias)) if w)
+
+
+def _alias_regex(alias: str) -> str:
+    return _WORD_SEP.join(re.escape(w) for w in _key(alias).split())
+
+
+@dataclass(frozen=True)
+class _AliasTable:
+    index: dict[str, tuple[str, bool]]
+    """Alias key → (field, strict)."""
+    groups: dict[str, str]
+    """Regex group name → alias key."""
+    line_re: re.Pattern[str]
+    inline_re: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> _AliasTable:
+    """The compiled alias table: longest alias first, so "Tên TK" beats "TK"."""
+    index: dict[str, tuple[str, bool]] = {}
+    for fld, alias, strict in _ALIASES:
+        index.setdefault(_key(alias), (fld, strict))
+    ordered = sorted(index, key=len, reverse=True)
+    groups = {f"a{i}": a for i, a in enumerate(ordered)}
+    alternation = "|".join(f"(?P<{g}>{_alias_regex(a)})" for g, a in groups.items())
+    line_re = re.compile(
+        r"^(?P<lead>[\s>]*(?:[-*•+»·–]\s*)?(?:\[?\(?(?:\d{1,2}|[ivx]{1,4}|[a-h])\s*[.):/\-\]]\s*"
+        r"|\(\d{1,2}\)\s*|\d{1,2}\s+)?(?:[*_]{1,2})?)"
+        r"(?P<label>" + alternation + r")(?![a-z0-9])"
+        r"(?P<trail>(?:[*_]{1,2})?\s*(?:\([^)\n]{0,200}\)\s*)?(?:[*_]{1,2})?)"
+        r"(?P<sep>[:：]+|\t+|[-–—=]+(?=\s|$)|[.…_]{2,})?"
+    )
+    inline_re = re.compile(
+        r"(?:[;|,]\s*|\s[-–—]\s|\s{2,}|\t)(?P<label>"
+        + "|".join(_alias_regex(a) for a in ordered)
+        + r")(?![a-z0-9])\s*(?:\([^)\n]{0,100}\)\s*)?[:：]"
+    )
+    return _AliasTable(index, groups, line_re, inline_re)
+
+
+_NUMBERED_RE = re.compile(r"(?:\d|\b[ivx]{1,4}\b|\b[a-h]\b)")
+_PHOTO_LINE_RE = re.compile(
+    r"^[\s>]*(?:[-*•+]\s*)?(?:hinh\s*anh|anh|hinh|photo|h)\s*(?:so\s*)?(?P<n>\d{1,2})\s*"
+    r"(?:[:.)\-–—]|\t)"
+)
+_PLACEHOLDER_RE = re.compile(r"^\s*\((?:\s*(?:vd|v\.d|vi du|e\.g)\b)[^)]*\)\s*")
+_EDGE_DOTS_RE = re.compile(r"^[\s.…_]{2,}|[\s.…_]*(?:[.…_]{2,})[\s.…_]*$")
+_BULLET_RE = re.compile(r"^\s*[-+•*]\s+")
+
+
+@dataclass
+class TemplateResult:
+    """Field values read from one text (or a document), and what was recognised."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    """Raw values by field key (NFC); an absent key means the label was not found or empty."""
+    labels_found: int = 0
+    """Number of distinct template fields whose label was recognised."""
+    captions: list[str] = field(default_factory=list)
+    """One caption per photo ("Ảnh 1: …", "Ảnh 2: …") or the single caption."""
+    source: str = ""
+    """Where the template was read: ``text``, ``html``, ``docx:NAME`` or ''."""
+    labels: list[str] = field(default_factory=list)
+    """The recognised field keys in order of first appearance."""
+    notes: list[str] = field(default_factory=list)
+    """How the reader decided (forwarded part used, fields merged from another source…)."""
+
+    @property
+    def filled(self) -> int:
+        """Number of fields with a non-empty value."""
+        return sum(1 for v in self.fields.values() if v.strip())
+
+
+@dataclass
+class _Label:
+    key: str
+    value: str
+    photo_no: int | None = None
+
+
+@dataclass
+class _Entry:
+    key: str
+    first: str
+    more: list[str] = field(default_factory=list)
+    photo_no: int | None = None
+
+
+# --------------------------------------------------------------------------- line cleaning
+
+_QUOTE_INTRO_RES = (
+    re.compile(r"^\s*on\b.*\bwrote\s*:\s*$"),
+    re.compile(r"^\s*vao\b.*\bda viet\s*:\s*$"),
+    re.compile(r"^\s*le\b.*\ba ecrit\s*:\s*$"),
+    re.compile(r"^.{0,200}\b(?:wrote|da viet)\s*:\s*$"),
+)
+_SIGNATURE_RE = re.compile(r"^--\s*$")
+_MOBILE_FOOTER_RE = re.compile(
+    r"^\s*(?:sent from my|sent from mail|get outlook for|gui tu|duoc gui tu|"
+    r"gui tu iphone|sent from yahoo mail|sent with)\b.{0,60}$"
+)
+_FWD_MARKER_RE = re.compile(
+    r"^\s*[-_=]{2,}\s*(?:forwarded message|original message|thu (?:duoc |da )?chuyen tiep|"
+    r"tin nhan (?:duoc )?chuyen tiep|thu goc|message transfere)\s*[-_=]*\s*$"
+    r"|^\s*(?:begin forwarded message|bat dau thu (?:duoc )?chuyen tiep)\s*:?\s*$"
+)
+_HEADER_LINE_RE = re.compile(
+    r"^\s*[>*]*\s*(?:from|tu|nguoi gui|sent|date|ngay|da gui|gui|thoi gian|to|den|cc|bcc|"
+    r"subject|chu de|tieu de|reply-to)\s*[*]*\s*:"
+)
+_HEADER_FROM_RE = re.compile(r"^\s*[*]*\s*(?:from|tu|nguoi gui)\s*[*]*\s*:")
+_SUBJECT_REPLY_RE = re.compile(
+    r"^\s*[*]*\s*(?:subject|chu de|tieu de)\s*[*]*\s*:\s*(?:re|tl|tra loi|aw|sv)\s*:"
+)
+_OUTLOOK_RULE_RE = re.compile(r"^\s*_{8,}\s*$")
+
+
+def _prepare(text: str) -> list[str]:
+    """NFC, unified newlines, invisible characters removed, bounded length."""
+    text = unicodedata.normalize("NFC", text[:MAX_TEXT_CHARS])
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for ch in ("\u200b", "\u200c", "\u200d", "\ufeff", "\u2060", "\u00ad"):
+        text = text.replace(ch, "")
+    text = text.replace("\u00a0", " ").replace("\u2028", "\n").replace("\u2029", "\n")
+    return text.split("\n")
+
+
+def _is_header_block(folded: list[str], i: int) -> bool:
+    """True when a mail header block ("From:/Từ:", "Sent:", "To:", "Subject:") starts at i."""
+    if not _HEADER_FROM_RE.match(folded[i]):
+        return False
+    hits = sum(1 for line in folded[i + 1 : i + 7] if _HEADER_LINE_RE.match(line))
+    return hits >= 2
+
+
+def _split_segments(lines: list[str]) -> list[tuple[str, list[str]]]:
+    """The message's own part, then each forwarded part (replies' originals dropped).
+
+    A Gmail/Outlook forward marker or an Outlook header block opens a new part; its header
+    lines are skipped; a part whose Subject is a reply ("RE:", "TL:", "Trả lời:") is the
+    quoted original of a reply, not template text.
+    """
+    folded = [fold_keep_length(line) for line in lines]
+    segments: list[tuple[str, list[str]]] = []
+    kind = "own"
+    current: list[str] = []
+    i = 0
+    n = len(lines)
+    while i < n:
+        is_marker = bool(_FWD_MARKER_RE.match(folded[i]))
+        if is_marker or _is_header_block(folded, i):
+            segments.append((kind, current))
+            current = []
+            j = i + 1 if is_marker else i
+            while j < n and not folded[j].strip():
+                j += 1
+            kind = "forwarded"
+            seen_header = False
+            while j < n and (_HEADER_LINE_RE.match(folded[j]) or (seen_header and folded[j]
+                             .startswith((" ", "\t")) and folded[j].strip())):
+                if _SUBJECT_REPLY_RE.match(folded[j]):
+                    kind = "reply"
+                seen_header = True
+                j += 1
+            i = max(j, i + 1)
+            continue
+        if _OUTLOOK_RULE_RE.match(folded[i]) and i + 1 < n and _is_header_block(folded, i + 1):
+            i += 1
+            continue
+        current.append(lines[i])
+        i += 1
+    segments.append((kind, current))
+    return [(k, seg) for k, seg in segments if k != "reply"]
+
+
+def _strip_quotes(lines: list[str]) -> list[str]:
+    """Drop "> " lines, everything from an "On … wrote:" line, a "-- " signature on."""
+    out: list[str] = []
+    for idx, line in enumerate(lines):
+        f = fold_keep_length(line)
+        if _SIGNATURE_RE.match(line):
+            break
+        if any(r.match(f) for r in _QUOTE_INTRO_RES):
+            break
+        # Gmail wraps long "On … <addr> wrote:" lines in two.
+        if (
+            re.match(r"^\s*(?:on|vao)\b", f)
+            and idx + 1 < len(lines)
+            and re.search(r"\b(?:wrote|da viet)\s*:\s*$", fold_keep_length(lines[idx + 1]))
+            and len(line) < 200
+        ):
+            break
+        if line.lstrip().startswith(">"):
+            continue
+        if _MOBILE_FOOTER_RE.match(f):
+            continue
+        out.append(line)
+    return out
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def _match_label(line: str) -> _Label | None:
+    """The label at the start of ``line`` and the rest of the line, or None."""
+    if len(line) > 2000:
+        line = line[:2000]
+    folded = fold_keep_length(line)
+    photo = _PHOTO_LINE_RE.match(folded)
+    if photo:
+        return _Label("caption", line[photo.end() :].strip(), int(photo.group("n")))
+    table = _aliases()
+    m = table.line_re.match(folded)
+    if m is None:
+        return _fuzzy_label(line, folded)
+    group = next((g for g, v in m.groupdict().items() if v is not None and g in table.groups), "")
+    fld, strict = table.index.get(table.groups.get(group, ""), ("", True))
+    if not fld:
+        return None
+    lead = m.group("lead") or ""
+    numbered = bool(_NUMBERED_RE.search(lead))
+    sep = m.group("sep") or ""
+    rest = line[m.end() :]
+    if sep.startswith((":", "：", "\t")):
+        ok = True
+    elif sep:
+        ok = not strict or numbered
+    else:
+        ok = (not strict or numbered) and not _EDGE_DOTS_RE.sub("", rest).strip()
+    if not ok:
+        return None
+    return _Label(fld, rest.strip())
+
+
+@lru_cache(maxsize=1)
+def _fuzzy_choices() -> list[tuple[str, str]]:
+    """(folded alias, field) pairs long enough for fuzzy comparison."""
+    return [(fold(a), f) for f, a, _ in _ALIASES if len(fold(a)) >= 6]
+
+
+_FUZZY_HEAD_RE = re.compile(
+    r"^[\s>]*(?:[-*•+]\s*)?(?:\(?\d{1,2}\s*[.):/\-]\s*)?(?P<head>[^:：\t]{3,40}?)\s*(?:\([^)]*\))?"
+    r"\s*[:：\t]"
+)
+
+
+def _fuzzy_label(line: str, folded: str) -> _Label | None:
+    """Fuzzy fallback: the text before a colon close to exactly one field's aliases."""
+    m = _FUZZY_HEAD_RE.match(folded)
+    if m is None:
+        return None
+    head = re.sub(r"[\s,/&.\-]+", " ", m.group("head")).strip()
+    if len(head) < 4 or len(head.split()) > 7 or any(ch.isdigit() for ch in head):
+        return None
+    best: dict[str, float] = {}
+    for alias, fld in _fuzzy_choices():
+        score = fuzz.ratio(head, alias)
+        if score > best.get(fld, 0.0):
+            best[fld] = score
+    ranked = sorted(best.items(), key=lambda kv: -kv[1])
+    if not ranked:
+        return None
+    top_field, top = ranked[0]
+    runner = ranked[1][1] if len(ranked) > 1 else 0.0
+    if top >= LABEL_FUZZY_THRESHOLD and top - runner >= LABEL_FUZZY_MARGIN:
+        return _Label(top_field, line[m.end() :].strip())
+    return None
+
+
+def _clean_value(value: str) -> str:
+    """Drop the form's placeholders ("(VD: …)", "………") and surrounding space."""
+    value = value.strip()
+    folded = fold_keep_length(value)
+    m = _PLACEHOLDER_RE.match(folded)
+    if m:
+        value = value[m.end() :]
+    value = _EDGE_DOTS_RE.sub("", value).strip()
+    return value
+
+
+def _split_inline(fld: str, value: str) -> list[tuple[str, str]]:
+    """Split "Tác giả: A; SĐT: 0983…" style lines into their fields (short fields only)."""
+    if fld in _MULTILINE:
+        return [(fld, value)]
+    table = _aliases()
+    folded = fold_keep_length(value)
+    out: list[tuple[str, str]] = []
+    start = 0
+    cur = fld
+    for m in table.inline_re.finditer(folded):
+        target = table.index.get(_key(m.group("label")))
+        if target is None:
+            continue
+        out.append((cur, value[start : m.start()]))
+        cur = target[0]
+        start = m.end()
+    out.append((cur, value[start:]))
+    return [(f, v.strip(" ;,|-–—\t")) for f, v in out]
+
+
+def _collect(lines: list[str]) -> tuple[list[_Entry], list[str]]:
+    """Group lines under the labels that start them; lines before the first label apart."""
+    entries: list[_Entry] = []
+    preamble: list[str] = []
+    for line in lines:
+        label = _match_label(line)
+        if label is None:
+            if entries:
+                entries[-1].more.append(line)
+            else:
+                preamble.append(line)
+            continue
+        if label.photo_no is not None:
+            entries.append(_Entry("caption", label.value, [], label.photo_no))
+            continue
+        entries.extend(_Entry(fld, val) for fld, val in _split_inline(label.key, label.value))
+    return entries, preamble
+
+
+def _paragraphs(lines: list[str]) -> str:
+    """Join body lines: spaces tidied, runs of blank lines collapsed to one."""
+    out: list[str] = []
+    for line in lines:
+        line = re.sub(r"[ \t]+", " ", line).strip()
+        if not line and (not out or not out[-1]):
+            continue
+        out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)
+
+
+def _first_paragraph(lines: list[str]) -> list[str]:
+    """Leading blank lines skipped, then lines up to the next blank line."""
+    out: list[str] = []
+    for line in lines:
+        if not line.strip():
+            if out:
+                break
+            continue
+        out.append(line)
+    return out
+
+
+def _caption_items(entries: list[_Entry]) -> list[str]:
+    """One caption per photo from the caption entries ("Ảnh 1: …" or a bulleted list)."""
+    items: list[str] = []
+    for e in entries:
+        lines = _first_paragraph([e.first, *e.more])
+        if e.photo_no is not None:
+            text = _clean_value(" ".join(x.strip() for x in lines))
+            if text:
+                items.append(f"Ảnh {e.photo_no}: {text}")
+            continue
+        if len(lines) > 1 and all(_BULLET_RE.match(x) for x in lines):
+            items.extend(_clean_value(_BULLET_RE.sub("", x)) for x in lines)
+        else:
+            joined = _clean_value(" ".join(x.strip() for x in lines))
+            if joined:
+                items.append(joined)
+    return [i for i in items if i]
+
+
+def _parse_segment(lines: list[str]) -> TemplateResult:
+    entries, preamble = _collect(lines)
+    result = TemplateResult()
+    title_tail: list[str] = []
+    for e in entries:
+        if e.key not in result.labels:
+            result.labels.append(e.key)
+        if e.key == "caption":
+            continue
+        if e.key == "body":
+            value = _paragraphs([_clean_value(e.first), *e.more]).strip()
+            value = _clean_value(value) if "\n" not in value else value
+        else:
+            value = _clean_value(re.sub(r"\s+", " ", e.first))
+            rest = list(e.more)
+            if not value:
+                while rest and not _clean_value(rest[0]):
+                    rest.pop(0)
+                if rest:
+                    value = _clean_value(re.sub(r"\s+", " ", rest.pop(0)))
+            if e.key == "title" and not title_tail:
+                title_tail = rest
+        if value and not result.fields.get(e.key):
+            result.fields[e.key] = value
+    captions = _caption_items([e for e in entries if e.key == "caption"])
+    if captions:
+        result.captions = captions
+        result.fields["caption"] = "\n".join(captions)
+    if result.labels and not result.fields.get("body"):
+        tail = _paragraphs(title_tail)
+        pre = _paragraphs(preamble)
+        if len(tail.split()) >= 20:
+            result.fields["body"] = tail
+            result.notes.append("body read from the lines after the title")
+        elif len(pre.split()) >= 40:
+            result.fields["body"] = pre
+            result.notes.append("body read from the text before the first label")
+    _bank_from_account(result)
+    result.labels_found = len(result.labels)
+    return result
+
+
+def _bank_from_account(result: TemplateResult) -> None:
+    """"3951… tại Agribank chi nhánh Chợ Đồn": the bank words become ``bank_name``."""
+    account = result.fields.get("bank_account", "")
+    if result.fields.get("bank_name") or not account:
+        return
+    rest = re.sub(r"\d[\d .\-]*\d|\d", " ", account)
+    rest = re.sub(r"^[\s\-–—,;:()]*(?:tại|tai|ở|o|NH|ngân hàng|ngan hang)?[\s\-–—,;:(]*", "",
+                  rest, flags=re.IGNORECASE)
+    rest = re.sub(r"\s+", " ", rest).strip(" -–—,;:()")
+    if rest and find_bank(rest) is not None:
+        result.fields["bank_name"] = rest
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def extract(text: str) -> TemplateResult:
+    """Read the template fields from a message text (plain text or converted HTML).
+
+    Quoted replies and signatures are dropped; in a forwarded message the part with most
+    filled fields is read (the forwarder's own part wins a tie). Never raises.
+    """
+    try:
+        if not isinstance(text, str) or not text.strip():
+            return TemplateResult()
+        segments = _split_segments(_prepare(text))
+        best: TemplateResult | None = None
+        for kind, seg in segments:
+            res = _parse_segment(_strip_quotes(seg))
+            if kind == "forwarded":
+                res.notes.append("read from a forwarded message")
+            if best is None or (res.filled, res.labels_found) > (best.filled, best.labels_found):
+                best = res
+        return best or TemplateResult()
+    except Exception as exc:  # contributor text must never crash ingestion
+        return TemplateResult(notes=[f"template reader error: {type(exc).__name__}"])
+
+
+def _merge(into: TemplateResult, other: TemplateResult, what: str) -> None:
+    """Fill the fields ``into`` lacks from ``other`` (e.g. author data typed in the mail)."""
+    added: list[str] = []
+    for key in FIELD_KEYS:
+        if not into.fields.get(key) and other.fields.get(key):
+            into.fields[key] = other.fields[key]
+            added.append(key)
+            if key == "caption" and not into.captions:
+                into.captions = list(other.captions)
+    for key in other.labels:
+        if key not in into.labels:
+            into.labels.append(key)
+    into.labels_found = len(into.labels)
+    if added:
+        into.notes.append(f"{', '.join(added)} taken from {what}")
+
+
+def find_template(text: str, html: str, documents: Sequence[DocumentInfo]) -> TemplateResult:
+    """Pick where the template is: plain-text body, HTML body, or one attached document.
+
+    The plain text wins unless it is empty or the HTML (converted) has more labels; a
+    readable document wins when the body has no labels or fewer. Fields missing from the
+    chosen source are filled from the other one (people type their bank details in the
+    mail and attach the article as .docx). A label-less document beside a body template is
+    the article itself and gives the body (and the title, its first line) when missing.
+    ``source`` records the choice: ``text``, ``html`` or ``docx:NAME``.
+    """
+    try:
+        body: TemplateResult | None = None
+        if text and text.strip():
+            body = extract(text)
+            body.source = "text"
+        if html and html.strip() and (body is None or body.labels_found < 8):
+            alt = extract(html_to_text(html))
+            alt.source = "html"
+            if body is None or alt.labels_found > body.labels_found:
+                body = alt
+        body = body or TemplateResult()
+        readable = [
+            d for d in documents if d.status in ("ok", "legacy_encoding") and d.text.strip()
+        ]
+        doc_results: list[tuple[DocumentInfo, TemplateResult]] = []
+        for d in readable:
+            r = extract(d.text)
+            r.source = f"docx:{d.filename}"
+            doc_results.append((d, r))
+        best_doc = max(doc_results, key=lambda dr: dr[1].labels_found, default=None)
+        chosen = body
+        if best_doc is not None and best_doc[1].labels_found > body.labels_found:
+            chosen = best_doc[1]
+            if body.labels_found:
+                _merge(chosen, body, "the mail body")
+        elif best_doc is not None and best_doc[1].labels_found:
+            _merge(chosen, best_doc[1], best_doc[1].source)
+        if chosen.labels_found and len(readable) == 1 and doc_results[0][1].labels_found == 0:
+            doc_text = _paragraphs(_prepare(readable[0].text))
+            if not chosen.fields.get("body") and doc_text:
+                lines = doc_text.split("\n")
+                short_first = len(lines) > 1 and len(lines[0].split()) <= 40
+                if not chosen.fields.get("title") and short_first:
+                    chosen.fields["title"] = lines[0].strip()
+                    doc_text = "\n".join(lines[1:]).strip()
+                chosen.fields["body"] = doc_text
+                chosen.notes.append(f"article body read from {readable[0].filename}")
+        if not chosen.source and chosen is body:
+            chosen.source = "text" if text and text.strip() else ("html" if html else "")
+        return chosen
+    except Exception as exc:
+        return TemplateResult(notes=[f"template reader error: {type(exc).__name__}"])
