@@ -13,6 +13,20 @@ class FieldRules(_Strict):
     """Rules for the template fields."""
 
     min_body_words: int = Field(80, description="Fewer words in the body give body_too_short.")
+    max_document_bytes: int = Field(
+        30_000_000, description="An attached article document larger than this is unreadable."
+    )
+    max_document_inflate_bytes: int = Field(
+        100_000_000,
+        description="A .docx whose zip entries inflate past this (per its central directory, "
+        "checked before reading) is document_unreadable (zip bomb guard).",
+    )
+    max_document_entries: int = Field(
+        2_000, description="A .docx with more zip entries than this is document_unreadable."
+    )
+    soffice_timeout_seconds: float = Field(
+        60.0, description="Time allowed to LibreOffice to convert one .doc to .docx."
+    )
 
 
 # fmt: off
