@@ -42,7 +42,7 @@ _EDITOR_NAMES: tuple[str, ...] = (
 _REENCODER_NAMES: tuple[str, ...] = (
     "facebook", "instagram", "zalo", "messenger", "whatsapp", "telegram", "viber",
     "tinypng", "tinyjpg", "compressor", "imageoptim", "squoosh", "jpegoptim",
-    "mozjpeg", "jpegmini", "optimizer",
+    "mozjpeg", "jpegmini", "optimizer", "uploader",
 )
 _SCREEN_SIZES: tuple[tuple[int, int], ...] = (
     (720, 1280), (720, 1520), (720, 1560), (720, 1600), (750, 1334), (828, 1792),
