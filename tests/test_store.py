@@ -1,0 +1,107 @@
+"""The SQLite store: schema migrations, references, transactions, checkpoints."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from store import lifecycle
+from store.db import Store
+from store.errors import InvalidTransition, SchemaTooNew
+from store.files import BlobStore
+from store.schema import MIGRATIONS, current_version
+
+
+def test_new_database_is_migrated_and_reopening_is_a_no_op(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    assert store.schema_version == len(MIGRATIONS)
+    assert current_version(store.db) == len(MIGRATIONS)
+    store.close()
+    again = Store(tmp_path)
+    assert again.schema_version == len(MIGRATIONS)
+    assert again.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    again.close()
+
+
+def test_database_from_a_newer_tinbai_is_refused(tmp_path: Path) -> None:
+    Store(tmp_path).close()
+    conn = sqlite3.connect(tmp_path / "tinbai.sqlite3")
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 5}")
+    conn.close()
+    with pytest.raises(SchemaTooNew):
+        Store(tmp_path)
+
+
+def test_references_are_sequential_per_year(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    with store.transaction():
+        assert store.next_ref(2026) == "TB-2026-0001"
+        assert store.next_ref(2026) == "TB-2026-0002"
+        assert store.next_ref(2027) == "TB-2027-0001"
+    store.close()
+
+
+def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    with pytest.raises(RuntimeError), store.transaction():
+        store.insert_message({"message_id": "a@x"})
+        store.set_last_uid("box", 7, 10)
+        raise RuntimeError("crash in the middle")
+    assert store.message_by_message_id("a@x") is None
+    assert store.last_uid("box", 7) is None
+    store.close()
+
+
+def test_checkpoint_never_moves_backwards(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    with store.transaction():
+        store.set_last_uid("box", 1, 10)
+        store.set_last_uid("box", 1, 4)
+    assert store.last_uid("box", 1) == 10
+    assert store.last_uid("box", 2) is None
+    assert store.known_uidvalidities("box") == [1]
+    store.close()
+
+
+def test_status_changes_follow_the_lifecycle_and_are_recorded(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    with store.transaction():
+        sid = store.insert_submission(
+            {"ref": "TB-2026-0001", "status": lifecycle.NEEDS_FIX}, actor="tinbai"
+        )
+        store.set_status(sid, lifecycle.PENDING_REVIEW, actor="tinbai", reason="fixed")
+        store.set_status(sid, lifecycle.PUBLISHED, actor="editor1", reason="url")
+    with pytest.raises(InvalidTransition):
+        store.set_status(sid, lifecycle.NEEDS_FIX, actor="editor1")
+    history = [(h["from_status"], h["to_status"], h["actor"]) for h in store.history(sid)]
+    assert history == [
+        (None, "needs_fix", "tinbai"),
+        ("needs_fix", "pending_review", "tinbai"),
+        ("pending_review", "published", "editor1"),
+    ]
+    store.close()
+
+
+def test_same_message_id_only_once_except_as_duplicate(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    with store.transaction():
+        store.insert_message({"message_id": "m@x"})
+        store.insert_message({"message_id": "m@x", "disposition": "duplicate"})
+    with pytest.raises(sqlite3.IntegrityError), store.transaction():
+        store.insert_message({"message_id": "m@x"})
+    store.close()
+
+
+def test_blobs_are_content_addressed_and_never_escape(tmp_path: Path) -> None:
+    blobs = BlobStore(tmp_path / "raw")
+    digest, path = blobs.put(b"hello", "eml")
+    assert path.name == f"{digest}.eml"
+    assert blobs.put(b"hello", "eml") == (digest, path)
+    assert blobs.read(blobs.relative(path)) == b"hello"
+    # An extension coming from a hostile name is dropped, not used.
+    _, odd = blobs.put(b"x", "../../etc/passwd")
+    assert odd.parent.parent == tmp_path / "raw"
+    with pytest.raises(ValueError):
+        blobs.read("../../outside")
