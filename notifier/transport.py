@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import mailbox
+import re
 import smtplib
 import socket
 import ssl
@@ -15,6 +16,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from notifier.errors import PermanentTransportError, TransportError, UnsupportedTransportURL
 
 log = logging.getLogger(__name__)
+
+_LONE_LF = re.compile(rb"(?<!\r)\n")
 
 
 class Transport(Protocol):
@@ -105,8 +108,10 @@ class SmtpTransport:
     def send(self, raw: bytes, sender: str, recipients: list[str]) -> None:
         if self._conn is None:
             self._conn = self._connect()
+        # RFC 5321 §2.3.8: lines end with CRLF on the wire; smtplib sends bytes as given.
+        wire = _LONE_LF.sub(b"\r\n", raw)
         try:
-            refused = self._conn.sendmail(sender, recipients, raw)
+            refused = self._conn.sendmail(sender, recipients, wire)
         except smtplib.SMTPRecipientsRefused as exc:
             raise PermanentTransportError(f"recipients refused: {exc.recipients}") from exc
         except smtplib.SMTPResponseException as exc:
