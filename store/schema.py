@@ -209,8 +209,42 @@ def _v2_audit(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v3_web(db: sqlite_utils.Database) -> None:
+    """The editors' web pages: users, editor notes, and the queue's ordering index.
+
+    Field edits and problem overrides are recorded in ``audit_log`` (old/new, who, when)
+    and in the existing ``problems.overridden_*`` columns.
+    """
+    run_script(
+        db,
+        """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            role TEXT NOT NULL CHECK (role IN ('editor', 'finance', 'admin')),
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE editor_notes (
+            id INTEGER PRIMARY KEY,
+            submission_id INTEGER NOT NULL REFERENCES submissions(id),
+            author TEXT NOT NULL,
+            body TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX editor_notes_submission ON editor_notes(submission_id, id);
+        CREATE INDEX submissions_queue_order ON submissions(
+            (CASE status WHEN 'pending_review' THEN 0 WHEN 'approved' THEN 1
+             WHEN 'needs_fix' THEN 2 WHEN 'published' THEN 3 WHEN 'paid' THEN 4 ELSE 5 END),
+            received_at, id);
+        CREATE INDEX submissions_unit_queue ON submissions(unit_name, status, received_at, id)
+        """,
+    )
+
+
 #: Migrations in order; index i holds the migration to version i + 1.
-MIGRATIONS: list[Migration] = [_v1_core, _v2_audit]
+MIGRATIONS: list[Migration] = [_v1_core, _v2_audit, _v3_web]
 
 
 def current_version(db: sqlite_utils.Database) -> int:
