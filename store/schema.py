@@ -243,8 +243,83 @@ def _v3_web(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v4_finance(db: sqlite_utils.Database) -> None:
+    """Royalty payment batches, their payees and items, and payee confirmations.
+
+    Amounts are integer VND frozen at export time, so a batch downloaded again shows the
+    same figures. ``batch_items.submission_id`` is UNIQUE: an item is never in two batches.
+    """
+    run_script(
+        db,
+        """
+        CREATE TABLE payment_batches (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            period TEXT NOT NULL,
+            period_start TEXT NOT NULL,
+            period_end TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'paid')),
+            payment_date TEXT NOT NULL,
+            rules_json TEXT NOT NULL DEFAULT '{}',
+            payee_count INTEGER NOT NULL DEFAULT 0,
+            item_count INTEGER NOT NULL DEFAULT 0,
+            total_gross INTEGER NOT NULL DEFAULT 0,
+            total_tax INTEGER NOT NULL DEFAULT 0,
+            total_net INTEGER NOT NULL DEFAULT 0,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            paid_by TEXT,
+            paid_at TEXT
+        );
+        CREATE INDEX payment_batches_period ON payment_batches(period, id);
+        CREATE TABLE batch_payees (
+            id INTEGER PRIMARY KEY,
+            batch_id INTEGER NOT NULL REFERENCES payment_batches(id),
+            position INTEGER NOT NULL,
+            author TEXT NOT NULL,
+            author_key TEXT NOT NULL,
+            account_holder TEXT NOT NULL,
+            account_digits TEXT NOT NULL,
+            bank_short_name TEXT,
+            bank_code TEXT,
+            bank_bin TEXT,
+            gross INTEGER NOT NULL,
+            tax INTEGER NOT NULL,
+            net INTEGER NOT NULL,
+            description TEXT NOT NULL,
+            flags TEXT NOT NULL DEFAULT '',
+            flag_detail TEXT,
+            UNIQUE (batch_id, position)
+        );
+        CREATE INDEX batch_payees_author ON batch_payees(author_key, account_digits);
+        CREATE TABLE batch_items (
+            id INTEGER PRIMARY KEY,
+            batch_id INTEGER NOT NULL REFERENCES payment_batches(id),
+            payee_id INTEGER NOT NULL REFERENCES batch_payees(id),
+            submission_id INTEGER NOT NULL UNIQUE REFERENCES submissions(id),
+            ref TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            published_date TEXT NOT NULL,
+            genre TEXT,
+            coefficient TEXT NOT NULL,
+            unit_value INTEGER NOT NULL,
+            gross INTEGER NOT NULL
+        );
+        CREATE INDEX batch_items_batch ON batch_items(batch_id, payee_id);
+        CREATE TABLE payee_confirmations (
+            id INTEGER PRIMARY KEY,
+            payee_id INTEGER NOT NULL UNIQUE REFERENCES batch_payees(id),
+            batch_id INTEGER NOT NULL REFERENCES payment_batches(id),
+            confirmed_by TEXT NOT NULL,
+            note TEXT NOT NULL,
+            at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 #: Migrations in order; index i holds the migration to version i + 1.
-MIGRATIONS: list[Migration] = [_v1_core, _v2_audit, _v3_web]
+MIGRATIONS: list[Migration] = [_v1_core, _v2_audit, _v3_web, _v4_finance]
 
 
 def current_version(db: sqlite_utils.Database) -> int:
