@@ -433,3 +433,142 @@ class Store:
                 row["problems"] = []
             rows = sorted(rows + others, key=lambda r: str(r["received_at"]))
         return rows
+
+    # -- editors' web pages (queue page, users, notes, overrides) ----------------------
+
+    #: Queue order when no status is chosen: work to do first, closed items last. Must
+    #: match the expression of the ``submissions_queue_order`` index (schema v3).
+    QUEUE_RANK_SQL = (
+        "(CASE status WHEN 'pending_review' THEN 0 WHEN 'approved' THEN 1 "
+        "WHEN 'needs_fix' THEN 2 WHEN 'published' THEN 3 WHEN 'paid' THEN 4 ELSE 5 END)"
+    )
+
+    def queue_page(
+        self, *, status: str | None = None, unit: str | None = None,
+        received_from: str | None = None, received_before: str | None = None,
+        problem: str | None = None, search: str | None = None, limit: int = 50,
+        offset: int = 0,
+    ) -> list[Row]:
+        """One page of the editors' queue, filtered and paginated in the database.
+
+        Oldest first within a status; without a status filter, statuses in work order
+        (the ``submissions_queue_order`` index), so page 1 costs the same with 100 or
+        10,000 submissions. ``received_from``/``received_before`` bound ``received_at``
+        (ISO text, half-open). ``problem`` keeps submissions with that code not overridden.
+        """
+        where: list[str] = []
+        params: list[Any] = []
+        if status:
+            where.append("s.status = ?")
+            params.append(status)
+        if unit:
+            where.append("s.unit_name = ?")
+            params.append(unit)
+        if received_from:
+            where.append("s.received_at >= ?")
+            params.append(received_from)
+        if received_before:
+            where.append("s.received_at < ?")
+            params.append(received_before)
+        if problem:
+            where.append(
+                "EXISTS (SELECT 1 FROM problems q WHERE q.submission_id = s.id "
+                "AND q.code = ? AND q.overridden_at IS NULL)"
+            )
+            params.append(problem)
+        if search and search.strip():
+            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", search.strip()) + "%"
+            where.append(
+                "(s.title LIKE ? ESCAPE '\\' OR s.author LIKE ? ESCAPE '\\' "
+                "OR s.ref LIKE ? ESCAPE '\\' OR s.sender LIKE ? ESCAPE '\\')"
+            )
+            params.extend([pattern] * 4)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        order = "s.received_at, s.id" if status else f"{self.QUEUE_RANK_SQL}, s.received_at, s.id"
+        rows = self._all(
+            f"""SELECT s.id, s.ref, s.status, s.sender, s.sender_name, s.title, s.author,
+                       s.unit, s.unit_name, s.received_at, s.updated_at, s.version,
+                       s.error_count, s.warning_count,
+                       (SELECT group_concat(code, ' ') FROM
+                          (SELECT code FROM problems p WHERE p.submission_id = s.id
+                           AND p.overridden_at IS NULL ORDER BY p.id)) AS codes,
+                       (SELECT count(*) FROM photos ph WHERE ph.submission_id = s.id)
+                           AS photo_count
+                FROM submissions s {clause}
+                ORDER BY {order} LIMIT ? OFFSET ?""",
+            [*params, int(limit), int(offset)],
+        )
+        for row in rows:
+            row["problems"] = (row.pop("codes") or "").split()
+        return rows
+
+    def status_counts(self) -> dict[str, int]:
+        """How many submissions are in each status (an index-only scan)."""
+        rows = self._all("SELECT status, count(*) AS n FROM submissions GROUP BY status")
+        return {str(r["status"]): int(r["n"]) for r in rows}
+
+    def queue_units(self) -> list[str]:
+        """Registry unit names that occur in submissions (for the queue's unit filter)."""
+        rows = self._all(
+            "SELECT DISTINCT unit_name FROM submissions WHERE unit_name IS NOT NULL "
+            "AND unit_name != '' ORDER BY unit_name"
+        )
+        return [str(r["unit_name"]) for r in rows]
+
+    def problem(self, problem_id: int) -> Row:
+        row = self._one("SELECT * FROM problems WHERE id = ?", (problem_id,))
+        if row is None:
+            raise NotFound(f"problem {problem_id}")
+        return row
+
+    def override_problem(self, problem_id: int, *, actor: str, note: str) -> None:
+        """Mark a problem verdict as overridden by an editor (who, why, when)."""
+        self.db.execute(
+            "UPDATE problems SET overridden_by = ?, override_note = ?, overridden_at = ? "
+            "WHERE id = ?",
+            (actor, note, iso(), problem_id),
+        )
+
+    def active_error_count(self, submission_id: int) -> int:
+        """Errors of a submission that no editor has overridden."""
+        row = self._one(
+            "SELECT count(*) AS n FROM problems WHERE submission_id = ? AND severity = 'error' "
+            "AND overridden_at IS NULL",
+            (submission_id,),
+        )
+        return int(row["n"]) if row else 0
+
+    def photo(self, photo_id: int) -> Row:
+        row = self._one("SELECT * FROM photos WHERE id = ?", (photo_id,))
+        if row is None:
+            raise NotFound(f"photo {photo_id}")
+        return row
+
+    def add_note(self, submission_id: int, *, author: str, body: str) -> int:
+        table = self.db.table("editor_notes")
+        table.insert({"submission_id": submission_id, "author": author, "body": body,
+                      "at": iso()})
+        return int(table.last_rowid or 0)
+
+    def notes_of(self, submission_id: int) -> list[Row]:
+        return self._all(
+            "SELECT * FROM editor_notes WHERE submission_id = ? ORDER BY id", (submission_id,)
+        )
+
+    def add_user(self, name: str, role: str, password_hash: str) -> int:
+        table = self.db.table("users")
+        table.insert({"name": name, "role": role, "password_hash": password_hash,
+                      "created_at": iso(), "disabled": 0})
+        return int(table.last_rowid or 0)
+
+    def user_by_name(self, name: str) -> Row | None:
+        return self._one("SELECT * FROM users WHERE name = ?", (name,))
+
+    def user_by_id(self, user_id: int) -> Row | None:
+        return self._one("SELECT * FROM users WHERE id = ?", (user_id,))
+
+    def users(self) -> list[Row]:
+        return self._all("SELECT * FROM users ORDER BY name")
+
+    def update_user(self, user_id: int, values: Row) -> None:
+        self.db.table("users").update(user_id, values)
