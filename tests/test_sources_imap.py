@@ -124,8 +124,9 @@ def test_oversized_message_is_not_downloaded(imap_mailbox: Dovecot) -> None:
     with source(imap_mailbox) as src:
         sizes = dict(src.list_new(0))
         got = list(src.fetch(uids, max_bytes=100_000))
-    assert got[0].raw == small
+    assert got[0].raw == small and got[0].header_bytes is None
     assert got[1].raw is None and got[1].size == len(big) == sizes[uids[1]]
+    assert got[1].header_bytes == big[: big.index(b"\r\n\r\n") + 4]
     # also without a preceding list_new (sizes fetched by fetch itself)
     with source(imap_mailbox) as src:
         got = list(src.fetch(uids, max_bytes=100_000))

@@ -139,6 +139,7 @@ def test_size_limit(tmp_path: Path) -> None:
     with MaildirSource("m", tmp_path) as src:
         small, big = src.fetch([1, 2], max_bytes=1000)
     assert small.raw is not None and big.raw is None
+    assert big.header_bytes == raw(2)[: raw(2).index(b"\n\n") + 2]
     assert big.size == len(raw(2, size=5000))
 
 

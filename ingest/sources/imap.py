@@ -41,6 +41,9 @@ DEFAULT_PORTS: dict[str, int] = {"imap": 143, "imaps": 993}
 DEFAULT_MAX_BATCH_BYTES = 64 * 1024 * 1024
 
 _CHUNK = 1000  # UIDs per command
+MAX_HEADER_BYTES = 65536
+_HEADER = f"BODY.PEEK[HEADER]<0.{MAX_HEADER_BYTES}>"
+_HEADER_KEY = b"BODY[HEADER]<0>"
 _BODY = b"BODY[]"
 _SIZE = b"RFC822.SIZE"
 _DATE = b"INTERNALDATE"
@@ -346,8 +349,8 @@ class ImapSource:
         """``BODY.PEEK[]`` in UID batches (never \\Seen; RFC 3501 §6.4.5).
 
         Sizes come from the preceding :meth:`list_new` or from an RFC822.SIZE fetch, so
-        oversized messages are never downloaded and each batch stays under
-        ``max_batch_bytes`` of memory.
+        oversized messages are never downloaded (only their header section, at most
+        64 KiB, goes to ``header_bytes``) and each batch stays under ``max_batch_bytes``.
         """
         client = self._conn()
         where = f"{self.host}:{self.port}"
@@ -373,14 +376,19 @@ class ImapSource:
                 if small:
                     data.update(client.fetch(small, ["BODY.PEEK[]", "INTERNALDATE"]))
                 if large:
-                    data.update(client.fetch(large, ["INTERNALDATE"]))
+                    # Headers only (at most 64 KiB): enough to identify and answer it.
+                    data.update(client.fetch(large, [_HEADER, "INTERNALDATE"]))
             for uid, size in batch:
                 item = data.get(uid)
                 if item is None:
                     log.info("mailbox %r: UID %d vanished during fetch", self.name, uid)
                     continue
                 raw: bytes | None = None
-                if size <= max_bytes:
+                header: bytes | None = None
+                if size > max_bytes:
+                    head = item.get(_HEADER_KEY)
+                    header = bytes(head) if head is not None else None
+                else:
                     body = item.get(_BODY)
                     if body is None:
                         log.warning("mailbox %r: UID %d: server sent no body", self.name, uid)
@@ -394,6 +402,7 @@ class ImapSource:
                     size=len(raw) if raw is not None else size,
                     raw=raw,
                     internal_date=idate if isinstance(idate, datetime.datetime) else None,
+                    header_bytes=header,
                 )
 
     def move(self, uids: Sequence[int], folder: str) -> None:

@@ -26,6 +26,7 @@ from ingest.model import FetchedMessage
 log = logging.getLogger(__name__)
 
 UIDLIST = "tinbai-uidlist"
+MAX_HEADER_BYTES = 65536
 _FOLDER_RE = re.compile(r"^[^/\\\x00-\x1f.][^/\\\x00-\x1f]*$")
 
 
@@ -35,6 +36,28 @@ def _basename(filename: str) -> str:
         if sep in filename:
             return filename.split(sep, 1)[0]
     return filename
+
+
+def _read_header(data: bytes) -> bytes:
+    """The header section (up to and including the blank line) of a message start."""
+    for sep in (b"\r\n\r\n", b"\n\n"):
+        end = data.find(sep)
+        if end >= 0:
+            return data[: end + len(sep)]
+    return data
+
+
+_DELIVERY = re.compile(r"^(\d+)\.(?:[^.]*?M(\d+))?(?:[^.]*?Q(\d+))?")
+
+
+def _delivery_key(base: str) -> tuple[int, int, int, str]:
+    """Sort key of a Maildir name: seconds, then microseconds (``M``), then the
+    per-process counter (``Q``), so messages delivered within one second keep their order
+    (a plain string sort puts ``M99`` after ``M100000``)."""
+    match = _DELIVERY.match(base)
+    if not match:
+        return (0, 0, 0, base)
+    return (int(match.group(1)), int(match.group(2) or 0), int(match.group(3) or 0), base)
 
 
 class MaildirSource:
@@ -145,8 +168,8 @@ class MaildirSource:
                             continue
                         known[base] = int(uid_s)
                 next_uid = max(known.values(), default=0) + 1
-                # Delivery order: Maildir names start with the delivery time (seconds).
-                for base in sorted(b for b in current if b not in known):
+                # Delivery order: Maildir names start with the delivery time.
+                for base in sorted((b for b in current if b not in known), key=_delivery_key):
                     known[base] = next_uid
                     out.append(f"{next_uid} {base}")
                     next_uid += 1
@@ -191,7 +214,8 @@ class MaildirSource:
 
     def fetch(self, uids: Sequence[int], max_bytes: int) -> Iterator[FetchedMessage]:
         """Read the files, checking the size before reading (and reading at most
-        ``max_bytes + 1`` bytes, in case the file grew); larger ones get ``raw=None``."""
+        ``max_bytes + 1`` bytes, in case the file grew); larger ones get ``raw=None`` and
+        their header section (at most 64 KiB) in ``header_bytes``."""
         if not self._open:
             raise SourceConnectError(f"mailbox {self.name!r}: not opened (use 'with')")
         uidvalidity = self.uidvalidity
@@ -204,13 +228,17 @@ class MaildirSource:
                 with path.open("rb") as fh:
                     st = os.fstat(fh.fileno())
                     raw: bytes | None = None
+                    header: bytes | None = None
                     size = st.st_size
-                    if size <= max_bytes:
+                    if size > max_bytes:
+                        header = _read_header(fh.read(MAX_HEADER_BYTES))
+                    else:
                         data = fh.read(max_bytes + 1)
                         if len(data) <= max_bytes:
                             raw, size = data, len(data)
                         else:
                             size = max(size, len(data))
+                            header = _read_header(data[:MAX_HEADER_BYTES])
             except FileNotFoundError:
                 log.info("mailbox %r: UID %d vanished during fetch", self.name, uid)
                 continue
@@ -223,6 +251,7 @@ class MaildirSource:
                 size=size,
                 raw=raw,
                 internal_date=datetime.datetime.fromtimestamp(st.st_mtime, datetime.UTC),
+                header_bytes=header,
             )
 
     def folder_path(self, folder: str) -> Path:
