@@ -55,9 +55,6 @@ _TAG_DATETIME_ORIGINAL, _TAG_EXIF_WIDTH, _TAG_EXIF_HEIGHT = 36867, 40962, 40963
 _EXPOSURE_TAGS = (33434, 33437, 34855, 37386)
 _TAG_USER_COMMENT = 37510
 
-#: Photoshop image resources that IPTC metadata tools also write (not a Photoshop save).
-_IPTC_ONLY_RESOURCES = frozenset({0x0404, 0x0425, 0x040A, 0x040B})
-
 _MAX_XMP_CHARS = 512 * 1024
 
 
@@ -508,10 +505,25 @@ def _read_into(facts: PhotoFacts, data: bytes, rules: PhotoRules) -> None:
     sniffed = _sniff(data)
     ext = _extension(facts.filename)
     Image.MAX_IMAGE_PIXELS = rules.max_pixels
+    # Pillow reports corrupt EXIF and oversized headers as warnings: record them (nothing
+    # reaches stderr) and turn the decompression-bomb warning into an error.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        _open_and_read(facts, data, rules, sniffed, ext, caught)
+
+
+def _open_and_read(
+    facts: PhotoFacts,
+    data: bytes,
+    rules: PhotoRules,
+    sniffed: str | None,
+    ext: str,
+    caught: list[warnings.WarningMessage],
+) -> None:
+    """Open with Pillow and read every header; ``caught`` collects Pillow's warnings."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(io.BytesIO(data))
+        im = Image.open(io.BytesIO(data))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         facts.format = sniffed
         facts.error = f"ảnh khai báo kích thước quá lớn ({exc})"[:200]
@@ -545,6 +557,10 @@ def _read_into(facts: PhotoFacts, data: bytes, rules: PhotoRules) -> None:
             _read_exif(facts, im)
         except Exception as exc:
             facts.error = f"thông tin EXIF hỏng ({type(exc).__name__})"
+            return
+        corrupt = [str(w.message) for w in caught if "corrupt exif" in str(w.message).lower()]
+        if corrupt:
+            facts.error = f"thông tin EXIF hỏng ({corrupt[0][:100]})"
             return
         if facts.format == "JPEG":
             _read_jpeg(facts, im)
