@@ -116,7 +116,7 @@ _TCVN3_TABLE: dict[str, str] = {
     "ú": "ỳ", "û": "ỷ", "ü": "ỹ", "ý": "ý", "þ": "ỵ",
 }
 _TCVN3_TRANS = str.maketrans(_TCVN3_TABLE)
-_UNICODE_TO_TCVN3 = str.maketrans({v: k for k, v in _TCVN3_TABLE.items() if v.islower()})
+_UNICODE_TO_TCVN3 = str.maketrans({v: k for k, v in _TCVN3_TABLE.items()})
 
 #: Characters that occur in TCVN3 text but never in Vietnamese written in Unicode.
 _TCVN3_MARKERS = frozenset("¨©ª«¬®µ¶·¸¹»¼½¾ÆÇÈËÌÎÏÐÑÖ×ØÜÞßäåæçëîïñöøûüþ÷§¡¢£¤¥¦")
@@ -135,7 +135,7 @@ def tcvn3_to_unicode(text: str, *, upper: bool = False) -> str:
 
 
 def unicode_to_tcvn3(text: str) -> str:
-    """The inverse mapping for lower-case text (used to build test documents)."""
+    """The inverse mapping (used to build test documents); toned capitals stay as they are."""
     return unicodedata.normalize("NFC", text).translate(_UNICODE_TO_TCVN3)
 
 

@@ -183,7 +183,7 @@ def _aliases() -> _AliasTable:
         r"^(?P<lead>[\s>]*(?:[-*•+»·–]\s*)?(?:\[?\(?(?:\d{1,2}|[ivx]{1,4}|[a-h])\s*[.):/\-\]]\s*"
         r"|\(\d{1,2}\)\s*|\d{1,2}\s+)?(?:[*_]{1,2})?)"
         r"(?P<label>" + alternation + r")(?![a-z0-9])"
-        r"(?P<trail>(?:[*_]{1,2})?\s*(?:\([^)\n]{0,200}\)\s*)?(?:[*_]{1,2})?)"
+        r"(?P<trail>(?:[*_]{1,2})?[^\S\t]*(?:\([^)\n]{0,200}\)[^\S\t]*)?(?:[*_]{1,2})?)"
         r"(?P<sep>[:：]+|\t+|[-–—=]+(?=\s|$)|[.…_]{2,})?"
     )
     inline_re = re.compile(
@@ -275,7 +275,8 @@ def _prepare(text: str) -> list[str]:
     """NFC, unified newlines, invisible characters removed, bounded length."""
     text = unicodedata.normalize("NFC", text[:MAX_TEXT_CHARS])
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    for ch in ("\u200b", "\u200c", "\u200d", "\ufeff", "\u2060", "\u00ad"):
+    # U+00AD is kept: in TCVN3 text it is the letter "ư".
+    for ch in ("\u200b", "\u200c", "\u200d", "\ufeff", "\u2060"):
         text = text.replace(ch, "")
     text = text.replace("\u00a0", " ").replace("\u2028", "\n").replace("\u2029", "\n")
     return text.split("\n")
