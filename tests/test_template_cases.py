@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from template_harness import CASES, load_expected, problem_keys, run_case, soffice_available
+from test_template_harness import CASES, load_expected, problem_keys, run_case, soffice_available
 from validators.problems import has_errors
 
 CASE_FILES = sorted(CASES.glob("*.eml"))
