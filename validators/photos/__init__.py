@@ -66,10 +66,16 @@ def check_photo(facts: PhotoFacts, settings: ValidationSettings) -> list[Problem
 def explain_photo(facts: PhotoFacts, settings: ValidationSettings) -> dict[str, str]:
     """Each rule's evidence for editors (``check-photo``), by rule name."""
     evidence: dict[str, str] = {}
+    stopped: str | None = None
     for check in PHOTO_CHECKS:
+        if stopped:
+            evidence[check.name] = f"không kiểm tra ({stopped})"
+            continue
         explain = getattr(check, "explain", None)
         if explain is not None:
             evidence[check.name] = str(explain(facts, settings))
+        if check.name in _STOPPING and check.check(facts, settings):
+            stopped = check.name
     return evidence
 
 

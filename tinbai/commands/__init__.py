@@ -1,0 +1,1 @@
+"""Sub-commands of ``tinbai`` that live in their own modules."""
