@@ -1,0 +1,171 @@
+"""How much cheaper tinbai's photo check is than decoding the photo (issue 4).
+
+For one set of full-size photos (the corpus originals when ../shared/corpus/exif-samples
+exists, otherwise generated 12-MP JPEGs) this measures, in one run:
+
+- a full Pillow decode: ``Image.open(path).load()``;
+- tinbai's check: read the file, ``read_photo_facts`` + ``check_photo`` (headers only);
+- ``exiftool -j`` over the same files (one process for all, its most favourable use),
+  when exiftool is installed;
+
+and prints the ratios decode/tinbai (goal >= 20x) and exiftool/tinbai.
+
+Usage: .venv/bin/python benchmarks/photo_check.py [--repeat N] [DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PIL import Image, TiffImagePlugin
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ingest.photos import read_photo_facts
+from validators.photos import check_photo
+from validators.settings import ValidationSettings
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "exif-samples"
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".heic", ".heif"}
+FULL_SIZE_PIXELS = 4_000_000
+SETTINGS = ValidationSettings()
+
+
+def corpus_photos(root: Path) -> list[Path]:
+    """Full-size (>= 4 MP), readable photos of a folder, chosen by their headers."""
+    chosen = []
+    for path in sorted(root.rglob("*")):
+        if path.suffix.lower() not in PHOTO_SUFFIXES:
+            continue
+        facts = read_photo_facts(path.name, path.read_bytes(), SETTINGS.photos)
+        if facts.error is None and (facts.width or 0) * (facts.height or 0) >= FULL_SIZE_PIXELS:
+            chosen.append(path)
+    return chosen
+
+
+def generated_photos(folder: Path, count: int = 5) -> list[Path]:
+    """12-MP JPEGs with camera EXIF and photo-like detail (noise over gradients)."""
+    paths = []
+    for i in range(count):
+        size = (4000, 3000)
+        base = Image.linear_gradient("L").resize(size)
+        noise = Image.effect_noise(size, 40 + 5 * i)
+        image = Image.merge("RGB", (base, noise, Image.blend(base, noise, 0.5)))
+        exif = Image.Exif()
+        exif[271], exif[272], exif[305] = "samsung", "SM-A525F", "A525FXXU4CVJB"
+        ifd = exif.get_ifd(0x8769)
+        ifd[36867] = "2026:10:01 09:30:00"
+        ifd[40962], ifd[40963] = size
+        ifd[33434] = TiffImagePlugin.IFDRational(1, 120)
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=92, exif=exif)
+        path = folder / f"generated_{i}.jpg"
+        path.write_bytes(out.getvalue())
+        paths.append(path)
+    return paths
+
+
+def timed(action: Callable[[], object], repeat: int) -> float:
+    """Median wall time of ``action`` in seconds."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def pillow_decode(path: Path) -> None:
+    with Image.open(path) as image:
+        image.load()
+
+
+def tinbai_check(path: Path) -> None:
+    facts = read_photo_facts(path.name, path.read_bytes(), SETTINGS.photos)
+    check_photo(facts, SETTINGS)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", nargs="?", type=Path, help="photos to use (default: corpus)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per file (median is kept)")
+    args = parser.parse_args()
+
+    Image.MAX_IMAGE_PIXELS = SETTINGS.photos.max_pixels
+    tmp: tempfile.TemporaryDirectory[str] | None = None
+    folder = args.folder or (CORPUS if CORPUS.exists() else None)
+    if folder is not None:
+        photos, origin = corpus_photos(folder), f"full-size photos of {folder}"
+    else:
+        tmp = tempfile.TemporaryDirectory()
+        photos, origin = generated_photos(Path(tmp.name)), "generated 12-MP JPEGs (no corpus)"
+    if not photos:
+        print("no photos found", file=sys.stderr)
+        return 1
+
+    for path in photos:  # warm up: imports, codec initialisation, page cache
+        pillow_decode(path)
+        tinbai_check(path)
+
+    print(f"Set: {len(photos)} {origin}; median of {args.repeat} runs per file\n")
+    print(f"{'file':<34} {'MP':>5} {'MB':>5} {'decode ms':>10} {'tinbai ms':>10} {'ratio':>7}")
+    total_decode = total_check = 0.0
+    by_format: dict[str, list[float]] = {}
+    for path in photos:
+        decode = timed(lambda p=path: pillow_decode(p), args.repeat)  # type: ignore[misc]
+        check = timed(lambda p=path: tinbai_check(p), args.repeat)  # type: ignore[misc]
+        total_decode += decode
+        total_check += check
+        with Image.open(path) as image:
+            megapixels = image.width * image.height / 1e6
+        kind = "HEIF" if path.suffix.lower() in {".heic", ".heif"} else "JPEG"
+        sums = by_format.setdefault(kind, [0.0, 0.0])
+        sums[0] += decode
+        sums[1] += check
+        print(
+            f"{path.name[:34]:<34} {megapixels:>5.1f} {path.stat().st_size / 1e6:>5.1f} "
+            f"{decode * 1000:>10.1f} {check * 1000:>10.2f} {decode / check:>6.1f}x"
+        )
+
+    print()
+    for kind, (decode, check) in sorted(by_format.items()):
+        print(f"{kind}: full decode / tinbai check = {decode / check:.1f}x")
+    ratio = total_decode / total_check
+    goal = "goal >= 20x met" if ratio >= 20 else "goal >= 20x NOT met"
+    print(f"All: full Pillow decode / tinbai check = {ratio:.1f}x ({goal})")
+    print(
+        f"     total decode {total_decode * 1000:.0f} ms, "
+        f"total tinbai check {total_check * 1000:.1f} ms"
+    )
+
+    exiftool = shutil.which("exiftool")
+    if exiftool:
+        command = [exiftool, "-j", "-q", *map(str, photos)]
+
+        def run_exiftool() -> None:
+            subprocess.run(command, check=False, capture_output=True)
+
+        run_exiftool()
+        elapsed = timed(run_exiftool, max(1, args.repeat // 2))
+        print(
+            f"exiftool -j (one process, {len(photos)} files) / tinbai check = "
+            f"{elapsed / total_check:.1f}x ({elapsed * 1000:.0f} ms)"
+        )
+    else:
+        print("exiftool not installed: no exiftool ratio")
+    if tmp is not None:
+        tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
