@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from store.lifecycle import STATUS_LABELS
+
+
+def _codes(codes: list[str]) -> str:
+    """``missing_field ×3, no_photo``: each code once, with its count."""
+    counts = Counter(codes)
+    return ", ".join(f"{c} ×{n}" if n > 1 else c for c, n in counts.items()) or "—"
 
 
 def print_queue(items: list[dict[str, Any]], title: str = "Hàng đợi tin, bài") -> None:
@@ -24,6 +31,6 @@ def print_queue(items: list[dict[str, Any]], title: str = "Hàng đợi tin, bà
             str(item.get("sender") or ""),
             title_text[:50] + ("…" if len(title_text) > 50 else ""),
             label,
-            ", ".join(item.get("problems") or []) or "—",
+            _codes(item.get("problems") or []),
         )
     Console(width=max(120, Console().width)).print(table)

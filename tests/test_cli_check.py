@@ -1,0 +1,91 @@
+"""`tinbai check FILE.eml --json`: the exact SPEC §7 shape, for valid and invalid mail."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parent / "data"
+
+PROBLEM_KEYS = {"code", "severity", "field", "file", "message"}
+PHOTO_KEYS = {"file", "format", "width", "height", "quality", "camera", "problems"}
+
+
+def check(path: Path, *extra: str) -> tuple[int, dict[str, Any]]:
+    result = subprocess.run(
+        [sys.executable, "-m", "tinbai.cli", "check", str(path), "--json", *extra],
+        capture_output=True, text=True, timeout=120, check=False, cwd=path.parent,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def assert_shape(data: dict[str, Any]) -> None:
+    assert {"status", "disposition", "fields", "problems", "photos"} <= set(data)
+    assert data["status"] in ("accepted", "needs_fix", "ignored")
+    for key in ("title", "body", "caption", "author", "unit", "phone", "bank_account",
+                "account_holder"):
+        assert key in data["fields"]
+    for problem in data["problems"]:
+        assert PROBLEM_KEYS <= set(problem)
+        assert problem["severity"] in ("error", "warning")
+        assert problem["message"]
+    for photo in data["photos"]:
+        assert PHOTO_KEYS <= set(photo)
+        for problem in photo["problems"]:
+            assert PROBLEM_KEYS <= set(problem)
+
+
+def test_valid_submission_is_accepted() -> None:
+    status, data = check(DATA / "check_valid.eml")
+    assert status == 0
+    assert_shape(data)
+    assert data["status"] == "accepted", data["problems"]
+    assert data["disposition"] is None
+    assert data["fields"]["title"] == "LĐLĐ huyện Chợ Đồn tập huấn nghiệp vụ công đoàn"
+    assert data["fields"]["phone_e164"] == "+84912345678"
+    assert data["fields"]["bank_account_digits"] == "8600205012345"
+    assert [p["severity"] for p in data["problems"]] in ([], ["warning"] * len(data["problems"]))
+    photo = data["photos"][0]
+    assert (photo["file"], photo["format"], photo["width"], photo["height"]) == (
+        "DSC_0412.jpg", "JPEG", 2400, 1800)
+    assert photo["quality"] >= 90
+    assert "samsung" in photo["camera"].lower()
+
+
+def test_invalid_submission_lists_each_problem() -> None:
+    status, data = check(DATA / "check_invalid.eml")
+    assert status == 0  # processed, whatever the verdict
+    assert_shape(data)
+    assert data["status"] == "needs_fix"
+    found = {(p["code"], p["field"]) for p in data["problems"]}
+    assert ("invalid_phone", "phone") in found
+    assert ("invalid_bank_account", "bank_account") in found
+    assert ("missing_field", "caption") in found
+    assert ("no_photo", None) in found
+    assert all(p["severity"] == "error" for p in data["problems"] if p["code"] == "no_photo")
+
+
+def test_auto_reply_gets_a_disposition(tmp_path: Path) -> None:
+    eml = tmp_path / "ooo.eml"
+    eml.write_bytes(
+        b"From: a@example.org\r\nTo: toasoan@congdoan.example.vn\r\n"
+        b"Subject: Automatic reply: tin bai\r\nAuto-Submitted: auto-replied\r\n"
+        b"Message-ID: <ooo-1@example.org>\r\n\r\nI am out of the office.\r\n"
+    )
+    status, data = check(eml)
+    assert status == 0
+    assert (data["status"], data["disposition"]) == ("ignored", "auto_reply")
+    assert data["problems"] == []
+
+
+def test_unreadable_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tinbai.cli", "check", str(tmp_path / "missing.eml")],
+        capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,133 @@
+"""The pipeline over a local Maildir: store, reply, fix-by-reply, never twice, never lost."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import mailbox
+from pathlib import Path
+
+import pytest
+
+from store.db import Store
+from tinbai.config import Config, load_config
+from tinbai.demo import prepare
+from tinbai.pipeline import Pipeline
+from tinbai.samples import sample_submission
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Config:
+    """The demo's configuration: a seeded Maildir inbox and a Maildir outbox."""
+    (tmp_path / "config.yaml").write_text("data_dir: var\n", encoding="utf-8")
+    config_path = prepare(load_config(tmp_path / "config.yaml"))
+    return load_config(config_path)
+
+
+def outbox(config: Config) -> list[email.message.EmailMessage]:
+    box = mailbox.Maildir(config.resolve("outbox"), create=True)
+    return [
+        email.message_from_bytes(box.get_bytes(key), policy=email.policy.default)  # type: ignore[misc]
+        for key in box.keys()
+    ]
+
+
+def test_demo_inbox_is_stored_answered_and_never_processed_twice(demo: Config) -> None:
+    store = Store(demo.data_path)
+    report = Pipeline(demo, store).poll()
+    assert report.fetched == 8
+    assert report.failed == 0
+    queue = store.queue(include_dispositions=True)
+    submissions = [row for row in queue if row["ref"]]
+    # Eight messages: six submissions, one fix-by-reply to an earlier one, one auto-reply.
+    assert len(submissions) == 6
+    assert [row["disposition"] for row in queue if not row["ref"]] == ["auto_reply"]
+    replies = outbox(demo)
+    # One reply per submission message (the fix-by-reply gets the new verdict), none to
+    # the auto-reply.
+    assert len(replies) == 7
+    assert all(r["Auto-Submitted"] == "auto-replied" for r in replies)
+    assert not any("hanhchinh@" in str(r["To"]) for r in replies)
+
+    again = Pipeline(demo, store).poll()
+    assert (again.fetched, again.stored, again.replies_sent) == (0, 0, 0)
+    assert len(store.queue(include_dispositions=True)) == len(queue)
+    assert len(outbox(demo)) == 7
+    store.close()
+
+
+def test_fix_by_reply_updates_the_same_submission(demo: Config) -> None:
+    store = Store(demo.data_path)
+    Pipeline(demo, store).poll()
+    rows = store._all("SELECT * FROM submissions WHERE sender = 'maitt.giaoduc@yahoo.com.vn'")
+    assert len(rows) == 1, "the reply must not create a second submission"
+    submission = rows[0]
+    assert submission["version"] == 2
+    assert submission["phone_e164"] == "+84868224466"
+    assert submission["bank_account_digits"] == "10123456789"
+    statuses = [h["to_status"] for h in store.history(submission["id"])]
+    assert statuses[0] == "needs_fix"
+    versions = store.versions(submission["id"])
+    assert [v["version"] for v in versions] == [1, 2]
+    # The contributor got the first verdict and then the new one, both threaded.
+    replies = [r for r in outbox(demo) if "maitt" in str(r["To"])]
+    assert len(replies) == 2
+    assert all(submission["ref"] in str(r["Subject"]) for r in replies)
+    store.close()
+
+
+def test_reply_is_threaded_to_the_contributors_message(demo: Config) -> None:
+    store = Store(demo.data_path)
+    Pipeline(demo, store).poll()
+    lan = [r for r in outbox(demo) if "nongthilan" in str(r["To"])]
+    assert len(lan) == 1
+    assert lan[0]["In-Reply-To"] == "<demo-1@tinbai.example>"
+    assert "Re: Gửi tin bài" in str(lan[0]["Subject"])
+    store.close()
+
+
+def test_an_unexpected_error_stores_the_message_as_failed_and_moves_on(
+    demo: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tinbai.pipeline as pipeline_module
+
+    real = pipeline_module.evaluate
+
+    def failing(mail, config, **kw):  # type: ignore[no-untyped-def]
+        if mail.message_id == "demo-2@tinbai.example":
+            raise RuntimeError("injected fault")
+        return real(mail, config, **kw)
+
+    monkeypatch.setattr(pipeline_module, "evaluate", failing)
+    store = Store(demo.data_path)
+    report = Pipeline(demo, store).poll()
+    assert report.failed == 1
+    assert report.fetched == 8
+    failed = store._all("SELECT * FROM messages WHERE state = 'failed'")
+    assert len(failed) == 1
+    assert "injected fault" in failed[0]["error"]
+    assert failed[0]["raw_path"], "the raw message is kept"
+    assert b"<demo-2@tinbai.example>" in store.raw.read(failed[0]["raw_path"])
+    alerts = store._all("SELECT * FROM alerts")
+    assert alerts and alerts[0]["kind"] == "quarantined"
+    store.close()
+
+
+def test_rate_limit_suppresses_replies_to_one_sender(tmp_path: Path) -> None:
+    inbox = mailbox.Maildir(tmp_path / "inbox", create=True)
+    sender = ("Người gửi nhiều", "many@example.org")
+    for number in range(4):
+        inbox.add(sample_submission(number, sender=sender, complete=False).as_bytes())
+    (tmp_path / "config.yaml").write_text(
+        "mailboxes: [{name: t, url: 'maildir:inbox'}]\nsmtp: {url: 'maildir:outbox'}\n"
+        "data_dir: var\nreplies: {max_per_sender_per_day: 2}\n",
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path / "config.yaml")
+    store = Store(config.data_path)
+    report = Pipeline(config, store).poll()
+    assert report.stored == 4
+    assert report.replies_sent == 2
+    states = [r["state"] for r in store._all("SELECT state FROM outbox ORDER BY id")]
+    assert states == ["sent", "sent", "suppressed", "suppressed"]
+    store.close()
