@@ -1,0 +1,66 @@
+"""`tinbai run`: polls on its interval, refuses a second instance, stops on SIGTERM."""
+
+from __future__ import annotations
+
+import mailbox
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tinbai.samples import sample_submission
+
+
+def start_run(config: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tinbai.cli", "--config", str(config), "run"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def wait_until(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_run_polls_refuses_a_second_instance_and_stops_cleanly(tmp_path: Path) -> None:
+    inbox = mailbox.Maildir(tmp_path / "inbox", create=True)
+    inbox.add(sample_submission(1).as_bytes())
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "mailboxes: [{name: t, url: 'maildir:inbox'}]\nsmtp: {url: 'maildir:outbox'}\n"
+        "data_dir: var\npolling: {interval_seconds: 10}\n",
+        encoding="utf-8",
+    )
+    outbox = tmp_path / "outbox"
+
+    def replies() -> int:
+        return len(mailbox.Maildir(outbox, create=True))
+
+    daemon = start_run(config)
+    try:
+        # The first poll runs at once.
+        assert wait_until(lambda: replies() == 1, 60), daemon.stderr
+        # A message arriving later is picked up by the next interval.
+        inbox.add(sample_submission(2).as_bytes())
+        assert wait_until(lambda: replies() == 2, 40)
+
+        second = subprocess.run(
+            [sys.executable, "-m", "tinbai.cli", "--config", str(config), "run"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+        assert second.returncode == 1
+        assert "another tinbai run" in second.stderr and "Traceback" not in second.stderr
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        out, err = daemon.communicate(timeout=60)
+    assert daemon.returncode == 0, err
+    assert "stopping after the current message" in err
+    assert "tinbai run: stopped" in err
