@@ -572,3 +572,108 @@ class Store:
 
     def update_user(self, user_id: int, values: Row) -> None:
         self.db.table("users").update(user_id, values)
+
+    # -- finance: payment batches (tinbai.finance) --------------------------------------
+
+    def unbatched_published(self, first_day: str, last_day: str) -> list[Row]:
+        """Published items with a published_date in [first_day, last_day], in no batch."""
+        return self._all(
+            """SELECT s.* FROM submissions s
+               WHERE s.status = 'published' AND s.published_date BETWEEN ? AND ?
+               AND NOT EXISTS (SELECT 1 FROM batch_items b WHERE b.submission_id = s.id)
+               ORDER BY s.published_date, s.id""",
+            (first_day, last_day),
+        )
+
+    def other_accounts_before(self, author_key: str, account: str, before: str) -> list[str]:
+        """Accounts other than ``account`` this author used in submissions received before
+        ``before`` (ISO text) or was paid to in earlier batches."""
+        rows = self._all(
+            """SELECT bank_account_digits AS a FROM submissions
+               WHERE author_key = ? AND received_at < ? AND bank_account_digits IS NOT NULL
+               AND bank_account_digits != '' AND bank_account_digits != ?
+               UNION
+               SELECT account_digits AS a FROM batch_payees
+               WHERE author_key = ? AND account_digits != ?""",
+            (author_key, before, account, author_key, account),
+        )
+        return sorted(str(r["a"]) for r in rows)
+
+    def batches_in_period(self, period: str) -> int:
+        row = self._one("SELECT count(*) AS n FROM payment_batches WHERE period = ?", (period,))
+        return int(row["n"]) if row else 0
+
+    def insert_row(self, table: str, row: Row) -> int:
+        """Insert into one of the finance tables; returns the new id."""
+        if table not in ("payment_batches", "batch_payees", "batch_items", "payee_confirmations"):
+            raise ValueError(f"insert_row: {table} is not a finance table")
+        t = self.db.table(table)
+        t.insert(row)
+        return int(t.last_rowid or 0)
+
+    def update_batch(self, batch_id: int, values: Row) -> None:
+        self.db.table("payment_batches").update(batch_id, values)
+
+    def batches(self, limit: int = 200) -> list[Row]:
+        """Payment batches, newest first, with how many flagged payees are unconfirmed."""
+        return self._all(
+            """SELECT b.*, (SELECT count(*) FROM batch_payees p
+                   LEFT JOIN payee_confirmations c ON c.payee_id = p.id
+                   WHERE p.batch_id = b.id AND p.flags != '' AND c.id IS NULL) AS unconfirmed
+               FROM payment_batches b ORDER BY b.id DESC LIMIT ?""",
+            (limit,),
+        )
+
+    def batch(self, key: int | str) -> Row:
+        """A batch by id or code (``NB-2026-Q3-01``); raises NotFound."""
+        text = str(key).strip()
+        if isinstance(key, int) or text.isdigit():
+            row = self._one("SELECT * FROM payment_batches WHERE id = ?", (int(text),))
+        else:
+            row = self._one("SELECT * FROM payment_batches WHERE code = ? COLLATE NOCASE",
+                            (text,))
+        if row is None:
+            raise NotFound(f"payment batch {key}")
+        return row
+
+    def batch_payees(self, batch_id: int) -> list[Row]:
+        """Payees of a batch in list order, with their confirmation (if any)."""
+        return self._all(
+            """SELECT p.*, c.confirmed_by, c.note AS confirm_note, c.at AS confirmed_at
+               FROM batch_payees p LEFT JOIN payee_confirmations c ON c.payee_id = p.id
+               WHERE p.batch_id = ? ORDER BY p.position""",
+            (batch_id,),
+        )
+
+    def batch_items(self, batch_id: int) -> list[Row]:
+        return self._all(
+            "SELECT * FROM batch_items WHERE batch_id = ? ORDER BY payee_id, published_date, id",
+            (batch_id,),
+        )
+
+    # -- reports (tinbai.reports) ---------------------------------------------------------
+
+    def received_between(self, start: str, end: str) -> list[Row]:
+        """Submissions received in [start, end) (UTC ISO text), with ``reached_review`` = 1
+        when they were ever accepted (pending_review or a later status)."""
+        return self._all(
+            """SELECT s.id, s.ref, s.status, s.unit, s.unit_name, s.author, s.author_key,
+                      s.received_at,
+                      EXISTS (SELECT 1 FROM status_history h WHERE h.submission_id = s.id
+                              AND h.to_status IN ('pending_review', 'approved', 'published',
+                                                  'paid')) AS reached_review
+               FROM submissions s WHERE s.received_at >= ? AND s.received_at < ?
+               ORDER BY s.received_at, s.id""",
+            (start, end),
+        )
+
+    def published_between(self, first_day: str, last_day: str) -> list[Row]:
+        """Items published (or already paid) with a published_date in the range."""
+        return self._all(
+            """SELECT s.id, s.ref, s.status, s.title, s.unit, s.unit_name, s.author,
+                      s.author_key, s.published_date, s.published_url, s.genre
+               FROM submissions s WHERE s.status IN ('published', 'paid')
+               AND s.published_date BETWEEN ? AND ?
+               ORDER BY s.published_date, s.id""",
+            (first_day, last_day),
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import os
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -136,6 +137,149 @@ class UnitKindConfig(_Strict):
     quota: QuotaConfig = Field(default_factory=QuotaConfig)
 
 
+class UnitValueConfig(_Strict):
+    """The value in VND of one royalty coefficient unit from a date on."""
+
+    since: date = Field(description="First day (inclusive) this value applies to.")
+    value: int = Field(gt=0, description="VND per coefficient unit (integer đồng).")
+    note: str = Field("", description="Where the figure comes from (decree, base salary).")
+
+
+class GenreConfig(_Strict):
+    """One genre of the coefficient table: a coefficient range the editor picks within."""
+
+    label: str = Field(description="Vietnamese name shown to editors and finance.")
+    min: Decimal = Field(gt=0, description="Lowest coefficient.")
+    max: Decimal = Field(gt=0, description="Highest coefficient (= min: a single value).")
+    default: Decimal | None = Field(
+        None, description="Coefficient used when the editor gives none (default: min when "
+        "min = max; otherwise the editor must choose)."
+    )
+
+
+class CoefficientTableConfig(_Strict):
+    """The organisation's coefficient table per genre, valid from a date on."""
+
+    since: date
+    genres: dict[str, GenreConfig]
+
+
+class TaxRuleConfig(_Strict):
+    """Personal income tax withheld on a single payment, valid from a date on."""
+
+    since: date
+    rate: Decimal = Field(ge=0, lt=1, description="Withholding rate, e.g. 0.10 for 10 %.")
+    threshold: int = Field(
+        ge=0, description="Withhold when one payee's payment in a batch is ≥ this (VND)."
+    )
+    note: str = Field("", description="Legal basis (e.g. Circular 111/2013/TT-BTC).")
+
+
+class LayoutColumnConfig(_Strict):
+    """One column of a payment-list layout."""
+
+    field: Literal[
+        "stt", "author", "account_holder", "account_number", "bank", "bank_code", "bank_bin",
+        "items", "item_count", "gross", "tax", "net", "description", "flag",
+    ]
+    header: str
+    width: int | None = Field(None, ge=3, le=120, description="XLSX column width (characters).")
+
+
+class PaymentLayoutConfig(_Strict):
+    """Columns of the payment list as one bank's bulk-transfer upload wants them."""
+
+    label: str
+    columns: list[LayoutColumnConfig]
+    description_max_length: int = Field(
+        210, ge=20, le=500, description="Transfer descriptions are cut to this length."
+    )
+    totals_row: bool = Field(True, description="XLSX: a totals row under the payees.")
+
+
+def _default_layouts() -> dict[str, PaymentLayoutConfig]:
+    spec = [
+        ("stt", "STT", 6), ("author", "Tác giả", 24),
+        ("account_holder", "Chủ tài khoản", 24), ("account_number", "Số tài khoản", 20),
+        ("bank", "Ngân hàng", 14), ("items", "Tin, bài", 60), ("gross", "Nhuận bút", 14),
+        ("tax", "Thuế TNCN khấu trừ", 14), ("net", "Thực nhận", 14),
+        ("description", "Nội dung chuyển khoản", 44), ("flag", "Cảnh báo", 22),
+    ]
+    vcb = [
+        ("stt", "STT", 6), ("account_number", "Số tài khoản người hưởng", 22),
+        ("account_holder", "Tên người hưởng", 26), ("net", "Số tiền", 14),
+        ("bank", "Ngân hàng hưởng", 16), ("description", "Nội dung", 50),
+    ]
+    bidv = [
+        ("stt", "STT", 6), ("account_holder", "Tên người thụ hưởng", 26),
+        ("account_number", "Số tài khoản thụ hưởng", 22), ("bank_bin", "Mã ngân hàng", 12),
+        ("bank", "Tên ngân hàng", 16), ("net", "Số tiền", 14),
+        ("description", "Nội dung chuyển tiền", 50),
+    ]
+
+    def cols(rows: list[tuple[str, str, int]]) -> list[LayoutColumnConfig]:
+        return [LayoutColumnConfig.model_validate({"field": f, "header": h, "width": w})
+                for f, h, w in rows]
+
+    return {
+        "default": PaymentLayoutConfig.model_validate(
+            {"label": "Danh sách chi nhuận bút (đầy đủ)", "columns": cols(spec)}),
+        "vietcombank": PaymentLayoutConfig.model_validate(
+            {"label": "Kiểu Vietcombank (ví dụ, đối chiếu với mẫu của ngân hàng)",
+             "columns": cols(vcb), "description_max_length": 160, "totals_row": False}),
+        "bidv": PaymentLayoutConfig.model_validate(
+            {"label": "Kiểu BIDV (ví dụ, đối chiếu với mẫu của ngân hàng)",
+             "columns": cols(bidv), "description_max_length": 160, "totals_row": False}),
+    }
+
+
+def _default_genres() -> dict[str, GenreConfig]:
+    return {
+        key: GenreConfig.model_validate({"label": label, "min": low, "max": high})
+        for key, label, low, high in (("tin", "Tin", "0.5", "1.0"), ("bai", "Bài", "1.0", "2.5"),
+                                      ("anh", "Ảnh", "0.3", "0.5"))
+    }
+
+
+class RoyaltyConfig(_Strict):
+    """Royalty rules (SPEC §6): unit value, coefficient table and tax, all effective-dated."""
+
+    unit_values: list[UnitValueConfig] = Field(
+        default_factory=lambda: [UnitValueConfig(
+            since=date(2024, 7, 1), value=234_000,
+            note="10 % of the base salary 2,340,000 VND (Decree 18/2014, Decree 73/2024)")],
+        description="VND per coefficient unit; the entry in force on the published date.",
+    )
+    coefficient_tables: list[CoefficientTableConfig] = Field(
+        default_factory=lambda: [CoefficientTableConfig(since=date(2024, 7, 1),
+                                                        genres=_default_genres())],
+        description="Coefficient ranges per genre; the table in force on the published date.",
+    )
+    tax: list[TaxRuleConfig] = Field(
+        default_factory=lambda: [TaxRuleConfig(since=date(2013, 9, 1), rate=Decimal("0.10"),
+                                               threshold=2_000_000,
+                                               note="Circular 111/2013/TT-BTC art. 25")],
+        description="Withholding; the rule in force on the batch (payment) date.",
+    )
+    description: str = Field(
+        "Nhuan but {period} {refs}",
+        description="Transfer description; {period}, {refs}, {author}, {batch} are filled "
+        "in, then diacritics are removed.",
+    )
+    default_layout: str = Field("default", description="Layout used without --layout.")
+    payment_layouts: dict[str, PaymentLayoutConfig] = Field(default_factory=_default_layouts)
+
+    @field_validator("unit_values", "coefficient_tables", "tax")
+    @classmethod
+    def _dated(cls, value: list[Any]) -> list[Any]:
+        if not value:
+            raise ValueError("at least one dated entry is needed")
+        days = [entry.since for entry in value]
+        if len(set(days)) != len(days):
+            raise ValueError("two entries have the same 'since' date")
+        return sorted(value, key=lambda entry: entry.since)
+
+
 class WebConfig(_Strict):
     """``tinbai serve``."""
 
@@ -166,6 +310,7 @@ class Config(_Strict):
     unit_kinds: dict[str, UnitKindConfig] = Field(default_factory=dict)
     units: list[UnitConfig] = Field(default_factory=list)
     web: WebConfig = Field(default_factory=WebConfig)
+    royalties: RoyaltyConfig = Field(default_factory=RoyaltyConfig)
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
 
     base_dir: Path = Field(Path("."), exclude=True, description="Folder of the config file.")

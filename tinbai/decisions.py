@@ -60,6 +60,17 @@ def publish(
         raise DecisionError("the published URL must start with http:// or https://")
     published_date = _parse_date(on)
     coef = _parse_coefficient(coefficient)
+    # The genre and coefficient must fit the royalty table in force on the published date;
+    # a genre with a single coefficient (or a configured default) fills it in.
+    from tinbai.finance.money import RoyaltyError, RoyaltyRules
+
+    try:
+        genre, coef_value = RoyaltyRules(config.royalties).resolve(
+            genre, coef, date.fromisoformat(published_date)
+        )
+    except RoyaltyError as exc:
+        raise DecisionError(str(exc)) from None
+    coef = None if coef_value is None else str(coef_value)
     with store.transaction():
         submission = store.submission(ref)
         extra = {"published_url": url, "published_date": published_date, "genre": genre,

@@ -1,0 +1,375 @@
+"""Payment batches: create from the published, unpaid items of a period; confirm; pay.
+
+A batch freezes the figures at export time (unit value, coefficient, gross, tax, net per
+payee) so downloading it again gives the same list. ``batch_items.submission_id`` is
+UNIQUE in the schema, and the export selects only items in no batch, inside the same
+write transaction: an item is never in two batches, and exporting the same period again
+lists only what is new.
+
+Fraud guard: a payee (author + account) whose author used a different account before —
+in an earlier submission or an earlier batch — is flagged ``bank_account_changed``; a
+finance user must confirm each flagged payee (recorded with who/when/why and in the audit
+log) before the batch can be marked paid.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ingest.normalize import fold, holder_ascii
+from store import lifecycle
+from store.db import Store, iso
+from store.errors import StoreError
+from tinbai.config import Config
+from tinbai.finance.money import RoyaltyRules, format_coefficient, parse_decimal
+from tinbai.periods import Period
+
+FLAG_BANK_ACCOUNT_CHANGED = "bank_account_changed"
+
+#: Vietnamese text of each payee flag.
+FLAG_LABELS: dict[str, str] = {
+    FLAG_BANK_ACCOUNT_CHANGED: "Đổi số tài khoản",
+}
+
+
+class FinanceError(StoreError):
+    """A finance action that is not allowed now (unconfirmed payees, already paid…)."""
+
+
+def ascii_text(text: str) -> str:
+    """Text without diacritics (Đ→D), keeping case; other non-ASCII characters dropped.
+
+    Banks' transfer descriptions accept only ASCII letters, digits and a little
+    punctuation.
+    """
+    text = unicodedata.normalize("NFC", text or "").replace("Đ", "D").replace("đ", "d")
+    decomposed = unicodedata.normalize("NFD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = "".join(ch if 32 <= ord(ch) < 127 else " " for ch in plain)
+    return " ".join(plain.split())
+
+
+def mask_account(account: str) -> str:
+    """Only the last four digits (for messages shown beyond finance)."""
+    return "…" + account[-4:] if len(account) > 4 else "…"
+
+
+@dataclass
+class Skipped:
+    """An item of the period that could not be put in the batch, and why."""
+
+    ref: str
+    reason: str
+
+
+@dataclass
+class BatchItem:
+    ref: str
+    title: str
+    published_date: str
+    genre: str | None
+    coefficient: str
+    unit_value: int
+    gross: int
+    submission_id: int = 0
+
+
+@dataclass
+class Payee:
+    """One row of the payment list: an author paid to one account."""
+
+    position: int
+    author: str
+    author_key: str
+    account_holder: str
+    account_digits: str
+    bank_short_name: str | None
+    bank_code: str | None
+    bank_bin: str | None
+    gross: int
+    tax: int
+    net: int
+    description: str
+    flags: list[str] = field(default_factory=list)
+    flag_detail: str | None = None
+    items: list[BatchItem] = field(default_factory=list)
+    id: int = 0
+    confirmed_by: str | None = None
+    confirmed_at: str | None = None
+    confirm_note: str | None = None
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.flags) and not self.confirmed_by
+
+
+@dataclass
+class Batch:
+    """A payment batch with its payees (each with items)."""
+
+    id: int
+    code: str
+    period: str
+    period_label: str
+    status: str
+    payment_date: str
+    created_by: str
+    created_at: str
+    paid_by: str | None
+    paid_at: str | None
+    payees: list[Payee]
+    rules: dict[str, Any]
+
+    @property
+    def total_gross(self) -> int:
+        return sum(p.gross for p in self.payees)
+
+    @property
+    def total_tax(self) -> int:
+        return sum(p.tax for p in self.payees)
+
+    @property
+    def total_net(self) -> int:
+        return sum(p.net for p in self.payees)
+
+    @property
+    def item_count(self) -> int:
+        return sum(len(p.items) for p in self.payees)
+
+    @property
+    def unconfirmed(self) -> list[Payee]:
+        return [p for p in self.payees if p.needs_confirmation]
+
+
+@dataclass
+class BatchResult:
+    """What an export did: the new batch (None when nothing was new) and what was left out."""
+
+    batch: Batch | None
+    skipped: list[Skipped]
+
+
+def _description(template: str, *, period: Period, refs: list[str], author: str,
+                 batch_code: str) -> str:
+    text = template.format(period=period.label_ascii, refs=", ".join(refs),
+                           author=author, batch=batch_code)
+    return ascii_text(text)
+
+
+def create_batch(
+    store: Store, config: Config, period: Period, *, actor: str,
+    payment_date: date | None = None,
+) -> BatchResult:
+    """Create a batch of the published items of ``period`` that are in no batch yet.
+
+    Returns ``BatchResult(None, skipped)`` and creates nothing when no item is payable.
+    Items without a coefficient or a bank account are left out (listed in ``skipped``)
+    and stay unpaid for a later batch.
+    """
+    rules = RoyaltyRules(config.royalties)
+    pay_day = payment_date or date.today()
+    tax_rule = rules.tax_rule_on(pay_day)
+    skipped: list[Skipped] = []
+    with store.transaction():
+        rows = store.unbatched_published(period.start.isoformat(), period.end.isoformat())
+        groups: dict[tuple[str, str], list[tuple[dict[str, Any], BatchItem]]] = {}
+        for row in rows:
+            ref = str(row["ref"])
+            account = str(row.get("bank_account_digits") or "")
+            if not account:
+                skipped.append(Skipped(ref, "thiếu số tài khoản"))
+                continue
+            if not row.get("coefficient"):
+                skipped.append(Skipped(ref, "chưa có hệ số nhuận bút"))
+                continue
+            published = date.fromisoformat(str(row["published_date"]))
+            coefficient = parse_decimal(row["coefficient"])
+            gross, unit_value = rules.item_gross(coefficient, published)
+            key = str(row.get("author_key") or fold(str(row.get("author") or "")))
+            item = BatchItem(
+                ref=ref, title=str(row.get("title") or ""), published_date=published.isoformat(),
+                genre=row.get("genre"), coefficient=format_coefficient(coefficient),
+                unit_value=unit_value, gross=gross, submission_id=int(row["id"]),
+            )
+            groups.setdefault((key, account), []).append((row, item))
+        if not groups:
+            return BatchResult(None, skipped)
+        number = store.batches_in_period(period.code) + 1
+        code = f"NB-{period.code}-{number:02d}"
+        while True:  # a code deleted by hand must not block the next export
+            try:
+                store.batch(code)
+            except StoreError:
+                break
+            number += 1
+            code = f"NB-{period.code}-{number:02d}"
+        rules_json = {
+            "rounding": "item gross = coefficient × unit value, half-up to 1 đồng; "
+                        "tax = payee gross × rate, half-up, when gross ≥ threshold",
+            "tax_rate": str(tax_rule.rate), "tax_threshold": tax_rule.threshold,
+            "tax_since": tax_rule.since.isoformat(),
+        }
+        batch_id = store.insert_row("payment_batches", {
+            "code": code, "period": period.code, "period_start": period.start.isoformat(),
+            "period_end": period.end.isoformat(), "status": "open",
+            "payment_date": pay_day.isoformat(),
+            "rules_json": json.dumps(rules_json, ensure_ascii=False),
+            "created_by": actor, "created_at": iso(),
+        })
+        ordered = sorted(groups.items(), key=lambda kv: (fold(str(kv[1][-1][0].get("author")
+                                                                 or "")), kv[0][1]))
+        totals = {"gross": 0, "tax": 0, "net": 0, "items": 0}
+        for position, ((key, account), entries) in enumerate(ordered, start=1):
+            latest = max(entries, key=lambda e: (str(e[0]["received_at"]), int(e[0]["id"])))[0]
+            earliest = min(str(e[0]["received_at"]) for e in entries)
+            items = [item for _, item in entries]
+            gross = sum(i.gross for i in items)
+            taxed = rules.tax(gross, pay_day)
+            author = str(latest.get("author") or "")
+            holder = str(latest.get("account_holder_ascii")
+                         or holder_ascii(str(latest.get("account_holder") or author)))
+            others = store.other_accounts_before(key, account, earliest) if key else []
+            flags = [FLAG_BANK_ACCOUNT_CHANGED] if others else []
+            detail = ("trước đây: " + ", ".join(others)) if others else None
+            description = _description(
+                config.royalties.description, period=period, refs=[i.ref for i in items],
+                author=author, batch_code=code)
+            payee_id = store.insert_row("batch_payees", {
+                "batch_id": batch_id, "position": position, "author": author,
+                "author_key": key, "account_holder": holder, "account_digits": account,
+                "bank_short_name": latest.get("bank_short_name") or latest.get("bank_name"),
+                "bank_code": latest.get("bank_code"), "bank_bin": latest.get("bank_bin"),
+                "gross": taxed.gross, "tax": taxed.tax, "net": taxed.net,
+                "description": description, "flags": " ".join(flags), "flag_detail": detail,
+            })
+            for item in items:
+                store.insert_row("batch_items", {
+                    "batch_id": batch_id, "payee_id": payee_id,
+                    "submission_id": item.submission_id, "ref": item.ref, "title": item.title,
+                    "published_date": item.published_date, "genre": item.genre,
+                    "coefficient": item.coefficient, "unit_value": item.unit_value,
+                    "gross": item.gross,
+                })
+            totals["gross"] += taxed.gross
+            totals["tax"] += taxed.tax
+            totals["net"] += taxed.net
+            totals["items"] += len(items)
+        store.update_batch(batch_id, {
+            "payee_count": len(ordered), "item_count": totals["items"],
+            "total_gross": totals["gross"], "total_tax": totals["tax"],
+            "total_net": totals["net"],
+        })
+        store.audit(actor, "finance_export", None, {
+            "batch": code, "period": period.code, "payees": len(ordered),
+            "items": totals["items"], "total_net": totals["net"],
+            "skipped": [s.ref for s in skipped],
+        })
+    return BatchResult(load_batch(store, batch_id), skipped)
+
+
+def load_batch(store: Store, key: int | str) -> Batch:
+    """A batch with payees and items, by id or code; raises NotFound."""
+    from tinbai.periods import parse_period
+
+    row = store.batch(key)
+    batch_id = int(row["id"])
+    items_by_payee: dict[int, list[BatchItem]] = {}
+    for item in store.batch_items(batch_id):
+        items_by_payee.setdefault(int(item["payee_id"]), []).append(BatchItem(
+            ref=str(item["ref"]), title=str(item["title"]),
+            published_date=str(item["published_date"]), genre=item["genre"],
+            coefficient=str(item["coefficient"]), unit_value=int(item["unit_value"]),
+            gross=int(item["gross"]), submission_id=int(item["submission_id"]),
+        ))
+    payees = [
+        Payee(
+            position=int(p["position"]), author=str(p["author"]), author_key=str(p["author_key"]),
+            account_holder=str(p["account_holder"]), account_digits=str(p["account_digits"]),
+            bank_short_name=p["bank_short_name"], bank_code=p["bank_code"],
+            bank_bin=p["bank_bin"], gross=int(p["gross"]), tax=int(p["tax"]),
+            net=int(p["net"]), description=str(p["description"]),
+            flags=str(p["flags"] or "").split(), flag_detail=p["flag_detail"],
+            items=items_by_payee.get(int(p["id"]), []), id=int(p["id"]),
+            confirmed_by=p["confirmed_by"], confirmed_at=p["confirmed_at"],
+            confirm_note=p["confirm_note"],
+        )
+        for p in store.batch_payees(batch_id)
+    ]
+    return Batch(
+        id=batch_id, code=str(row["code"]), period=str(row["period"]),
+        period_label=parse_period(str(row["period"])).label, status=str(row["status"]),
+        payment_date=str(row["payment_date"]), created_by=str(row["created_by"]),
+        created_at=str(row["created_at"]), paid_by=row["paid_by"], paid_at=row["paid_at"],
+        payees=payees, rules=json.loads(row["rules_json"] or "{}"),
+    )
+
+
+def confirm_payee(
+    store: Store, batch_key: int | str, position: int, *, actor: str, note: str,
+) -> Payee:
+    """Record a finance user's confirmation of a flagged payee (STT ``position``)."""
+    if not note.strip():
+        raise FinanceError("a confirmation needs a note (e.g. how the new account was checked)")
+    with store.transaction():
+        batch = load_batch(store, batch_key)
+        if batch.status == "paid":
+            raise FinanceError(f"batch {batch.code} is already paid")
+        payee = next((p for p in batch.payees if p.position == position), None)
+        if payee is None:
+            raise FinanceError(f"batch {batch.code} has no payee number {position}")
+        if not payee.flags:
+            raise FinanceError(f"payee {position} of {batch.code} is not flagged")
+        if payee.confirmed_by:
+            raise FinanceError(
+                f"payee {position} of {batch.code} was already confirmed by {payee.confirmed_by}"
+            )
+        store.insert_row("payee_confirmations", {
+            "payee_id": payee.id, "batch_id": batch.id, "confirmed_by": actor,
+            "note": note.strip(), "at": iso(),
+        })
+        for item in payee.items:
+            store.audit(actor, "confirm_payee", item.submission_id, {
+                "batch": batch.code, "position": position, "flags": payee.flags,
+                "account": mask_account(payee.account_digits), "note": note.strip(),
+            })
+    return next(p for p in load_batch(store, batch.id).payees if p.position == position)
+
+
+def mark_paid(store: Store, batch_key: int | str, *, actor: str) -> Batch:
+    """Move every item published → paid and the batch to paid, in one transaction.
+
+    Refused while a flagged payee is unconfirmed, and for a batch already paid.
+    """
+    with store.transaction():
+        batch = load_batch(store, batch_key)
+        if batch.status == "paid":
+            raise FinanceError(f"batch {batch.code} was already marked paid on {batch.paid_at} "
+                               f"by {batch.paid_by}")
+        waiting = batch.unconfirmed
+        if waiting:
+            names = "; ".join(f"STT {p.position} {p.author} (TK {p.account_digits}: "
+                              f"{', '.join(FLAG_LABELS.get(f, f) for f in p.flags)})"
+                              for p in waiting)
+            raise FinanceError(
+                f"batch {batch.code} has {len(waiting)} flagged payee(s) not yet confirmed by "
+                f"finance: {names}. Check the new account with the author, then run "
+                f"`tinbai confirm-payee {batch.code} STT --note TEXT` for each"
+            )
+        for payee in batch.payees:
+            for item in payee.items:
+                store.set_status(item.submission_id, lifecycle.PAID, actor=actor,
+                                 reason=f"chi nhuận bút, đợt {batch.code}")
+                store.audit(actor, "paid", item.submission_id,
+                            {"batch": batch.code, "gross": item.gross})
+        store.update_batch(batch.id, {"status": "paid", "paid_by": actor, "paid_at": iso()})
+    return load_batch(store, batch.id)
+
+
+def coefficient_text(value: Decimal | str) -> str:
+    """A coefficient for display (``1.5``)."""
+    return format_coefficient(parse_decimal(value))

@@ -1,0 +1,212 @@
+"""The payment list of a batch as XLSX (openpyxl) or CSV (UTF-8 with BOM), per bank layout.
+
+A layout (``royalties.payment_layouts`` in config.yaml) is an ordered list of columns,
+each a field of the payee row and a header. Account numbers are always written as text
+(a leading zero must survive Excel), amounts as integer VND.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from tinbai.config import Config, PaymentLayoutConfig
+from tinbai.finance.batches import FLAG_LABELS, Batch, Payee, ascii_text
+
+VND_FORMAT = "#,##0"
+MONEY_FIELDS = frozenset({"gross", "tax", "net"})
+TEXT_FIELDS = frozenset({"account_number", "bank_bin", "bank_code"})
+
+
+class LayoutError(ValueError):
+    """An unknown layout name; the message lists the configured ones."""
+
+
+def layout_for(config: Config, name: str | None) -> PaymentLayoutConfig:
+    """The named layout (default: ``royalties.default_layout``)."""
+    layouts = config.royalties.payment_layouts
+    key = name or config.royalties.default_layout
+    if key not in layouts:
+        raise LayoutError(
+            f"payment layout {key!r} is not configured (royalties.payment_layouts has: "
+            f"{', '.join(sorted(layouts))})"
+        )
+    return layouts[key]
+
+
+def items_text(payee: Payee) -> str:
+    """``TB-2026-0001 — Title (15/07/2026)`` one per line."""
+    lines = []
+    for item in payee.items:
+        day = item.published_date
+        shown = f"{day[8:10]}/{day[5:7]}/{day[:4]}" if len(day) == 10 else day
+        lines.append(f"{item.ref} — {item.title} ({shown})")
+    return "\n".join(lines)
+
+
+def flag_text(payee: Payee) -> str:
+    """Empty, or the flags with their confirmation state (Vietnamese)."""
+    if not payee.flags:
+        return ""
+    labels = ", ".join(FLAG_LABELS.get(f, f) for f in payee.flags)
+    state = f"đã xác nhận ({payee.confirmed_by})" if payee.confirmed_by else "CHƯA XÁC NHẬN"
+    return f"{labels} [{payee.flags[0]}] — {state}"
+
+
+def cell_value(payee: Payee, field: str, layout: PaymentLayoutConfig) -> Any:
+    """The value of one layout field for one payee."""
+    values: dict[str, Any] = {
+        "stt": payee.position,
+        "author": payee.author,
+        "account_holder": payee.account_holder,
+        "account_number": payee.account_digits,
+        "bank": payee.bank_short_name or "",
+        "bank_code": payee.bank_code or "",
+        "bank_bin": payee.bank_bin or "",
+        "items": items_text(payee),
+        "item_count": len(payee.items),
+        "gross": payee.gross,
+        "tax": payee.tax,
+        "net": payee.net,
+        "description": ascii_text(payee.description)[: layout.description_max_length],
+        "flag": flag_text(payee),
+    }
+    return values[field]
+
+
+def table_rows(batch: Batch, layout: PaymentLayoutConfig) -> list[list[Any]]:
+    """Header row then one row per payee (no totals)."""
+    rows: list[list[Any]] = [[c.header for c in layout.columns]]
+    for payee in batch.payees:
+        rows.append([cell_value(payee, c.field, layout) for c in layout.columns])
+    return rows
+
+
+def write_csv(batch: Batch, layout: PaymentLayoutConfig, path: Path) -> None:
+    """CSV, UTF-8 with BOM (Excel opens Vietnamese correctly), comma-separated, CRLF."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in table_rows(batch, layout):
+        writer.writerow(row)
+    path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+
+
+def write_xlsx(batch: Batch, layout: PaymentLayoutConfig, path: Path) -> None:
+    """An Excel workbook: a title, the list with a frozen header, totals, VND format.
+
+    Sheet 1 "Danh sách chi" is the list in the layout's columns; sheet 2 "Chi tiết tin bài"
+    lists every item with its coefficient, unit value and royalty so the figures can be
+    checked.
+    """
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Danh sách chi"
+    bold = Font(bold=True)
+    thin = Side(style="thin", color="999999")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    header_fill = PatternFill("solid", fgColor="DDEBF7")
+    flag_fill = PatternFill("solid", fgColor="FCE4D6")
+    columns = layout.columns
+    ws.cell(row=1, column=1, value=f"DANH SÁCH CHI NHUẬN BÚT — {batch.period_label.upper()}")
+    ws.cell(row=1, column=1).font = Font(bold=True, size=13)
+    ws.cell(row=2, column=1,
+            value=f"Đợt {batch.code} · lập ngày {batch.created_at[:10]} · ngày chi "
+                  f"{batch.payment_date} · {layout.label}")
+    header_row = 4
+    for col, column in enumerate(columns, start=1):
+        cell = ws.cell(row=header_row, column=col, value=column.header)
+        cell.font = bold
+        cell.fill = header_fill
+        cell.border = border
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(col)].width = column.width or 16
+    row = header_row
+    for payee in batch.payees:
+        row += 1
+        for col, column in enumerate(columns, start=1):
+            value = cell_value(payee, column.field, layout)
+            cell = ws.cell(row=row, column=col, value=value)
+            cell.border = border
+            cell.alignment = Alignment(vertical="top", wrap_text=column.field in (
+                "items", "description", "flag", "author"))
+            if column.field in MONEY_FIELDS:
+                cell.number_format = VND_FORMAT
+            elif column.field in TEXT_FIELDS:
+                cell.number_format = "@"
+                cell.data_type = "s"
+            if column.field == "flag" and payee.flags:
+                cell.fill = flag_fill
+                cell.font = Font(bold=True, color="9C0006")
+    if layout.totals_row:
+        row += 1
+        fields = [c.field for c in columns]
+        label_col = 1
+        for index, field in enumerate(fields, start=1):
+            if field in MONEY_FIELDS:
+                total = {"gross": batch.total_gross, "tax": batch.total_tax,
+                         "net": batch.total_net}[field]
+                cell = ws.cell(row=row, column=index, value=total)
+                cell.number_format = VND_FORMAT
+                cell.font = bold
+                cell.border = border
+        first_money = next((i for i, f in enumerate(fields, start=1) if f in MONEY_FIELDS),
+                           len(fields) + 1)
+        if first_money > 1:
+            label = ws.cell(row=row, column=label_col,
+                            value=f"Tổng cộng ({len(batch.payees)} người, "
+                                  f"{batch.item_count} tin, bài)")
+            label.font = bold
+            if first_money - 1 > label_col:
+                ws.merge_cells(start_row=row, start_column=label_col, end_row=row,
+                               end_column=first_money - 1)
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+    detail = wb.create_sheet("Chi tiết tin bài")
+    heads = [("STT", 6), ("Tác giả", 24), ("Mã số", 14), ("Tít tin, bài", 50),
+             ("Ngày đăng", 12), ("Thể loại", 10), ("Hệ số", 8), ("Giá trị 1 hệ số", 14),
+             ("Nhuận bút", 14)]
+    for col, (head, width) in enumerate(heads, start=1):
+        cell = detail.cell(row=1, column=col, value=head)
+        cell.font = bold
+        cell.fill = header_fill
+        cell.border = border
+        detail.column_dimensions[get_column_letter(col)].width = width
+    r = 1
+    for payee in batch.payees:
+        for item in payee.items:
+            r += 1
+            values: list[Any] = [payee.position, payee.author, item.ref, item.title,
+                                 item.published_date, item.genre or "", item.coefficient,
+                                 item.unit_value, item.gross]
+            for col, value in enumerate(values, start=1):
+                cell = detail.cell(row=r, column=col, value=value)
+                cell.border = border
+                if col in (8, 9):
+                    cell.number_format = VND_FORMAT
+    detail.freeze_panes = "A2"
+    wb.properties.title = f"Danh sách chi nhuận bút {batch.code}"
+    wb.properties.creator = "tinbai"
+    wb.save(path)
+
+
+def write_batch(batch: Batch, layout: PaymentLayoutConfig, path: Path, fmt: str) -> None:
+    """Write ``batch`` as ``fmt`` (xlsx or csv) to ``path``."""
+    if fmt == "xlsx":
+        write_xlsx(batch, layout, path)
+    elif fmt == "csv":
+        write_csv(batch, layout, path)
+    else:
+        raise ValueError(f"format {fmt!r}: use xlsx or csv")

@@ -1,0 +1,154 @@
+"""Money in integer VND and the royalty rules in force on a date.
+
+Rounding rule (documented in README "Finance and reports"):
+
+- an item's royalty (gross) = coefficient × value of one coefficient unit in force on the
+  item's *published date*, rounded half-up to the whole đồng;
+- a payee's gross = the sum of their items' grosses in the batch (the "single payment");
+- tax withheld = gross × rate, rounded half-up to the whole đồng, when the payee's gross
+  is ≥ the threshold of the tax rule in force on the batch's *payment date*; otherwise 0;
+- net = gross − tax.
+
+All arithmetic is :class:`decimal.Decimal` on exact inputs; no float ever touches money.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from ingest.normalize import fold
+from tinbai.config import GenreConfig, RoyaltyConfig, TaxRuleConfig, UnitValueConfig
+
+
+class RoyaltyError(ValueError):
+    """A genre or coefficient that the royalty table does not allow; the message says why."""
+
+
+def round_vnd(amount: Decimal) -> int:
+    """Round half-up to the whole đồng (0.5 → 1, 2.5 → 3)."""
+    return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def parse_decimal(value: Any) -> Decimal:
+    """A Decimal from text such as ``1.5`` or ``1,5`` (never via float)."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        raise TypeError("floats are not accepted for money or coefficients")
+    try:
+        return Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        raise RoyaltyError(f"{value!r} is not a number") from None
+
+
+def format_vnd(amount: int) -> str:
+    """``1234567`` → ``1.234.567`` (Vietnamese thousands separator)."""
+    return f"{amount:,}".replace(",", ".")
+
+
+def format_coefficient(value: Decimal) -> str:
+    """``Decimal('1.50')`` → ``1.5``; ``Decimal('2')`` → ``2.0`` (at least one decimal)."""
+    normal = value.normalize()
+    if normal == normal.to_integral_value():
+        return f"{int(normal)}.0"
+    return format(normal, "f")
+
+
+def genre_key(genre: str) -> str:
+    """Genre as a table key: folded (``Bài`` → ``bai``), spaces as underscores."""
+    return fold(genre or "").replace(" ", "_")
+
+
+@dataclass(frozen=True)
+class TaxResult:
+    gross: int
+    tax: int
+    net: int
+    rate: Decimal
+    threshold: int
+
+
+class RoyaltyRules:
+    """The configured royalty rules, looked up by date."""
+
+    def __init__(self, config: RoyaltyConfig) -> None:
+        self.config = config
+
+    @staticmethod
+    def _on(entries: list[Any], day: date, what: str) -> Any:
+        found = None
+        for entry in entries:  # sorted by ``since`` by the config validator
+            if entry.since <= day:
+                found = entry
+        if found is None:
+            first = entries[0].since.isoformat() if entries else "—"
+            raise RoyaltyError(
+                f"no {what} is configured for {day.isoformat()} (the first starts {first}); "
+                "add an earlier entry under royalties in config.yaml"
+            )
+        return found
+
+    def unit_value_on(self, day: date) -> UnitValueConfig:
+        entry: UnitValueConfig = self._on(self.config.unit_values, day, "coefficient unit value")
+        return entry
+
+    def genres_on(self, day: date) -> dict[str, GenreConfig]:
+        table = self._on(self.config.coefficient_tables, day, "coefficient table")
+        genres: dict[str, GenreConfig] = table.genres
+        return genres
+
+    def tax_rule_on(self, day: date) -> TaxRuleConfig:
+        entry: TaxRuleConfig = self._on(self.config.tax, day, "tax rule")
+        return entry
+
+    def resolve(
+        self, genre: str | None, coefficient: str | None, on: date
+    ) -> tuple[str | None, Decimal | None]:
+        """Validate an editor's genre and coefficient against the table in force ``on``.
+
+        Returns (genre key, coefficient). A genre must be in the table; a coefficient must
+        lie within the genre's range; with no coefficient the genre's default (or its single
+        value when min = max) is used, and a genre with a real range needs one.
+        """
+        coef = parse_decimal(coefficient) if coefficient not in (None, "") else None
+        if coef is not None and (coef <= 0 or coef > 100):
+            raise RoyaltyError(f"coefficient {coefficient!r} is out of range")
+        if not genre:
+            return None, coef
+        genres = self.genres_on(on)
+        key = genre_key(genre)
+        if key not in genres:
+            known = ", ".join(f"{k} ({g.label})" for k, g in genres.items())
+            raise RoyaltyError(f"genre {genre!r} is not in the royalty table (known: {known})")
+        rule = genres[key]
+        span = f"{format_coefficient(rule.min)}–{format_coefficient(rule.max)}"
+        if coef is None:
+            if rule.default is not None:
+                coef = rule.default
+            elif rule.min == rule.max:
+                coef = rule.min
+            else:
+                raise RoyaltyError(
+                    f"genre {key} ({rule.label}) has coefficients {span}: give --coefficient"
+                )
+        if not rule.min <= coef <= rule.max:
+            raise RoyaltyError(
+                f"coefficient {format_coefficient(coef)} is outside {span} for genre "
+                f"{key} ({rule.label})"
+            )
+        return key, coef
+
+    def item_gross(self, coefficient: Decimal, published: date) -> tuple[int, int]:
+        """(gross royalty, unit value used) for one item published on ``published``."""
+        unit = self.unit_value_on(published).value
+        return round_vnd(coefficient * Decimal(unit)), unit
+
+    def tax(self, gross: int, payment_date: date) -> TaxResult:
+        """Withholding on one payee's payment in a batch paid on ``payment_date``."""
+        rule = self.tax_rule_on(payment_date)
+        tax = round_vnd(Decimal(gross) * rule.rate) if gross >= rule.threshold else 0
+        return TaxResult(gross=gross, tax=tax, net=gross - tax, rate=rule.rate,
+                         threshold=rule.threshold)
