@@ -28,6 +28,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tinbai.commands.export",
     "tinbai.commands.paid",
     "tinbai.commands.report",
+    "tinbai.commands.serve",
+    "tinbai.commands.user",
 )
 
 

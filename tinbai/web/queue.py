@@ -1,0 +1,122 @@
+"""The queue: every submission, filtered, oldest first within a status, paginated in SQL."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from store import lifecycle
+from tinbai.web.app import NavItem, WebContext
+from tinbai.web.auth import READERS, require
+from tinbai.web.periods import PeriodError, period_bounds
+from validators.problems import CATALOGUE
+
+PAGE_SIZE = 50
+MAX_PAGE = 100_000
+
+NAV: tuple[NavItem, ...] = (NavItem("/", "Danh sách tin, bài", READERS),)
+
+#: Status tabs in work order (matches the queue's default order).
+STATUS_ORDER: tuple[str, ...] = (
+    lifecycle.PENDING_REVIEW, lifecycle.APPROVED, lifecycle.NEEDS_FIX, lifecycle.PUBLISHED,
+    lifecycle.PAID, lifecycle.REJECTED,
+)
+
+#: Short Vietnamese names of problem codes for the filter and the queue's chips.
+PROBLEM_LABELS: dict[str, str] = {
+    "no_template": "Không có mẫu",
+    "missing_field": "Thiếu mục",
+    "invalid_phone": "SĐT sai",
+    "invalid_bank_account": "STK sai",
+    "missing_bank_name": "Thiếu ngân hàng",
+    "account_holder_mismatch": "Chủ TK khác tác giả",
+    "unknown_unit": "Đơn vị lạ",
+    "body_too_short": "Bài quá ngắn",
+    "legacy_encoding": "Mã phông cũ",
+    "unsupported_document": "Tệp không đọc được",
+    "document_unreadable": "Tệp hỏng",
+    "multiple_documents": "Nhiều tệp bài",
+    "no_photo": "Không có ảnh",
+    "photo_embedded": "Ảnh chèn trong bài",
+    "photo_no_caption": "Thiếu chú thích ảnh",
+    "photo_not_original": "Ảnh không gốc",
+    "photo_recompressed": "Ảnh bị nén",
+    "photo_resized": "Ảnh bị thu nhỏ",
+    "photo_too_small": "Ảnh quá nhỏ",
+    "photo_edited": "Ảnh đã chỉnh sửa",
+    "photo_screenshot": "Ảnh chụp màn hình",
+    "photo_unreadable": "Ảnh hỏng",
+    "photo_unsupported_format": "Định dạng ảnh",
+    "photo_link_only": "Ảnh qua đường link",
+    "photo_duplicate": "Ảnh trùng",
+    "bank_account_changed": "Đổi STK",
+    "sender_unverified": "Người gửi chưa xác thực",
+}
+
+
+def problem_label(code: str) -> str:
+    return PROBLEM_LABELS.get(code, code)
+
+
+def problem_severity(code: str) -> str:
+    info = CATALOGUE.get(code)
+    return str(info.severity) if info else "warning"
+
+
+def routes(ctx: WebContext) -> list[BaseRoute]:
+    ctx.env.globals["problem_label"] = problem_label
+    ctx.env.globals["problem_severity"] = problem_severity
+
+    async def queue(request: Request) -> Response:
+        require(request, *READERS)
+        params = request.query_params
+        status = params.get("status") or ""
+        if status not in lifecycle.STATUSES:
+            status = ""
+        unit = (params.get("unit") or "").strip()[:200]
+        problem = params.get("problem") or ""
+        if problem not in CATALOGUE:
+            problem = ""
+        search = (params.get("q") or "").strip()[:200]
+        period = (params.get("period") or "").strip()[:20]
+        try:
+            page = min(MAX_PAGE, max(1, int(params.get("page") or 1)))
+        except ValueError:
+            page = 1
+        error = None
+        start = end = None
+        if period:
+            try:
+                start, end = period_bounds(period)
+            except PeriodError as exc:
+                error = f"Kỳ {exc}"
+                period = ""
+        store = ctx.store
+        rows = store.queue_page(
+            status=status or None, unit=unit or None, received_from=start,
+            received_before=end, problem=problem or None, search=search or None,
+            limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
+        )
+        has_next = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        counts = store.status_counts()
+        units = [u.name for u in ctx.config.units] or store.queue_units()
+        filters: dict[str, Any] = {"status": status, "unit": unit, "period": period,
+                                   "problem": problem, "q": search}
+
+        def link(**changes: Any) -> str:
+            query = {k: v for k, v in {**filters, **changes}.items() if v not in ("", None, 1)}
+            return "/?" + urlencode(query) if query else "/"
+
+        return ctx.render(request, "queue.html", {
+            "rows": rows, "counts": counts, "total": sum(counts.values()),
+            "status_order": STATUS_ORDER, "filters": filters, "units": units,
+            "problem_codes": list(CATALOGUE), "page": page, "has_next": has_next,
+            "link": link, "error": error, "page_size": PAGE_SIZE,
+        })
+
+    return [Route("/", queue, methods=["GET"], name="queue")]
