@@ -120,7 +120,9 @@ _UNICODE_TO_TCVN3 = str.maketrans({v: k for k, v in _TCVN3_TABLE.items()})
 
 #: Characters that occur in TCVN3 text but never in Vietnamese written in Unicode.
 _TCVN3_MARKERS = frozenset("¨©ª«¬®µ¶·¸¹»¼½¾ÆÇÈËÌÎÏÐÑÖ×ØÜÞßäåæçëîïñöøûüþ÷§¡¢£¤¥¦")
-_VNI_RE = re.compile(r"[aeiouyAEIOUY][øùûõïâäåëêéèæöô]|\bñ[a-z]|\bÑ[A-Za-z]")
+#: VNI-only sequences: "öô" is ươ (ử before ô cannot occur in TCVN3 text) and a
+#: word-initial "ñ"+vowel is đ (TCVN3 "ñ" is ủ, which follows a consonant).
+_VNI_RE = re.compile(r"[öÖ][ôÔ]|(?<![A-Za-z])[ñÑ][aeiouyAEIOUY]")
 _WORD_RE = re.compile(r"\S+")
 
 
@@ -142,21 +144,28 @@ def unicode_to_tcvn3(text: str) -> str:
 def detect_legacy_text(text: str) -> str | None:
     """``tcvn3`` or ``vni`` when the text looks typed in a legacy font, else None.
 
-    TCVN3: at least 3 words holding characters that Unicode Vietnamese never uses
-    (®, µ, «, ­ …) and making up at least a fifth of the non-ASCII words. VNI: vowels
-    followed by the separate tone characters VNI uses (oâ, aø, ñ for đ) in 3+ places.
+    VNI first (its tone characters overlap TCVN3's): "öô" (ươ) or a word-initial "ñ"
+    (đ) in 2+ places. TCVN3: at least 3 words holding characters that Unicode
+    Vietnamese never uses (®, µ, «, ­ …), making up half the non-ASCII words and
+    outnumbering the words written in real Unicode Vietnamese.
     """
     if not text:
         return None
     sample = text[:200_000]
+    if len(_VNI_RE.findall(sample)) >= 2:
+        return "vni"
     words = _WORD_RE.findall(sample)
     non_ascii = [w for w in words if not w.isascii()]
     marked = [w for w in non_ascii if any(ch in _TCVN3_MARKERS for ch in w)]
-    if len(marked) >= 3 and len(marked) * 5 >= len(non_ascii):
+    unicode_vi = [w for w in non_ascii if any(_is_unicode_vietnamese(ch) for ch in w)]
+    if len(marked) >= 3 and len(marked) * 2 >= len(non_ascii) and len(unicode_vi) < len(marked):
         return "tcvn3"
-    if len(_VNI_RE.findall(sample)) >= 3 and not any("\u1ea0" <= ch <= "\u1ef9" for ch in sample):
-        return "vni"
     return None
+
+
+def _is_unicode_vietnamese(ch: str) -> bool:
+    """Letters only Unicode Vietnamese uses (ă đ ĩ ũ ơ ư and the U+1EA0 block)."""
+    return ch in "ăĂđĐĩĨũŨơƠưƯ" or "\u1ea0" <= ch <= "\u1ef9"
 
 
 def _legacy_font(name: str | None) -> str | None:

@@ -184,10 +184,10 @@ def _aliases() -> _AliasTable:
         r"|\(\d{1,2}\)\s*|\d{1,2}\s+)?(?:[*_]{1,2})?)"
         r"(?P<label>" + alternation + r")(?![a-z0-9])"
         r"(?P<trail>(?:[*_]{1,2})?[^\S\t]*(?:\([^)\n]{0,200}\)[^\S\t]*)?(?:[*_]{1,2})?)"
-        r"(?P<sep>[:：]+|\t+|[-–—=]+(?=\s|$)|[.…_]{2,})?"
+        r"(?P<sep>[:：]+|\t+|[-–—=]+(?=\s|$)|[.…_]{2,})?(?:[*_]{1,2}(?=\s|$))?"
     )
     inline_re = re.compile(
-        r"(?:[;|,]\s*|\s[-–—]\s|\s{2,}|\t)(?P<label>"
+        r"(?:[;|,]\s*|(?<!\s)\s[-–—]\s|(?<!\s)\s{2,}|\t)(?P<label>"
         + "|".join(_alias_regex(a) for a in ordered)
         + r")(?![a-z0-9])\s*(?:\([^)\n]{0,100}\)\s*)?[:：]"
     )
@@ -200,7 +200,8 @@ _PHOTO_LINE_RE = re.compile(
     r"(?:[:.)\-–—]|\t)"
 )
 _PLACEHOLDER_RE = re.compile(r"^\s*\((?:\s*(?:vd|v\.d|vi du|e\.g)\b)[^)]*\)\s*")
-_EDGE_DOTS_RE = re.compile(r"^[\s.…_]{2,}|[\s.…_]*(?:[.…_]{2,})[\s.…_]*$")
+_DOT_CHARS = ".…_"
+_EDGE_CHARS = " \t.…_"
 _BULLET_RE = re.compile(r"^\s*[-+•*]\s+")
 
 
@@ -383,7 +384,7 @@ def _match_label(line: str) -> _Label | None:
     elif sep:
         ok = not strict or numbered
     else:
-        ok = (not strict or numbered) and not _EDGE_DOTS_RE.sub("", rest).strip()
+        ok = (not strict or numbered) and not rest.strip(_EDGE_CHARS)
     if not ok:
         return None
     return _Label(fld, rest.strip())
@@ -424,6 +425,22 @@ def _fuzzy_label(line: str, folded: str) -> _Label | None:
     return None
 
 
+def _strip_edge_dots(value: str) -> str:
+    """Drop leading/trailing runs of the form's dotted lines ("………", "....", "___").
+
+    A run counts only with two or more dot characters, so "Nông Văn K." keeps its period.
+    Written with str.strip rather than a regex so long dotted runs stay linear in time.
+    """
+    head = value[: len(value) - len(value.lstrip(_EDGE_CHARS))]
+    if sum(head.count(c) for c in _DOT_CHARS) >= 2:
+        value = value[len(head) :]
+    stripped = value.rstrip(_EDGE_CHARS)
+    tail = value[len(stripped) :]
+    if sum(tail.count(c) for c in _DOT_CHARS) >= 2:
+        value = stripped
+    return value
+
+
 def _clean_value(value: str) -> str:
     """Drop the form's placeholders ("(VD: …)", "………") and surrounding space."""
     value = value.strip()
@@ -431,8 +448,7 @@ def _clean_value(value: str) -> str:
     m = _PLACEHOLDER_RE.match(folded)
     if m:
         value = value[m.end() :]
-    value = _EDGE_DOTS_RE.sub("", value).strip()
-    return value
+    return _strip_edge_dots(value.strip()).strip()
 
 
 def _split_inline(fld: str, value: str) -> list[tuple[str, str]]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from test_template_harness import CASES, load_expected, problem_keys, run_case, soffice_available
+
 from validators.problems import has_errors
 
 CASE_FILES = sorted(CASES.glob("*.eml"))

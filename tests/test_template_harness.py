@@ -79,9 +79,8 @@ def run_case(path: Path) -> Outcome:
     candidate.captions = list(template.captions)
     auth = msg.get_all("Authentication-Results") or []
     if auth:
-        candidate.auth_failures = sorted(
-            {f"{m.group(1).lower()}={m.group(2).lower()}" for m in _AUTH_FAIL.finditer(str(auth[0]))}
-        )
+        found = _AUTH_FAIL.finditer(str(auth[0]))
+        candidate.auth_failures = sorted({f"{m[1].lower()}={m[2].lower()}" for m in found})
     f = candidate.fields
     candidate.phone_e164 = normalize_phone(f["phone"]) if f.get("phone") else None
     if f.get("bank_account"):

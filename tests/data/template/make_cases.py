@@ -549,7 +549,8 @@ def _cases() -> list[Case]:
         problems=[], status="accepted",
     )
     table_rows = [
-        ("Tít tin, bài", TITLE_THETHAO), ("Nội dung bài viết", BODY_THETHAO.replace("\n\n", "<br><br>")),
+        ("Tít tin, bài", TITLE_THETHAO),
+        ("Nội dung bài viết", BODY_THETHAO.replace("\n\n", "<br><br>")),
         ("Chú thích ảnh", "<br>".join(f"Ảnh {i}: {c}" for i, c in enumerate(CAP_THETHAO, 1))),
         ("Tác giả", D.author), ("Đơn vị công tác", D.unit), ("Số điện thoại", D.phone),
         ("Số tài khoản", D.account), ("Tên chủ tài khoản", D.holder),
@@ -870,8 +871,9 @@ def _cases() -> list[Case]:
         "A complete submission whose Authentication-Results says spf=fail, dmarc=fail.",
         lambda: build("35_sender_unverified", subject="Tin bài", sender=SENDER_K, text=ok_k,
                       attachments=[jpg(1), jpg(2)],
-                      headers={"Authentication-Results": "mx.congdoan.example.vn; spf=fail "
-                               "smtp.mailfrom=gmail.com; dkim=none; dmarc=fail header.from=gmail.com"}),
+                      headers={"Authentication-Results": (
+                          "mx.congdoan.example.vn; spf=fail smtp.mailfrom=gmail.com; "
+                          "dkim=none; dmarc=fail header.from=gmail.com")}),
         fields=fields_of(TITLE_QUA, K), problems=["sender_unverified"], status="accepted",
     )
     add(
