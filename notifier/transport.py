@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import mailbox
 import re
 import smtplib
-import socket
 import ssl
 from pathlib import Path
 from types import TracebackType
@@ -99,10 +99,8 @@ class SmtpTransport:
 
     def __exit__(self, *exc: object) -> None:
         if self._conn is not None:
-            try:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
                 self._conn.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
             self._conn = None
 
     def send(self, raw: bytes, sender: str, recipients: list[str]) -> None:
@@ -119,7 +117,7 @@ class SmtpTransport:
             if 500 <= exc.smtp_code < 600:
                 raise PermanentTransportError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from exc
             raise TransportError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from exc
-        except (OSError, socket.timeout, smtplib.SMTPException) as exc:
+        except (TimeoutError, OSError, smtplib.SMTPException) as exc:
             self._conn = None
             raise TransportError(f"SMTP send failed: {exc}") from exc
         if refused:

@@ -90,7 +90,7 @@ def test_unit_with_undeclared_kind_is_refused(tmp_path: Path) -> None:
         tmp_path,
         "unit_kinds:\n  co_so: {label: CĐCS}\nunits:\n  - {name: A, kind: xa}\n",
     )
-    with pytest.raises(ConfigError, match="not declared in unit_kinds"):
+    with pytest.raises(ConfigError, match=r"not declared in unit_kinds"):
         load_config(path)
 
 

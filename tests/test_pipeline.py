@@ -28,7 +28,7 @@ def outbox(config: Config) -> list[email.message.EmailMessage]:
     box = mailbox.Maildir(config.resolve("outbox"), create=True)
     return [
         email.message_from_bytes(box.get_bytes(key), policy=email.policy.default)  # type: ignore[misc]
-        for key in box.keys()
+        for key in box.keys()  # noqa: SIM118 (Maildir is not a dict)
     ]
 
 

@@ -60,7 +60,7 @@ def test_run_polls_refuses_a_second_instance_and_stops_cleanly(tmp_path: Path) -
         assert "another tinbai run" in second.stderr and "Traceback" not in second.stderr
     finally:
         daemon.send_signal(signal.SIGTERM)
-        out, err = daemon.communicate(timeout=60)
+        _, err = daemon.communicate(timeout=60)
     assert daemon.returncode == 0, err
     assert "stopping after the current message" in err
     assert "tinbai run: stopped" in err

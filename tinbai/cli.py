@@ -139,7 +139,7 @@ def _cmd_publish(args: argparse.Namespace, config: Config) -> int:
 def _cmd_reject(args: argparse.Namespace, config: Config) -> int:
     from tinbai.decisions import reject
 
-    with _decisions(config) as (store, pipeline):
+    with _decisions(config) as (_, pipeline):
         reject(pipeline, args.ref, reason=args.reason, actor=args.actor)
         pipeline.send_pending()
     print(f"{args.ref.upper()}: rejected")

@@ -68,7 +68,8 @@ def auth_failures(mail: ParsedMail) -> list[str]:
     values = mail.headers.get("authentication-results") or []
     if not values:
         return []
-    return sorted({f"{m.group(1).lower()}={m.group(2).lower()}" for m in _AUTH_FAIL.finditer(values[0])})
+    found = {f"{m.group(1).lower()}={m.group(2).lower()}" for m in _AUTH_FAIL.finditer(values[0])}
+    return sorted(found)
 
 
 def _docx_media_hashes(doc: DocumentInfo, payload: bytes) -> dict[str, str]:
@@ -80,9 +81,12 @@ def _docx_media_hashes(doc: DocumentInfo, payload: bytes) -> dict[str, str]:
         with zipfile.ZipFile(BytesIO(payload)) as archive:
             for info in archive.infolist():
                 base = info.filename.rsplit("/", 1)[-1]
-                if info.filename.startswith("word/media/") and base in doc.embedded_images:
-                    if info.file_size <= 64 * 1024 * 1024:
-                        hashes[base] = hashlib.sha256(archive.read(info)).hexdigest()
+                if (
+                    info.filename.startswith("word/media/")
+                    and base in doc.embedded_images
+                    and info.file_size <= 64 * 1024 * 1024
+                ):
+                    hashes[base] = hashlib.sha256(archive.read(info)).hexdigest()
     except (zipfile.BadZipFile, OSError, ValueError, RuntimeError):
         return hashes
     return hashes
@@ -186,7 +190,9 @@ def merge_candidates(prior: Candidate, update: Candidate, config: Config) -> Can
     merged.labels_found = prior.labels_found + update.labels_found
     merged.template_source = update.template_source or prior.template_source
     known = {p.sha256 for p in prior.photos if p.sha256}
-    merged.photos = [*prior.photos, *(p for p in update.photos if p.sha256 not in known or not p.sha256)]
+    merged.photos = [
+        *prior.photos, *(p for p in update.photos if not p.sha256 or p.sha256 not in known)
+    ]
     merged.captions = update.captions or prior.captions
     if update.photos or update.documents:
         merged.documents = update.documents

@@ -17,7 +17,9 @@ class _DefaultMessageId(logging.Filter):
         return True
 
 
-def message_logger(logger: logging.Logger, message_id: str) -> logging.LoggerAdapter[logging.Logger]:
+def message_logger(
+    logger: logging.Logger, message_id: str
+) -> logging.LoggerAdapter[logging.Logger]:
     """A logger whose lines carry ``message_id`` (so one message's story can be grepped)."""
     return logging.LoggerAdapter(logger, {"msgid": message_id})
 

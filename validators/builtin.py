@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ingest.model import ParsedMail
+from validators.base import SubmissionCheck
 from validators.dispositions import (
     AutoReply,
     Bounce,
@@ -35,7 +36,7 @@ DISPOSITION_CHECKS: tuple[DispositionCheck, ...] = (
 )
 
 #: Checks over the whole submission: template fields first, then the photo set.
-SUBMISSION_CHECKS = (*FIELD_CHECKS, *PHOTO_SUBMISSION_CHECKS)
+SUBMISSION_CHECKS: tuple[SubmissionCheck, ...] = (*FIELD_CHECKS, *PHOTO_SUBMISSION_CHECKS)
 
 __all__ = [
     "DISPOSITION_CHECKS",

@@ -89,7 +89,8 @@ CATALOGUE: dict[str, CodeInfo] = {
     ),
     "account_holder_mismatch": CodeInfo(
         Severity.WARNING,
-        "Tên chủ tài khoản «{detail}» khác tên tác giả. Nếu đúng là như vậy, không cần làm gì thêm.",
+        "Tên chủ tài khoản «{detail}» khác tên tác giả. Nếu đúng là như vậy, "
+        "không cần làm gì thêm.",
         "holder differs from author (compared without diacritics)",
     ),
     "unknown_unit": CodeInfo(
