@@ -57,6 +57,11 @@ _TAG_USER_COMMENT = 37510
 
 _MAX_XMP_CHARS = 512 * 1024
 
+#: ISO-BMFF major brands of HEIF still images (HEVC and generic).
+_HEIF_BRANDS = frozenset(
+    {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2"}
+)
+
 
 @dataclass
 class PhotoFacts:
@@ -162,7 +167,9 @@ def _sniff(data: bytes) -> str | None:
         brand = data[8:12]
         if brand in (b"avif", b"avis"):
             return "AVIF"
-        return "HEIF"
+        if brand in _HEIF_BRANDS:
+            return "HEIF"
+        return "MP4/MOV"  # an ISO-BMFF video (e.g. the motion part of a Live Photo)
     if data[:6] in (b"GIF87a", b"GIF89a"):
         return "GIF"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
@@ -237,9 +244,11 @@ def _png_structure_error(data: bytes) -> str | None:
             return "tệp PNG bị cắt cụt"
         if ctype == b"IEND":
             return None
-        if ctype == b"IHDR" and zlib.crc32(data[i + 4 : i + 8 + length]) != struct.unpack(
-            ">I", data[i + 8 + length : end]
-        )[0]:
+        if (
+            ctype == b"IHDR"
+            and zlib.crc32(data[i + 4 : i + 8 + length])
+            != struct.unpack(">I", data[i + 8 + length : end])[0]
+        ):
             return "phần đầu PNG hỏng (CRC)"
         i = end
     return "thiếu phần cuối tệp PNG (IEND): tệp bị cắt cụt"
@@ -275,9 +284,7 @@ def _isobmff_structure_error(data: bytes) -> str | None:
 
 def _xmp_value(xmp: str, name: str) -> str | None:
     """A simple XMP property as attribute or element (``prefix:Name``, any case)."""
-    pattern = (
-        rf'{name}\s*=\s*"([^"]*)"|{name}\s*=\s*\'([^\']*)\'|<{name}>\s*([^<]*?)\s*</{name}>'
-    )
+    pattern = rf'{name}\s*=\s*"([^"]*)"|{name}\s*=\s*\'([^\']*)\'|<{name}>\s*([^<]*?)\s*</{name}>'
     match = re.search(pattern, xmp, re.IGNORECASE)
     if not match:
         return None
@@ -294,9 +301,7 @@ def _xmp_history(xmp: str) -> list[str]:
     Lightroom writes ``saved`` with ``changed="/metadata"`` when only keywords or ratings
     were edited; that is not editing the photo, so such events are left out.
     """
-    block = re.search(
-        r"<xmpMM:History\b.*?</xmpMM:History>", xmp, re.IGNORECASE | re.DOTALL
-    )
+    block = re.search(r"<xmpMM:History\b.*?</xmpMM:History>", xmp, re.IGNORECASE | re.DOTALL)
     if not block:
         return []
     events = []
@@ -586,6 +591,7 @@ def expand_zip(
     Bounds are checked from the central directory before anything is inflated (entry
     count, total declared size, per-entry size) and again while reading (a lying header
     cannot make an entry inflate past its declared size). Names are reduced to basenames.
+    Entries that are not images are skipped; each error string names the zip and entry.
     """
     photos: list[tuple[str, bytes]] = []
     errors: list[str] = []
@@ -608,8 +614,7 @@ def expand_zip(
             if base.lower() in ("thumbs.db", "desktop.ini"):
                 continue
             if not is_photo_candidate(base, ""):
-                errors.append(f"{filename}/{base}: không phải tệp ảnh, bỏ qua")
-                continue
+                continue  # not a photo (a note, a document): not judged as one
             if info.flag_bits & 0x1:
                 errors.append(f"{filename}/{base}: tệp có mật khẩu")
                 continue
