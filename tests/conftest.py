@@ -2,6 +2,7 @@
 
 - ``dovecot`` (session): one Dovecot on 127.0.0.1 for the whole run; skipped with a clear
   reason when Dovecot is not installed. See tests/servers.py:Dovecot for its API.
+- ``dovecot_tls`` (session): another one with a self-signed certificate (imaps, STARTTLS).
 - ``imap_mailbox`` (function): the same server, emptied (and started if a fault test
   stopped it) before the test.
 - ``smtp_server`` (function): an aiosmtpd server collecting messages, stopped afterwards.
@@ -30,6 +31,20 @@ def dovecot() -> Iterator[Dovecot]:
     if find_dovecot() is None:
         pytest.skip("dovecot is not installed: apt-get install dovecot-imapd to run IMAP tests")
     server = Dovecot()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def dovecot_tls() -> Iterator[Dovecot]:
+    """A second Dovecot with a self-signed certificate: imaps on ``tls_port``, STARTTLS on
+    ``port``; ``cert_file`` is the CA file to trust."""
+    if find_dovecot() is None:
+        pytest.skip("dovecot is not installed: apt-get install dovecot-imapd to run IMAP tests")
+    server = Dovecot(tls=True)
     try:
         server.start()
         yield server

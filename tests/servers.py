@@ -80,12 +80,28 @@ def wait_port_closed(host: str, port: int, timeout: float = 10.0) -> None:
     raise TimeoutError(f"{host}:{port} still open after {timeout}s")
 
 
+try:  # loaded in the parent: the pre-exec hook must not import (threads may hold locks)
+    import ctypes
+
+    _LIBC: Any = ctypes.CDLL(None, use_errno=True)
+except OSError:  # pragma: no cover - not Linux/glibc
+    _LIBC = None
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux to SIGTERM it when the test process dies, even
+    by SIGKILL, so a killed pytest leaves no Dovecot behind (prctl PR_SET_PDEATHSIG)."""
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
 CONFIG = """\
 protocols = imap
 listen = 127.0.0.1
 base_dir = {dir}/run
 state_dir = {dir}/state
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login xoauth2 oauthbearer
 auth_failure_delay = 0
@@ -121,7 +137,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 """
@@ -141,6 +158,7 @@ class Dovecot:
         user: str = "editor@example.org",
         password: str = "secret",
         extra_users: Iterable[tuple[str, str]] = (),
+        tls: bool = False,
     ) -> None:
         found = find_dovecot()
         if found is None:
@@ -148,6 +166,8 @@ class Dovecot:
         self.dovecot_bin, self.doveadm_bin = found
         self.host = "127.0.0.1"
         self.port = free_port()
+        self.tls_port = free_port() if tls else 0
+        """With ``tls=True``: implicit TLS (imaps) port; STARTTLS is offered on ``port``."""
         self.user = user
         self.password = password
         self.dir = Path(tempfile.mkdtemp(prefix="tinbai-dovecot-"))
@@ -162,7 +182,16 @@ class Dovecot:
         os.chown(self.dir / "mail", self._uid, self._gid)
         users = [(user, password), *extra_users]
         (self.dir / "users").write_text("".join(f"{u}:{{PLAIN}}{p}\n" for u, p in users))
-        self.conf.write_text(CONFIG.format(dir=self.dir, port=self.port))
+        self.cert_file: Path | None = None
+        """With ``tls=True``: the self-signed certificate (CN/SAN 127.0.0.1), i.e. the CA
+        file a client must trust."""
+        ssl_conf = "ssl = no"
+        if tls:
+            self.cert_file, key_file = make_self_signed(self.dir, self.host)
+            ssl_conf = f"ssl = yes\nssl_cert = <{self.cert_file}\nssl_key = <{key_file}"
+        self.conf.write_text(
+            CONFIG.format(dir=self.dir, port=self.port, tls_port=self.tls_port, ssl=ssl_conf)
+        )
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -180,6 +209,7 @@ class Dovecot:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         try:
             deadline = time.monotonic() + timeout
@@ -254,6 +284,16 @@ class Dovecot:
     def url(self, folder: str = "INBOX", user: str | None = None) -> str:
         """``imap://editor%40example.org@127.0.0.1:PORT/INBOX`` (plain text, loopback)."""
         return f"imap://{quote(user or self.user, safe='')}@{self.host}:{self.port}/{folder}"
+
+    def tls_url(self, folder: str = "INBOX", starttls: bool = False) -> str:
+        """``imaps://…:TLS_PORT/INBOX`` or ``imap://…:PORT/INBOX?starttls=1``
+        (``tls=True`` servers only)."""
+        if not self.tls_port:
+            raise RuntimeError("this Dovecot was started without tls=True")
+        user = quote(self.user, safe="")
+        if starttls:
+            return f"imap://{user}@{self.host}:{self.port}/{folder}?starttls=1"
+        return f"imaps://{user}@{self.host}:{self.tls_port}/{folder}"
 
     def client(self, user: str | None = None, password: str | None = None) -> IMAPClient:
         """A new logged-in IMAPClient (caller logs out)."""

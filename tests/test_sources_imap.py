@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -389,3 +390,39 @@ def test_uid_set_and_batches() -> None:
     items = [(1, 10), (2, 10), (3, 100), (4, 10)]
     assert list(batched_by_size(items, 2, 1000)) == [items[:2], items[2:]]
     assert list(batched_by_size(items, 10, 50)) == [items[:2], [items[2]], [items[3]]]
+
+
+# -- TLS ------------------------------------------------------------------------------
+
+
+def tls_source(server: Dovecot, starttls: bool, ca: bool) -> ImapSource:
+    src = open_source(
+        "editorial", server.tls_url(starttls=starttls), password=server.password,
+        base_dir=server.dir, timeout=10, batch_size=10,
+        ca_file=str(server.cert_file) if ca else None,
+    )
+    assert isinstance(src, ImapSource)
+    return src
+
+
+@pytest.mark.parametrize("starttls", [False, True], ids=["imaps", "starttls"])
+def test_tls_with_trusted_certificate(dovecot_tls: Dovecot, starttls: bool) -> None:
+    dovecot_tls.append(make_raw(1))
+    src = tls_source(dovecot_tls, starttls, ca=True)
+    assert src.tls == ("starttls" if starttls else "ssl")
+    with src:
+        assert len(src.list_new(0)) >= 1
+
+
+@pytest.mark.parametrize("starttls", [False, True], ids=["imaps", "starttls"])
+def test_tls_certificate_is_verified_by_default(dovecot_tls: Dovecot, starttls: bool) -> None:
+    with pytest.raises(SourceConnectError, match="TLS"), tls_source(dovecot_tls, starttls, False):
+        pass
+
+
+def test_no_dovecot_left_behind_by_restart(imap_mailbox: Dovecot) -> None:
+    imap_mailbox.restart()
+    out = subprocess.run(
+        ["pgrep", "-f", f"dovecot -F -c {imap_mailbox.conf}"], capture_output=True, text=True
+    )
+    assert len(out.stdout.split()) == 1  # exactly one master for this config
