@@ -83,7 +83,7 @@ LAN = ("Nông Thị Lan", "lannt@example.org", "Công đoàn cơ sở Công ty T
        "0983 456 789", "3951 0001 23456 Agribank", "Nông Thị Lan")
 MAI_OLD = ("Triệu Thị Mai", "maitt@example.org", "Công đoàn ngành Giáo dục tỉnh",
            "0868 224 466", "0071 0003 45678 Vietcombank", "Triệu Thị Mai")
-MAI_NEW = MAI_OLD[:4] + ("1903 4567 8901 23 Techcombank", "Triệu Thị Mai")
+MAI_NEW = (*MAI_OLD[:4], "1903 4567 8901 23 Techcombank", "Triệu Thị Mai")
 TOAN = ("Đinh Văn Toàn", "toandv@example.org", "CĐCS Xí nghiệp Xi măng Bắc Kạn",
         "0389 112 233", "0451 0001 23456 Vietcombank", "Đinh Văn Toàn")
 HOA = ("Bế Thị Hoa", "hoabt@example.org", "Công đoàn ngành Y tế", "0977 123 456",
@@ -118,13 +118,31 @@ PLAN: list[tuple[str, tuple[str, ...], datetime, Pub | None]] = [
     ("S2", SON, Q4, ("2026-11-02", "tin", "0.5")),
 ]
 BODIES = (BODY_1, BODY_2, BODY_3)
+TITLES = {
+    "A1": "LĐLĐ huyện Chợ Đồn tập huấn nghiệp vụ cho cán bộ công đoàn cơ sở",
+    "A2": "Chợ Đồn: trao 50 suất quà cho đoàn viên có hoàn cảnh khó khăn",
+    "A3": "LĐLĐ huyện Chợ Đồn tổ chức Hội nghị đối thoại tại nơi làm việc",
+    "A4": "Ra mắt mô hình “Bữa cơm công đoàn” tại Chợ Đồn",
+    "A5": "LĐLĐ huyện Chợ Đồn sơ kết 9 tháng hoạt động công đoàn",
+    "L1": "CĐCS Công ty May Chợ Mới chăm lo nữ đoàn viên",
+    "L2": "Hội thao công nhân lao động Công ty May Chợ Mới",
+    "L3": "Công ty May Chợ Mới ký thỏa ước lao động tập thể mới",
+    "L4": "Trao học bổng cho con đoàn viên Công ty May Chợ Mới",
+    "M1": "Sôi nổi giải bóng chuyền hơi ngành Giáo dục",
+    "M2": "Ngành Giáo dục tôn vinh nhà giáo tiêu biểu",
+    "T1": "Xí nghiệp Xi măng tổ chức hội thi an toàn vệ sinh viên giỏi",
+    "Y1": "Công đoàn ngành Y tế hiến máu tình nguyện",
+    "Y2": "Công đoàn ngành Y tế thăm hỏi đoàn viên ốm đau",
+    "G1": "Trường THPT Chợ Đồn tổ chức Hội nghị viên chức",
+    "S2": "Đoàn viên Trường THPT Chợ Đồn trồng cây xanh",
+}
 
 
 def _message(number: int, key: str, who: tuple[str, ...], when: datetime) -> EmailMessage:
     name, address, unit, phone, account, holder = who
     phone_line = "" if key == "Y1" else f"6. Số điện thoại: {phone}\n"
     text = (
-        f"1. Tít tin, bài: Bài {key}: {unit} tổ chức hoạt động chăm lo đoàn viên\n\n"
+        f"1. Tít tin, bài: {TITLES[key]}\n\n"
         f"2. Nội dung bài viết:\n{BODIES[number % 3]}\n\n"
         f"3. Chú thích ảnh: Quang cảnh hoạt động {key}\n4. Tác giả: {name}\n"
         f"5. Đơn vị công tác: {unit}\n{phone_line}"
@@ -302,8 +320,7 @@ def test_q3_export_xlsx_cell_by_cell(world: World, tmp_path: Path) -> None:
     for row_cells in ws.iter_rows(min_row=5, max_row=9, min_col=7, max_col=9):
         assert all(c.number_format == "#,##0" for c in row_cells)
     hung_items = str(rows[1][5]).split("\n")
-    assert hung_items[0] == (f"{r['A1']} — Bài A1: LĐLĐ huyện Chợ Đồn tổ chức hoạt động chăm "
-                             "lo đoàn viên (25/07/2026)")
+    assert hung_items[0] == f"{r['A1']} — {TITLES['A1']} (25/07/2026)"
     assert [line.split(" — ")[0] for line in hung_items] == [r["A1"], r["A2"], r["A3"], r["A4"]]
     assert rows[2][9] == (f"Nhuan but quy III/2026 {r['L1']}, {r['L2']}, {r['L3']}, "
                           f"{r['L4']}")

@@ -45,7 +45,7 @@ def bar_chart(report: UnitReport, *, width: int = 700) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" '
-        f'font-family="\'Noto Sans\', \'DejaVu Sans\', Arial, sans-serif" '
+        'font-family="Noto Sans, Liberation Sans, Arial, DejaVu Sans, sans-serif" '
         f'aria-label="Số tin, bài đã đăng so với chỉ tiêu, {escape(report.period.label)}">',
         _text(0, 16, f"Tin, bài đã đăng so với chỉ tiêu — {report.period.label}", size=14,
               weight="bold"),
