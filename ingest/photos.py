@@ -650,6 +650,7 @@ def perceptual_hash(data: bytes) -> str | None:
 
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the rules already reported what is wrong
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as im:
                 if im.format in ("JPEG", "MPO"):
