@@ -449,3 +449,8 @@ def test_an_item_is_never_in_two_batches(world: World) -> None:
     with pytest.raises(Exception, match="UNIQUE"), store.transaction():
         store.insert_row("batch_items", {**{k: v for k, v in item.items() if k != "id"}})
     store.close()
+
+
+def test_config_yaml_documents_the_royalty_defaults() -> None:
+    path = Path(__file__).resolve().parent.parent / "config.yaml"
+    assert load_config(path).royalties == Config().royalties
