@@ -89,6 +89,8 @@ _ALIASES: tuple[tuple[str, str, bool], ...] = (
     ("caption", "Caption", True),
     # 4. author
     ("author", "Tác giả bài viết", False),
+    ("author", "Tên tác giả", False),
+    ("author", "Họ tên người viết", False),
     ("author", "Tác giả", False),
     ("author", "Họ và tên tác giả", False),
     ("author", "Họ tên tác giả", False),
@@ -100,12 +102,17 @@ _ALIASES: tuple[tuple[str, str, bool], ...] = (
     ("author", "Author", True),
     # 5. unit
     ("unit", "Đơn vị công tác", False),
+    ("unit", "Tên đơn vị", False),
     ("unit", "Đơn vị", True),
     ("unit", "Cơ quan công tác", False),
     ("unit", "Nơi công tác", False),
     ("unit", "Cơ quan", True),
     # 6. phone
     ("phone", "Số điện thoại liên hệ", False),
+    ("phone", "Số điện thoại di động", False),
+    ("phone", "Điện thoại di động", False),
+    ("phone", "SĐT liên hệ", False),
+    ("phone", "Số di động", False),
     ("phone", "Số điện thoại", False),
     ("phone", "Điện thoại liên hệ", False),
     ("phone", "Điện thoại", True),
@@ -130,6 +137,7 @@ _ALIASES: tuple[tuple[str, str, bool], ...] = (
     ("bank_account", "Account", True),
     # 8. account holder
     ("account_holder", "Tên chủ tài khoản", False),
+    ("account_holder", "Tên chủ tài khoản ngân hàng", False),
     ("account_holder", "Chủ tài khoản", False),
     ("account_holder", "Tên tài khoản", False),
     ("account_holder", "Tên người thụ hưởng", False),
@@ -142,6 +150,8 @@ _ALIASES: tuple[tuple[str, str, bool], ...] = (
     ("bank_name", "Tên ngân hàng", False),
     ("bank_name", "Mở tại ngân hàng", False),
     ("bank_name", "Tại ngân hàng", False),
+    ("bank_name", "Ngân hàng mở tài khoản", False),
+    ("bank_name", "Mở tại", True),
     ("bank_name", "Ngân hàng", True),
     ("bank_name", "NH", True),
     ("bank_name", "Bank", True),
@@ -199,7 +209,12 @@ _PHOTO_LINE_RE = re.compile(
     r"^[\s>]*(?:[-*•+]\s*)?(?:hinh\s*anh|anh|hinh|photo|h)\s*(?:so\s*)?(?P<n>\d{1,2})\s*"
     r"(?:[:.)\-–—]|\t)"
 )
-_PLACEHOLDER_RE = re.compile(r"^\s*\((?:\s*(?:vd|v\.d|vi du|e\.g)\b)[^)]*\)\s*")
+# A leading "(…)" that is the form's instruction or example, not a value: it holds "VD",
+# "ví dụ", "ghi kèm", "toàn bộ" or an ellipsis ("(Ảnh 1: …; Ảnh 2: …)").
+_PLACEHOLDER_RE = re.compile(
+    r"^\s*\((?=[^)]*(?:\bvd\b|\bv\.d\b|\bvi du\b|\be\.g\b|\bghi\b|\btoan bo\b|…|\.\.\.))"
+    r"[^)]{0,300}\)\s*"
+)
 _DOT_CHARS = ".…_"
 _EDGE_CHARS = " \t.…_"
 _BULLET_RE = re.compile(r"^\s*[-+•*]\s+")
@@ -241,6 +256,8 @@ class _Entry:
     first: str
     more: list[str] = field(default_factory=list)
     photo_no: int | None = None
+    soft: bool = False
+    """The label line ended in a format=flowed soft break (long line, trailing space)."""
 
 
 # --------------------------------------------------------------------------- line cleaning
@@ -487,7 +504,40 @@ def _collect(lines: list[str]) -> tuple[list[_Entry], list[str]]:
             entries.append(_Entry("caption", label.value, [], label.photo_no))
             continue
         entries.extend(_Entry(fld, val) for fld, val in _split_inline(label.key, label.value))
+        entries[-1].soft = len(line) >= _FLOWED_MIN and line.endswith(" ")
     return entries, preamble
+
+
+#: A line this long ending in a space is a format=flowed soft break (RFC 3676), not the end
+#: of a value; shorter lines with a stray trailing space are left alone.
+_FLOWED_MIN = 60
+#: A value below an empty label may follow one blank line only if it is this short
+#: (a name, a number, a unit), so a blank form's last label does not take the next sentence.
+_VALUE_AFTER_BLANK_MAX_WORDS = 10
+
+
+def _short_value(e: _Entry) -> tuple[str, list[str]]:
+    """The value of a one-line field and the lines left after it."""
+    value = _clean_value(re.sub(r"\s+", " ", e.first))
+    rest = list(e.more)
+    if value:
+        soft = e.soft
+        while soft and rest and rest[0].strip():
+            line = rest.pop(0)
+            more = _clean_value(re.sub(r"\s+", " ", line))
+            value = f"{value} {more}".strip()
+            soft = len(line) >= _FLOWED_MIN and line.endswith(" ")
+        return value, rest
+    blanks = 0
+    while rest and not _clean_value(rest[0]):
+        rest.pop(0)
+        blanks += 1
+    if rest and blanks <= 1:
+        candidate = _clean_value(re.sub(r"\s+", " ", rest[0]))
+        if blanks == 0 or len(candidate.split()) <= _VALUE_AFTER_BLANK_MAX_WORDS:
+            rest.pop(0)
+            return candidate, rest
+    return "", rest
 
 
 def _paragraphs(lines: list[str]) -> str:
@@ -547,13 +597,7 @@ def _parse_segment(lines: list[str]) -> TemplateResult:
             value = _paragraphs([_clean_value(e.first), *e.more]).strip()
             value = _clean_value(value) if "\n" not in value else value
         else:
-            value = _clean_value(re.sub(r"\s+", " ", e.first))
-            rest = list(e.more)
-            if not value:
-                while rest and not _clean_value(rest[0]):
-                    rest.pop(0)
-                if rest:
-                    value = _clean_value(re.sub(r"\s+", " ", rest.pop(0)))
+            value, rest = _short_value(e)
             if e.key == "title" and not title_tail:
                 title_tail = rest
         if value and not result.fields.get(e.key):
@@ -582,8 +626,12 @@ def _bank_from_account(result: TemplateResult) -> None:
     if result.fields.get("bank_name") or not account:
         return
     rest = re.sub(r"\d[\d .\-]*\d|\d", " ", account)
-    rest = re.sub(r"^[\s\-–—,;:()]*(?:tại|tai|ở|o|NH|ngân hàng|ngan hang)?[\s\-–—,;:(]*", "",
-                  rest, flags=re.IGNORECASE)
+    rest = re.sub(
+        r"^[\s\-–—,;:()]*(?:(?:tại|tai|ở|NH|ngân hàng|ngan hang)(?!\w)[\s\-–—,;:(]*)*",
+        "",
+        rest,
+        flags=re.IGNORECASE,
+    )
     rest = re.sub(r"\s+", " ", rest).strip(" -–—,;:()")
     if rest and find_bank(rest) is not None:
         result.fields["bank_name"] = rest

@@ -270,3 +270,51 @@ def test_labels_stable_under_normalisation_and_case(
     variant = extract(unicodedata.normalize(form, case(text)))
     assert variant.labels == base.labels
     assert variant.labels_found == base.labels_found
+
+
+NOTIFIER_FORM = """MẪU CUNG CẤP TIN, BÀI, ẢNH (sao chép phần dưới đây, điền đủ và gửi lại)
+
+1. Tít tin, bài:
+2. Nội dung bài viết:
+3. Chú thích ảnh: (Ảnh 1: …; Ảnh 2: …)
+4. Tác giả:
+5. Đơn vị công tác:
+6. Số điện thoại:
+7. Số tài khoản của tác giả: (ghi kèm tên ngân hàng, ví dụ: 3951 0001 2345 67 tại Agribank)
+8. Tên chủ tài khoản:
+
+Ảnh gốc (không nén, không chỉnh sửa) gửi kèm thành tệp riêng, không chèn vào bài viết.
+"""
+
+
+def test_our_blank_form_reads_as_empty() -> None:
+    # The form of our fix request, copied back unfilled: labels, but no values (its
+    # examples and instructions are not values, the sentence after it is not a holder).
+    r = extract(NOTIFIER_FORM)
+    assert r.labels_found == 8
+    assert r.fields == {}
+    assert r.captions == []
+
+
+def test_our_form_partly_filled() -> None:
+    text = NOTIFIER_FORM.replace("6. Số điện thoại:", "6. Số điện thoại: 0983123456").replace(
+        "tại Agribank)", "tại Agribank) 0011004567890 tại Ngân hàng Vietcombank"
+    )
+    r = extract(text)
+    assert r.fields == {
+        "phone": "0983123456",
+        "bank_account": "0011004567890 tại Ngân hàng Vietcombank",
+        "bank_name": "Vietcombank",
+    }
+
+
+def test_format_flowed_soft_break_joins_a_long_value() -> None:
+    text = (
+        "7. Số tài khoản của tác giả: 3951 0001 2345 67 tại Ngân hàng Nông nghiệp và Phát "
+        "triển \nNông thôn chi nhánh Chợ Đồn\n8. Tên chủ tài khoản: A"
+    )
+    r = extract(text)
+    assert r.fields["bank_account"].endswith("Nông thôn chi nhánh Chợ Đồn")
+    assert r.fields["account_holder"] == "A"
+    # A short line with a stray trailing space is not a soft break.
+    assert extract("Tác giả: Nông Văn K \nTrân trọng!").fields == {"author": "Nông Văn K"}
