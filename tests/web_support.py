@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import mailbox
 import re
+import shutil
 import socket
 import threading
 import time
@@ -63,6 +64,23 @@ def ingested(folder: Path) -> tuple[Config, Store]:
     return config, store
 
 
+def build_site(folder: Path) -> Path:
+    """Ingest the samples into ``folder`` once (slow: real photos, real checks); return it.
+
+    Tests copy it with :func:`copy_site` so each one starts from the same data.
+    """
+    _, store = ingested(folder)
+    store.close()
+    return folder
+
+
+def copy_site(template: Path, folder: Path) -> tuple[Config, Store]:
+    """A private copy of a built site (the config's paths are relative to it)."""
+    shutil.copytree(template, folder, dirs_exist_ok=True)
+    config = load_config(folder / "config.yaml")
+    return config, Store(config.data_path)
+
+
 def csrf_of(html: str) -> str:
     match = re.search(r'name="csrf" value="([^"]+)"', html)
     assert match, "no CSRF field in the page"
@@ -111,3 +129,13 @@ def running_server(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+_TEMPLATE: list[Path] = []
+
+
+def shared_template(tmp_path_factory: Any) -> Path:
+    """The built site, made once per test run (shared by the web test modules)."""
+    if not _TEMPLATE:
+        _TEMPLATE.append(build_site(tmp_path_factory.mktemp("web-template")))
+    return _TEMPLATE[0]

@@ -50,7 +50,7 @@ from store import lifecycle
 from store.db import Row, Store
 from tinbai.config import Config
 from tinbai.web import csrf
-from tinbai.web.masking import Redactor, mask_account
+from tinbai.web.masking import Redactor, digits, mask_account
 from tinbai.web.periods import local_time
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "tinbai.web.queue",
     "tinbai.web.submission",
     "tinbai.web.users",
+    "tinbai.web.finance",
 )
 
 ROLE_LABELS: dict[str, str] = {
@@ -93,6 +94,34 @@ class WebContext:
     env: jinja2.Environment
     nav: list[NavItem] = field(default_factory=list)
     send_lock: threading.Lock = field(default_factory=threading.Lock)
+    _accounts: frozenset[str] = frozenset()
+    _accounts_mark: tuple[int, int] = (-1, -1)
+
+    def known_accounts(self) -> frozenset[str]:
+        """Every account number in the database (as digits), cached until a write.
+
+        ``PRAGMA data_version`` changes when another connection commits and
+        ``total_changes()`` when this one writes, so the cache costs O(1) per request.
+        """
+        db = self.store.db
+        mark = (int(db.execute("PRAGMA data_version").fetchone()[0]),
+                int(db.execute("SELECT total_changes()").fetchone()[0]))
+        if mark != self._accounts_mark:
+            rows = db.execute(
+                """SELECT bank_account_digits FROM submissions
+                   UNION SELECT bank_account FROM submissions
+                   UNION SELECT json_extract(candidate_json, '$.fields.bank_account')
+                         FROM submission_versions
+                   UNION SELECT json_extract(candidate_json, '$.bank_account_digits')
+                         FROM submission_versions
+                   UNION SELECT json_extract(detail_json, '$.old') FROM audit_log
+                         WHERE action = 'edit_field'
+                         AND json_extract(detail_json, '$.field') = 'bank_account'"""
+            ).fetchall()
+            found = {digits(r[0]) for r in rows}
+            self._accounts = frozenset(a for a in found if len(a) >= 6)
+            self._accounts_mark = mark
+        return self._accounts
 
     @property
     def thumbs_dir(self) -> Path:
@@ -116,7 +145,7 @@ class WebContext:
         }
         html = self.env.get_template(name).render(context)
         if user is None or user["role"] == "editor":
-            html = (redactor or Redactor()).redact(html)
+            html = (redactor or Redactor()).with_known(self.known_accounts()).redact(html)
         return HTMLResponse(html, status_code=status_code)
 
     def redactor_for(self, submission_id: int) -> Redactor:
@@ -148,7 +177,7 @@ class WebContext:
                     continue
                 redactor.add(detail.get("old"))
                 redactor.add(detail.get("new"))
-        return redactor
+        return redactor.with_known(self.known_accounts())
 
     def send_replies(self) -> None:
         """Send the committed replies now (blocking: call from the thread pool).

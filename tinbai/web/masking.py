@@ -30,32 +30,43 @@ def mask_account(value: object) -> str:
 
 
 class Redactor:
-    """Masks the given account numbers wherever they appear in a text."""
+    """Masks the given account numbers wherever they appear in a text.
 
-    def __init__(self, accounts: Iterable[object] = ()) -> None:
+    ``accounts`` (a submission's own) are masked also when a run holds only a piece of
+    one (odd spacing splits a number into several runs); ``known`` (every account in the
+    database) are masked when a run holds a whole one.
+    """
+
+    def __init__(self, accounts: Iterable[object] = (),
+                 known: frozenset[str] = frozenset()) -> None:
         self.accounts: set[str] = set()
+        self.known = known
         for account in accounts:
-            number = digits(account)
-            if len(number) >= 6:
-                self.accounts.add(number)
+            self.add(account)
 
     def add(self, account: object) -> None:
         number = digits(account)
         if len(number) >= 6:
             self.accounts.add(number)
 
+    def with_known(self, known: frozenset[str]) -> Redactor:
+        """This redactor, also masking every account of ``known``."""
+        return Redactor(self.accounts, known | self.known)
+
     def __bool__(self) -> bool:
-        return bool(self.accounts)
+        return bool(self.accounts or self.known)
 
     def _hit(self, run: str) -> bool:
         number = digits(run)
-        # The whole account inside the run, or a piece of an account (written with odd
-        # spacing, it may come in several runs): mask either.
-        return any(account in number or number in account for account in self.accounts)
+        if any(account in number or number in account for account in self.accounts):
+            return True
+        if number in self.known:
+            return True
+        return any(account in number for account in self.known if len(account) < len(number))
 
     def redact(self, text: str) -> str:
         """``text`` with every known account number masked."""
-        if not self.accounts:
+        if not self:
             return text
 
         def replace(match: re.Match[str]) -> str:

@@ -1,0 +1,384 @@
+"""The editors' pages through HTTP: queue filters, decisions, overrides, edits, notes,
+users, and the ``tinbai serve`` / ``tinbai user`` commands."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import io
+import json
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+from web_support import copy_site, csrf_of, login, outbox_messages, shared_template
+
+from store.db import Store
+from tinbai.config import Config
+from tinbai.web import queue as queue_module
+from tinbai.web.app import create_app
+from tinbai.web.periods import PeriodError, period_bounds, period_dates
+
+KEY = "test-key-" + "y" * 32
+
+
+@pytest.fixture
+def site(tmp_path_factory: Any, tmp_path: Path) -> Iterator[tuple[Config, Store]]:
+    config, store = copy_site(shared_template(tmp_path_factory), tmp_path / "site")
+    yield config, store
+    store.close()
+
+
+@pytest.fixture
+def editor(site: tuple[Config, Store]) -> Iterator[TestClient]:
+    config, store = site
+    with TestClient(create_app(config, store=store, key=KEY), follow_redirects=False) as c:
+        login(c, "bientap")
+        yield c
+
+
+def refs(html: str) -> list[str]:
+    """The references listed in a queue page, in order."""
+    return re.findall(r'<td class="ref"><a href="/s/(TB-\d{4}-\d{4})"', html)
+
+
+def test_periods() -> None:
+    from datetime import date
+
+    assert period_dates("2026-10") == (date(2026, 10, 1), date(2026, 11, 1))
+    assert period_dates("2026-12") == (date(2026, 12, 1), date(2027, 1, 1))
+    assert period_dates("2026-Q3") == (date(2026, 7, 1), date(2026, 10, 1))
+    assert period_dates("2026-q4") == (date(2026, 10, 1), date(2027, 1, 1))
+    assert period_dates("2026-H1") == (date(2026, 1, 1), date(2026, 7, 1))
+    assert period_dates("2026") == (date(2026, 1, 1), date(2027, 1, 1))
+    assert period_bounds("2026-11") == ("2026-10-31T17:00:00+00:00", "2026-11-30T17:00:00+00:00")
+    for bad in ("2026-13", "2026-Q5", "26", "2026-H3", "x"):
+        with pytest.raises(PeriodError):
+            period_dates(bad)
+
+
+def test_queue_lists_counts_and_orders(editor: TestClient, site: tuple[Config, Store]) -> None:
+    _, store = site
+    page = editor.get("/")
+    assert page.status_code == 200
+    listed = refs(page.text)
+    assert len(listed) == 6
+    statuses = [store.submission(r)["status"] for r in listed]
+    # work order: waiting for review first, then waiting for the contributor
+    assert statuses == sorted(statuses, key=["pending_review", "needs_fix"].index)
+    received = [store.submission(r)["received_at"] for r in listed if
+                store.submission(r)["status"] == "pending_review"]
+    assert received == sorted(received)
+    assert re.search(r"Chờ duyệt <b>4</b>", page.text)
+    assert re.search(r"Cần bổ sung <b>2</b>", page.text)
+    assert re.search(r"Tất cả <b>6</b>", page.text)
+
+
+def test_queue_filters(editor: TestClient, site: tuple[Config, Store]) -> None:
+    _, store = site
+    assert sorted(refs(editor.get("/?status=needs_fix").text)) == ["TB-2026-0004", "TB-2026-0005"]
+    assert refs(editor.get("/?problem=no_photo").text) == ["TB-2026-0004"]
+    assert refs(editor.get("/?problem=photo_screenshot&status=needs_fix").text) == ["TB-2026-0005"]
+    assert refs(editor.get("/?q=bóng chuyền").text) == ["TB-2026-0003"]
+    assert refs(editor.get("/?q=Hoàng Văn Hùng").text) == ["TB-2026-0002"]
+    assert refs(editor.get("/?q=tb-2026-0006").text) == ["TB-2026-0006"]
+    assert refs(editor.get("/?q=100%25_").text) == []  # LIKE wildcards are literal
+    unit = "Công đoàn ngành Y tế"
+    assert refs(editor.get("/", params={"unit": unit}).text) == ["TB-2026-0006"]
+    received = str(store.submission("TB-2026-0001")["received_at"])
+    year, month = received[:4], received[5:7]
+    assert len(refs(editor.get(f"/?period={year}").text)) == 6
+    assert len(refs(editor.get(f"/?period={year}-{month}").text)) in (5, 6)  # month edge
+    assert refs(editor.get(f"/?period={int(year) - 1}").text) == []
+    bad = editor.get("/?period=2026-Q9")
+    assert bad.status_code == 200 and "Kỳ" in bad.text and len(refs(bad.text)) == 6
+    # unknown filter values are ignored, not errors
+    assert len(refs(editor.get("/?status=xyz&problem=nope&page=abc").text)) == 6
+
+
+def test_queue_pagination(editor: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(queue_module, "PAGE_SIZE", 4)
+    first = editor.get("/")
+    second = editor.get("/?page=2")
+    assert len(refs(first.text)) == 4 and len(refs(second.text)) == 2
+    assert not set(refs(first.text)) & set(refs(second.text))
+    assert 'rel="next"' in first.text and 'rel="next"' not in second.text
+    assert 'rel="prev"' in second.text
+    assert refs(editor.get("/?page=99").text) == []
+
+
+def test_queue_page_is_paginated_in_sql(site: tuple[Config, Store]) -> None:
+    _, store = site
+    rows = store.queue_page(limit=2, offset=1)
+    assert [r["ref"] for r in rows] == [r["ref"] for r in store.queue_page(limit=10)][1:3]
+    plan = " ".join(str(r) for r in store.db.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM submissions ORDER BY "
+        f"{store.QUEUE_RANK_SQL}, received_at, id LIMIT 50").fetchall())
+    assert "submissions_queue_order" in plan and "TEMP B-TREE" not in plan
+
+
+def test_submission_page_shows_everything(editor: TestClient, site: tuple[Config, Store]) -> None:
+    page = editor.get("/s/TB-2026-0005").text
+    # every problem with its Vietnamese message
+    for code in ("invalid_phone", "invalid_bank_account", "unknown_unit", "photo_screenshot"):
+        assert code in page
+    assert "không hợp lệ" in page and "ảnh chụp màn hình" in page
+    # photo card: thumbnail, caption, format, evidence
+    thumb = re.search(r'src="(/photos/\d+/thumb\.jpg)"', page)
+    assert thumb
+    image = editor.get(thumb.group(1))
+    assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+    from PIL import Image
+
+    with Image.open(io.BytesIO(image.content)) as im:
+        assert max(im.size) <= 480
+    assert "Căn cứ kiểm tra" in page and "Các vận động viên thi kéo co" in page
+    # history, replies, versions, raw mail
+    assert "Lịch sử trạng thái" in page and "Đề nghị bổ sung" in page
+    assert "/messages/" in page and "Phiên bản 1" in page
+    # earlier versions of a fixed submission
+    fixed = editor.get("/s/TB-2026-0003").text
+    assert "Phiên bản 2" in fixed and "Phiên bản 1" in fixed
+    assert editor.get("/s/TB-2026-9999").status_code == 404
+    assert editor.get("/s/..%2F..%2Fetc").status_code == 404
+    assert editor.get("/photos/999999/original").status_code == 404
+    assert editor.get("/messages/999999/raw.eml").status_code == 404
+
+
+def test_thumbnails_are_cached(editor: TestClient, site: tuple[Config, Store]) -> None:
+    config, store = site
+    photo = store.photos_of(int(store.submission("TB-2026-0001")["id"]))[0]
+    assert editor.get(f"/photos/{photo['id']}/thumb.jpg").status_code == 200
+    cached = list((config.data_path / "thumbs").rglob("*.jpg"))
+    assert len(cached) == 1
+    stamp = cached[0].stat().st_mtime_ns
+    assert editor.get(f"/photos/{photo['id']}/thumb.jpg").status_code == 200
+    assert cached[0].stat().st_mtime_ns == stamp
+    original = editor.get(f"/photos/{photo['id']}/original")
+    assert original.content == (store.photos.root / photo["blob_path"]).read_bytes()
+    assert "attachment" in original.headers["content-disposition"]
+
+
+def test_publish_and_approve(editor: TestClient, site: tuple[Config, Store]) -> None:
+    _, store = site
+    token = csrf_of(editor.get("/s/TB-2026-0002").text)
+    response = editor.post("/s/TB-2026-0002/approve", data={"csrf": token})
+    assert response.status_code == 303 and response.headers["location"] == "/s/TB-2026-0002"
+    assert store.submission("TB-2026-0002")["status"] == "approved"
+    bad = editor.post("/s/TB-2026-0002/publish", data={"csrf": token, "url": "javascript:x",
+                                                       "genre": "tin", "coefficient": "1"})
+    assert bad.status_code == 303
+    assert "http" in editor.get("/s/TB-2026-0002").text  # the flash explains
+    assert store.submission("TB-2026-0002")["status"] == "approved"
+    out_of_range = editor.post("/s/TB-2026-0002/publish", data={
+        "csrf": token, "url": "https://baocongdoan.example.vn/a", "genre": "tin",
+        "coefficient": "9"})
+    assert out_of_range.status_code == 303
+    assert store.submission("TB-2026-0002")["status"] == "approved"
+    ok = editor.post("/s/TB-2026-0002/publish", data={
+        "csrf": token, "url": "https://baocongdoan.example.vn/tap-huan", "date": "2026-11-20",
+        "genre": "bai", "coefficient": "1,5"})
+    assert ok.status_code == 303
+    row = store.submission("TB-2026-0002")
+    assert (row["status"], row["published_url"], row["published_date"], row["genre"]) == (
+        "published", "https://baocongdoan.example.vn/tap-huan", "2026-11-20", "bai")
+    assert row["coefficient"] == "1.5"
+    actions = [(a["actor"], a["action"]) for a in store.audit_of(int(row["id"]))]
+    assert actions == [("bientap", "approve"), ("bientap", "publish")]
+    page = editor.get("/s/TB-2026-0002").text
+    assert "Đã ghi nhận" in page and "/publish" not in page
+    # no second publication
+    again = editor.post("/s/TB-2026-0002/publish", data={
+        "csrf": token, "url": "https://x.example/", "genre": "tin", "coefficient": "1"})
+    assert again.status_code == 303
+    assert store.submission("TB-2026-0002")["published_url"].endswith("tap-huan")
+
+
+def test_reject_and_request_changes_email_the_author(
+    editor: TestClient, site: tuple[Config, Store]
+) -> None:
+    config, store = site
+    before = len(outbox_messages(config))
+    token = csrf_of(editor.get("/s/TB-2026-0006").text)
+    empty = editor.post("/s/TB-2026-0006/reject", data={"csrf": token, "reason": "  "})
+    assert empty.status_code == 303
+    assert store.submission("TB-2026-0006")["status"] == "pending_review"
+    editor.post("/s/TB-2026-0006/request-changes",
+                data={"csrf": token, "reason": "Đề nghị gửi thêm một ảnh toàn cảnh."})
+    assert store.submission("TB-2026-0006")["status"] == "needs_fix"
+    editor.post("/s/TB-2026-0006/reject",
+                data={"csrf": token, "reason": "Nội dung trùng với bài đã đăng tuần trước."})
+    row = store.submission("TB-2026-0006")
+    assert row["status"] == "rejected"
+    assert row["reject_reason"] == "Nội dung trùng với bài đã đăng tuần trước."
+    replies = store.replies_of(int(row["id"]))
+    assert [r["kind"] for r in replies][-2:] == ["changes_requested", "rejected"]
+    assert all(r["state"] == "sent" for r in replies[-2:])
+    sent = outbox_messages(config)[before:]
+    assert len(sent) == 2
+    bodies = []
+    for raw in sent:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        assert message["To"].addresses[0].addr_spec == "hoabt.yte@gmail.com"
+        bodies.append(message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    assert any("ảnh toàn cảnh" in b for b in bodies)
+    assert any("trùng với bài đã đăng" in b for b in bodies)
+    page = editor.get("/s/TB-2026-0006").text
+    assert "Không sử dụng" in page and "đã gửi" in page
+    assert [a["action"] for a in store.audit_of(int(row["id"]))] == ["request_changes", "reject"]
+
+
+def test_override_last_error_moves_to_pending_review(
+    editor: TestClient, site: tuple[Config, Store]
+) -> None:
+    _, store = site
+    row = store.submission("TB-2026-0004")
+    assert row["status"] == "needs_fix"
+    problems = {p["code"]: p for p in store.problems_of(int(row["id"]))}
+    assert problems["no_photo"]["severity"] == "error"
+    token = csrf_of(editor.get("/s/TB-2026-0004").text)
+    # a note is required
+    editor.post(f"/s/TB-2026-0004/problems/{problems['no_photo']['id']}/override",
+                data={"csrf": token, "note": ""})
+    assert store.problem(int(problems["no_photo"]["id"]))["overridden_at"] is None
+    # a problem of another submission is not reachable through this one
+    other = store.problems_of(int(store.submission("TB-2026-0005")["id"]))[0]
+    assert editor.post(f"/s/TB-2026-0004/problems/{other['id']}/override",
+                       data={"csrf": token, "note": "x"}).status_code == 404
+    editor.post(f"/s/TB-2026-0004/problems/{problems['body_too_short']['id']}/override",
+                data={"csrf": token, "note": "Tin ngắn là đủ cho thông tin này"})
+    assert store.submission("TB-2026-0004")["status"] == "needs_fix"  # a warning: no change
+    editor.post(f"/s/TB-2026-0004/problems/{problems['no_photo']['id']}/override",
+                data={"csrf": token, "note": "Ảnh đã nhận qua Zalo, biên tập viên tự chèn"})
+    row = store.submission("TB-2026-0004")
+    assert row["status"] == "pending_review" and row["error_count"] == 0
+    overridden = store.problem(int(problems["no_photo"]["id"]))
+    assert overridden["overridden_by"] == "bientap"
+    assert overridden["override_note"].startswith("Ảnh đã nhận qua Zalo")
+    last = store.history(int(row["id"]))[-1]
+    assert (last["from_status"], last["to_status"], last["actor"]) == (
+        "needs_fix", "pending_review", "bientap")
+    assert "Zalo" in last["reason"]
+    audit = [json.loads(a["detail_json"])["code"] for a in store.audit_of(int(row["id"]))
+             if a["action"] == "override"]
+    assert audit == ["body_too_short", "no_photo"]
+    # the queue's problem filter no longer lists it for an overridden code
+    assert "TB-2026-0004" not in refs(editor.get("/?problem=no_photo").text)
+    assert "Đã bỏ qua bởi" in editor.get("/s/TB-2026-0004").text
+
+
+def test_field_edits_are_recorded(editor: TestClient, site: tuple[Config, Store]) -> None:
+    _, store = site
+    row = store.submission("TB-2026-0003")
+    token = csrf_of(editor.get("/s/TB-2026-0003").text)
+    editor.post("/s/TB-2026-0003/edit", data={
+        "csrf": token, "title": "Sôi nổi giải bóng chuyền hơi ngành Giáo dục năm 2026",
+        "author": row["author"], "bank_account": "1111 2222 3333"})
+    new = store.submission("TB-2026-0003")
+    assert new["title"] == "Sôi nổi giải bóng chuyền hơi ngành Giáo dục năm 2026"
+    assert new["bank_account"] == row["bank_account"]  # editors cannot change accounts
+    entries = [json.loads(a["detail_json"]) | {"actor": a["actor"], "at": a["at"]}
+               for a in store.audit_of(int(row["id"])) if a["action"] == "edit_field"]
+    assert len(entries) == 1
+    assert entries[0]["field"] == "title" and entries[0]["old"] == row["title"]
+    assert entries[0]["new"].endswith("năm 2026") and entries[0]["actor"] == "bientap"
+    assert entries[0]["at"]
+    page = editor.get("/s/TB-2026-0003").text
+    assert "Sửa mục" in page and "năm 2026" in page
+
+
+def test_notes_are_for_editors_only(site: tuple[Config, Store], editor: TestClient) -> None:
+    config, store = site
+    token = csrf_of(editor.get("/s/TB-2026-0001").text)
+    editor.post("/s/TB-2026-0001/notes",
+                data={"csrf": token, "body": "Gọi điện xác minh <b>ảnh</b> chiều nay"})
+    page = editor.get("/s/TB-2026-0001").text
+    assert "Gọi điện xác minh &lt;b&gt;ảnh&lt;/b&gt; chiều nay" in page  # escaped
+    assert store.notes_of(int(store.submission("TB-2026-0001")["id"]))[0]["author"] == "bientap"
+    with TestClient(create_app(config, store=store, key=KEY), follow_redirects=False) as c:
+        login(c, "ketoan")
+        assert "Gọi điện xác minh" not in c.get("/s/TB-2026-0001").text
+
+
+def test_raw_mail_for_editors_is_masked_but_complete(
+    editor: TestClient, site: tuple[Config, Store]
+) -> None:
+    _, store = site
+    message_row = store.messages_of(int(store.submission("TB-2026-0001")["id"]))[0]
+    response = editor.get(f"/messages/{message_row['id']}/raw.eml")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("message/rfc822")
+    message = email.message_from_bytes(response.content, policy=email.policy.default)
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Nông Thị Lan" in text and "•••• 4567" in text and "3951" not in text
+    images = [p for p in message.walk() if p.get_content_maintype() == "image"]
+    assert len(images) == 2  # photos kept
+    # messages that are not submissions (auto-replies…) are for finance/admins only
+    other = store.db.execute("SELECT id FROM messages WHERE submission_id IS NULL").fetchone()
+    assert editor.get(f"/messages/{other[0]}/raw.eml").status_code == 403
+
+
+def test_admin_manages_users(site: tuple[Config, Store]) -> None:
+    config, store = site
+    with TestClient(create_app(config, store=store, key=KEY), follow_redirects=False) as c:
+        login(c, "quantri")
+        page = c.get("/admin/users")
+        assert page.status_code == 200 and "bientap" in page.text
+        token = csrf_of(page.text)
+        c.post("/admin/users", data={"csrf": token, "name": "phongvien", "role": "editor",
+                                      "password": "ngan"})
+        assert store.user_by_name("phongvien") is None  # too short
+        c.post("/admin/users", data={"csrf": token, "name": "phongvien", "role": "editor",
+                                      "password": "mat-khau-dai-1"})
+        user = store.user_by_name("phongvien")
+        assert user is not None and user["role"] == "editor"
+        assert user["password_hash"].startswith("$argon2id$")
+        c.post(f"/admin/users/{user['id']}", data={"csrf": token, "action": "role",
+                                                   "role": "finance"})
+        assert store.user_by_name("phongvien")["role"] == "finance"  # type: ignore[index]
+        c.post(f"/admin/users/{user['id']}", data={"csrf": token, "action": "disable"})
+        assert store.user_by_name("phongvien")["disabled"] == 1  # type: ignore[index]
+        me = store.user_by_name("quantri")
+        assert me is not None
+        c.post(f"/admin/users/{me['id']}", data={"csrf": token, "action": "disable"})
+        assert store.user_by_name("quantri")["disabled"] == 0  # type: ignore[index]
+
+
+def test_cli_user_and_serve_parsers(site: tuple[Config, Store], tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from tinbai.cli import build_parser, main
+
+    config, store = site
+    config_path = str(config.base_dir / "config.yaml")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("mat-khau-cli-1\n"))
+    assert main(["--config", config_path, "user", "add", "thuky", "--role", "admin"]) == 0
+    user = store.user_by_name("thuky")
+    assert user is not None and user["role"] == "admin"
+    from tinbai.web.auth import verify_password
+
+    assert verify_password(user["password_hash"], "mat-khau-cli-1")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("mat-khau-cli-1\n"))
+    assert main(["--config", config_path, "user", "add", "thuky", "--role", "admin"]) == 1
+    monkeypatch.setattr(sys, "stdin", io.StringIO("doi-mat-khau-2\n"))
+    assert main(["--config", config_path, "user", "passwd", "thuky"]) == 0
+    user = store.user_by_name("thuky")
+    assert user is not None and verify_password(user["password_hash"], "doi-mat-khau-2")
+    assert main(["--config", config_path, "user", "list"]) == 0
+    assert "thuky\tadmin\tactive" in capsys.readouterr().out
+    args = build_parser().parse_args(["serve", "--host", "0.0.0.0", "--port", "9999"])
+    assert (args.host, args.port) == ("0.0.0.0", 9999)
+    defaults = build_parser().parse_args(["serve"])
+    assert defaults.host is None and config.web.port == 8080
+
+
+def test_security_headers(editor: TestClient) -> None:
+    response = editor.get("/")
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-content-type-options"] == "nosniff"
