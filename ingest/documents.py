@@ -254,6 +254,8 @@ def _paragraph_text(p: Any, ctx: _Reading) -> str:
     pfont = ctx.fonts.style_font(pstyle) or ctx.fonts.default
     parts: list[str] = []
     for r in p.iter(_W + "r"):
+        if _owner_paragraph(r) is not p:
+            continue  # a run of a text box anchored here: not this paragraph's text
         rpr = r.find(_W + "rPr")
         rstyle = _attr(rpr.find(_W + "rStyle"), "val") if rpr is not None else None
         font = _rfonts_name(rpr) or ctx.fonts.style_font(rstyle) or pfont
@@ -280,14 +282,42 @@ def _paragraph_text(p: Any, ctx: _Reading) -> str:
     return "".join(parts)
 
 
-def _table_text(tbl: Any, ctx: _Reading) -> list[str]:
+def _owner_paragraph(el: Any) -> Any:
+    """The nearest enclosing w:p of an element (lxml proxies compare by identity)."""
+    parent = el.getparent()
+    while parent is not None and parent.tag != _W + "p":
+        parent = parent.getparent()
+    return parent
+
+
+_MAX_NESTING = 20
+
+
+def _block_lines(container: Any, ctx: _Reading, depth: int = 0) -> list[str]:
+    """Lines of a body or table cell in document order: paragraphs, tables, content controls."""
+    lines: list[str] = []
+    if depth > _MAX_NESTING:
+        return lines
+    for child in container.iterchildren():
+        tag = child.tag
+        if tag == _W + "p":
+            lines.append(_paragraph_text(child, ctx))
+        elif tag == _W + "tbl":
+            lines.extend(_table_text(child, ctx, depth + 1))
+        elif tag in (_W + "sdt", _W + "customXml", _W + "sdtContent"):
+            inner = child.find(_W + "sdtContent") if tag == _W + "sdt" else child
+            if inner is not None:
+                lines.extend(_block_lines(inner, ctx, depth + 1))
+    return lines
+
+
+def _table_text(tbl: Any, ctx: _Reading, depth: int = 0) -> list[str]:
     """One line per row, cells separated by a tab (two-column forms: label, value)."""
     lines: list[str] = []
     for tr in tbl.findall(_W + "tr"):
         cells: list[str] = []
         for tc in tr.findall(_W + "tc"):
-            paras = [_paragraph_text(p, ctx) for p in tc.findall(_W + "p")]
-            cell = "\n".join(paras).strip()
+            cell = "\n".join(_block_lines(tc, ctx, depth)).strip()
             if cell:
                 cells.append(cell)
         if cells:
@@ -338,12 +368,7 @@ def _read_docx(filename: str, kind: str, payload: bytes, rules: FieldRules | Non
 
         document = docx.Document(BytesIO(payload))
         ctx = _Reading(_font_context(document))
-        lines: list[str] = []
-        for child in document.element.body.iterchildren():
-            if child.tag == _W + "p":
-                lines.append(_paragraph_text(child, ctx))
-            elif child.tag == _W + "tbl":
-                lines.extend(_table_text(child, ctx))
+        lines = _block_lines(document.element.body, ctx)
     except Exception as exc:  # any failure inside a hostile file is "corrupt"
         return DocumentInfo(
             filename, kind, "unreadable", f"tệp hỏng ({type(exc).__name__})", embedded_images=media

@@ -221,3 +221,24 @@ def test_read_document_never_raises_on_random_bytes() -> None:
         for name in ("a.docx", "a.doc", "a.pdf", "a"):
             info = read_document(name, blob, RULES)
             assert info.status in {"ok", "unsupported", "unreadable", "legacy_encoding"}
+
+
+def test_content_controls_and_nested_tables_are_read() -> None:
+    from docx.oxml import OxmlElement
+
+    def build(d: docx.document.Document) -> None:
+        p = d.add_paragraph("Tác giả: Nông Văn K")
+        sdt = OxmlElement("w:sdt")
+        content = OxmlElement("w:sdtContent")
+        sdt.append(content)
+        p._p.addprevious(sdt)
+        content.append(p._p)
+        t = d.add_table(rows=1, cols=2)
+        t.cell(0, 0).text = "Nội dung bài viết"
+        inner = t.cell(0, 1).add_table(rows=1, cols=1)
+        inner.cell(0, 0).text = "Đoạn trong bảng con."
+
+    info = read_document("a.docx", _docx(build), RULES)
+    assert info.status == "ok"
+    assert "Tác giả: Nông Văn K" in info.text.split("\n")
+    assert "Đoạn trong bảng con." in info.text
