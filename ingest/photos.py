@@ -26,7 +26,7 @@ from PIL import Image, UnidentifiedImageError
 from ingest.jpegquality import estimate_quality
 from validators.settings import PhotoRules
 
-try:  # pillow-heif is a dependency; without it HEIC is reported unsupported, not a crash
+try:  # pillow-heif is a dependency; without it a HEIC is reported unreadable, not a crash
     from pillow_heif import register_heif_opener
 
     register_heif_opener()
@@ -316,6 +316,8 @@ def _xmp_history(xmp: str) -> list[str]:
             continue
         text = f"{action} by {agent}" if agent else action
         events.append(f"{text} ({changed})" if changed else text)
+        if len(events) >= 20:  # enough evidence; the facts are stored as JSON
+            break
     return events
 
 
