@@ -262,16 +262,16 @@ class _Entry:
 
 # --------------------------------------------------------------------------- line cleaning
 
-_QUOTE_INTRO_RES = (
-    re.compile(r"^\s*on\b.*\bwrote\s*:\s*$"),
-    re.compile(r"^\s*vao\b.*\bda viet\s*:\s*$"),
-    re.compile(r"^\s*le\b.*\ba ecrit\s*:\s*$"),
-    re.compile(r"^.{0,200}\b(?:wrote|da viet)\s*:\s*$"),
-)
+# "On … <a@b> wrote:" / "Vào … <a@b> đã viết:" (Gmail, Apple Mail, Thunderbird). The
+# address is required so that an article sentence ending in "đã viết:" is not a quote.
+_QUOTE_INTRO_RE = re.compile(r"^.{0,300}@.{0,300}\b(?:wrote|da viet|a ecrit|schrieb)\s*:\s*$")
+_QUOTE_INTRO_END_RE = re.compile(r"\b(?:wrote|da viet|a ecrit|schrieb)\s*:\s*$")
+_QUOTE_INTRO_START_RE = re.compile(r"^\s*(?:on|vao|le|am)\b")
 _SIGNATURE_RE = re.compile(r"^--\s*$")
 _MOBILE_FOOTER_RE = re.compile(
-    r"^\s*(?:sent from my|sent from mail|get outlook for|gui tu|duoc gui tu|"
-    r"gui tu iphone|sent from yahoo mail|sent with)\b.{0,60}$"
+    r"^\s*(?:sent from (?:my|mail|yahoo)|get outlook for|sent with|"
+    r"(?:duoc )?gui tu (?:iphone|ipad|dien thoai|thiet bi|samsung|android|mail|outlook|yahoo"
+    r"|ung dung))\b.{0,60}$"
 )
 _FWD_MARKER_RE = re.compile(
     r"^\s*[-_=]{2,}\s*(?:forwarded message|original message|thu (?:duoc |da )?chuyen tiep|"
@@ -282,6 +282,7 @@ _HEADER_LINE_RE = re.compile(
     r"^\s*[>*]*\s*(?:from|tu|nguoi gui|sent|date|ngay|da gui|gui|thoi gian|to|den|cc|bcc|"
     r"subject|chu de|tieu de|reply-to)\s*[*]*\s*:"
 )
+_HEADER_SUBJECT_RE = re.compile(r"^\s*[>*]*\s*(?:subject|chu de|tieu de)\s*[*]*\s*:")
 _HEADER_FROM_RE = re.compile(r"^\s*[*]*\s*(?:from|tu|nguoi gui)\s*[*]*\s*:")
 _SUBJECT_REPLY_RE = re.compile(
     r"^\s*[*]*\s*(?:subject|chu de|tieu de)\s*[*]*\s*:\s*(?:re|tl|tra loi|aw|sv)\s*:"
@@ -304,8 +305,12 @@ def _is_header_block(folded: list[str], i: int) -> bool:
     """True when a mail header block ("From:/Từ:", "Sent:", "To:", "Subject:") starts at i."""
     if not _HEADER_FROM_RE.match(folded[i]):
         return False
-    hits = sum(1 for line in folded[i + 1 : i + 7] if _HEADER_LINE_RE.match(line))
-    return hits >= 2
+    block = folded[i + 1 : i + 7]
+    hits = sum(1 for line in block if _HEADER_LINE_RE.match(line))
+    has_subject = any(_HEADER_SUBJECT_RE.match(line) for line in block)
+    # An address or a Subject line: "Từ: 15/11 …" followed by "Ngày: …" in an article is
+    # not a mail header.
+    return hits >= 2 and ("@" in folded[i] or has_subject)
 
 
 def _split_segments(lines: list[str]) -> list[tuple[str, list[str]]]:
@@ -355,16 +360,13 @@ def _strip_quotes(lines: list[str]) -> list[str]:
         f = fold_keep_length(line)
         if _SIGNATURE_RE.match(line):
             break
-        if any(r.match(f) for r in _QUOTE_INTRO_RES):
+        if len(line) <= 600 and _QUOTE_INTRO_RE.match(f):
             break
         # Gmail wraps long "On … <addr> wrote:" lines in two.
-        if (
-            re.match(r"^\s*(?:on|vao)\b", f)
-            and idx + 1 < len(lines)
-            and re.search(r"\b(?:wrote|da viet)\s*:\s*$", fold_keep_length(lines[idx + 1]))
-            and len(line) < 200
-        ):
-            break
+        if _QUOTE_INTRO_START_RE.match(f) and idx + 1 < len(lines) and len(line) < 300:
+            following = fold_keep_length(lines[idx + 1])
+            if _QUOTE_INTRO_END_RE.search(following) and "@" in f + following:
+                break
         if line.lstrip().startswith(">"):
             continue
         if _MOBILE_FOOTER_RE.match(f):
@@ -540,6 +542,27 @@ def _short_value(e: _Entry) -> tuple[str, list[str]]:
     return "", rest
 
 
+#: A title typed over two lines ("… trao quà" / "cho đoàn viên khó khăn") is joined when
+#: the second part is this short and nothing but blank lines follows before the next label.
+_TITLE_WRAP_MAX_WORDS = 25
+
+
+def _wrapped_title(value: str, rest: list[str]) -> tuple[str, list[str]]:
+    """Join a title continued on the lines right below it (see ``_TITLE_WRAP_MAX_WORDS``)."""
+    block: list[str] = []
+    for line in rest:
+        if not line.strip():
+            break
+        block.append(line.strip())
+    remaining = rest[len(block) :]
+    words = sum(len(b.split()) for b in block)
+    if block and len(block) <= 2 and words <= _TITLE_WRAP_MAX_WORDS and not any(
+        x.strip() for x in remaining
+    ):
+        return _clean_value(" ".join([value, *block])), remaining
+    return value, rest
+
+
 def _paragraphs(lines: list[str]) -> str:
     """Join body lines: spaces tidied, runs of blank lines collapsed to one."""
     out: list[str] = []
@@ -598,6 +621,8 @@ def _parse_segment(lines: list[str]) -> TemplateResult:
             value = _clean_value(value) if "\n" not in value else value
         else:
             value, rest = _short_value(e)
+            if e.key == "title" and value:
+                value, rest = _wrapped_title(value, rest)
             if e.key == "title" and not title_tail:
                 title_tail = rest
         if value and not result.fields.get(e.key):

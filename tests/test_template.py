@@ -318,3 +318,26 @@ def test_format_flowed_soft_break_joins_a_long_value() -> None:
     assert r.fields["account_holder"] == "A"
     # A short line with a stray trailing space is not a soft break.
     assert extract("Tác giả: Nông Văn K \nTrân trọng!").fields == {"author": "Nông Văn K"}
+
+
+def test_title_wrapped_over_two_lines() -> None:
+    text = (
+        "1. Tít tin, bài: Công đoàn cơ sở Trường THPT Chợ Đồn trao quà\n"
+        "cho đoàn viên khó khăn\n2. Nội dung bài viết:\nĐoạn một."
+    )
+    r = extract(text)
+    title = "Công đoàn cơ sở Trường THPT Chợ Đồn trao quà cho đoàn viên khó khăn"
+    assert r.fields["title"] == title
+    assert r.fields["body"] == "Đoạn một."
+
+
+def test_article_sentences_that_look_like_mail_machinery() -> None:
+    text = (
+        "Nội dung bài viết:\nVào năm 1990, đồng chí đã viết:\n«Công đoàn là nhà».\n"
+        "Từ: ngày 15/11\nNgày: 20/11\nThời gian: sáng\nGửi từ tấm lòng của đoàn viên.\n"
+        "Tác giả: A\n"
+    )
+    r = extract(text)
+    assert r.fields["author"] == "A"
+    assert "Gửi từ tấm lòng" in r.fields["body"]
+    assert "«Công đoàn là nhà»." in r.fields["body"]
