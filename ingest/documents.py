@@ -180,6 +180,17 @@ def _legacy_font(name: str | None) -> str | None:
     return None
 
 
+def _typed_in_legacy(text: str) -> bool:
+    """True when a run in a legacy font really holds legacy codes.
+
+    Legacy text has characters above ASCII but none of the letters only Unicode
+    Vietnamese uses (ư, ơ, đ, ệ …): those prove the run was typed in Unicode.
+    """
+    if text.isascii():
+        return False
+    return not any(_is_unicode_vietnamese(ch) for ch in text)
+
+
 def _is_upper_font(name: str | None) -> bool:
     return bool(name) and bool(re.match(r"^\.vn\w*h$", (name or "").strip().lower()))
 
@@ -274,7 +285,11 @@ def _paragraph_text(p: Any, ctx: _Reading) -> str:
         if font:
             ctx.fonts_seen.add(font)
         legacy = _legacy_font(font)
-        if legacy and text.strip():
+        if legacy and not _typed_in_legacy(text):
+            # Unicode typed while a legacy font is selected, or plain ASCII (the same in
+            # every encoding): nothing to convert or report.
+            legacy = None
+        if legacy:
             ctx.legacy_runs[legacy] += 1
         if legacy == "tcvn3":
             text = tcvn3_to_unicode(text, upper=_is_upper_font(font))

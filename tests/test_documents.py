@@ -242,3 +242,56 @@ def test_content_controls_and_nested_tables_are_read() -> None:
     assert info.status == "ok"
     assert "Tác giả: Nông Văn K" in info.text.split("\n")
     assert "Đoạn trong bảng con." in info.text
+
+
+def test_unicode_typed_in_a_legacy_font_is_left_alone() -> None:
+    def build(d: docx.document.Document) -> None:
+        d.add_paragraph("Tác giả: Nguyễn Văn Đức").runs[0].font.name = ".VnTime"
+        d.add_paragraph("0983 123 456").runs[0].font.name = "VNI-Times"
+
+    info = read_document("a.docx", _docx(build), RULES)
+    assert info.status == "ok"
+    assert info.text == "Tác giả: Nguyễn Văn Đức\n0983 123 456"
+
+
+def _fake_soffice(tmp_path: Path, script: str) -> None:
+    """A stand-in for LibreOffice's ``soffice`` (not installed on the test machine)."""
+    exe = tmp_path / "soffice"
+    exe.write_text("#!/bin/sh\n" + script)
+    exe.chmod(0o755)
+
+
+def test_doc_is_converted_when_soffice_exists(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    converted = tmp_path / "converted.docx"
+    converted.write_bytes(_docx(lambda d: d.add_paragraph("Tác giả: Nông Văn K")))
+    # Like soffice: --outdir DIR INPUT.doc writes DIR/INPUT.docx.
+    _fake_soffice(
+        tmp_path,
+        'for a; do prev="$cur"; cur="$a"; [ "$prev" = "--outdir" ] && out="$a"; done\n'
+        f'cp "{converted}" "$out/$(basename "$cur" .doc).docx"\n',
+    )
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1024
+    info = read_document("bai.doc", ole, RULES)
+    assert info.status == "ok", info.detail
+    assert info.kind == "doc"
+    assert info.text == "Tác giả: Nông Văn K"
+    assert "LibreOffice" in info.detail
+
+
+def test_doc_conversion_is_bounded_in_time(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _fake_soffice(tmp_path, "sleep 30\n")
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    rules = FieldRules.model_validate({"soffice_timeout_seconds": 0.5})
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1024
+    import time
+
+    start = time.monotonic()
+    info = read_document("bai.doc", ole, rules)
+    assert time.monotonic() - start < 10
+    assert info.status == "unreadable"
+    assert "thời gian" in info.detail
