@@ -232,9 +232,40 @@ def parse_bank_account(raw: str) -> tuple[str | None, BankInfo | None]:
 
 _UNIT_NOISE_RE = re.compile(r"[\"'“”‘’().,;:!?]")
 
+#: Abbreviations of unit names, folded, expanded before comparing ("CĐCS" = "Công đoàn
+#: cơ sở"), so a registry entry matches however the contributor shortens it.
+_UNIT_ABBREVIATIONS: dict[str, str] = {
+    "cdcs": "cong doan co so",
+    "ldld": "lien doan lao dong",
+    "cd": "cong doan",
+    "cdn": "cong doan nganh",
+    "tp": "thanh pho",
+    "tx": "thi xa",
+    "bv": "benh vien",
+    "bvdk": "benh vien da khoa",
+    "ubnd": "uy ban nhan dan",
+    "cty": "cong ty",
+    "ct": "cong ty",
+    "tnhh": "trach nhiem huu han",
+    "cp": "co phan",
+    "ctcp": "cong ty co phan",
+    "th": "tieu hoc",
+    "mn": "mam non",
+    "ptdtnt": "pho thong dan toc noi tru",
+    "gd": "giao duc",
+    "gddt": "giao duc va dao tao",
+}
+
 
 def _unit_key(s: str) -> str:
-    return fold(_UNIT_NOISE_RE.sub(" ", s))
+    words = fold(_UNIT_NOISE_RE.sub(" ", s).replace("&", " va ").replace("/", " ")).split()
+    out: list[str] = []
+    for i, w in enumerate(words):
+        if w == "cd" and i and words[i - 1] == "truong":
+            out.append("cao dang")  # "Trường CĐ …" is a college, not a union
+        else:
+            out.append(_UNIT_ABBREVIATIONS.get(w, w))
+    return " ".join(out)
 
 
 def match_unit(

@@ -167,3 +167,16 @@ def test_normalisers_never_raise(text: str) -> None:
     fold(text)
     holder_ascii(text)
     match_unit(text, UNITS)
+
+
+def test_unit_abbreviations_are_expanded() -> None:
+    units = [
+        UnitEntry("Công đoàn cơ sở Trường THPT Chợ Đồn"),
+        UnitEntry("Liên đoàn Lao động thành phố Bắc Kạn"),
+        UnitEntry("Công đoàn cơ sở Bệnh viện Đa khoa tỉnh Bắc Kạn"),
+    ]
+    assert match_unit("CĐCS Trường THPT Chợ Đồn", units) == units[0].name
+    assert match_unit("LĐLĐ TP Bắc Kạn", units) == units[1].name
+    assert match_unit("CĐCS BVĐK tỉnh Bắc Kạn", units) == units[2].name
+    college = [UnitEntry("Công đoàn Trường Cao đẳng Bắc Kạn")]
+    assert match_unit("CĐ Trường CĐ Bắc Kạn", college) == college[0].name
