@@ -277,3 +277,19 @@ def test_facts_survive_a_json_round_trip(original: bytes) -> None:
     photo = facts("a.jpg", make_jpeg((1500, 1125), exif=camera_exif((4000, 3000))))
     again = PhotoFacts(**json.loads(json.dumps(dataclasses.asdict(photo))))
     assert check_photo(again, SETTINGS) == check_photo(photo, SETTINGS)
+
+
+def test_adversarial_scan_data_keeps_memory_bounded(original: bytes) -> None:
+    import tracemalloc
+
+    sos = original.find(b"\xff\xda")
+    header_end = sos + 2 + int.from_bytes(original[sos + 2 : sos + 4], "big")
+    data = original[:header_end] + b"\xff\x00" * 10_000_000  # 20 MB of stuffing, no EOI
+    tracemalloc.start()
+    try:
+        photo = facts("a.jpg", data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert photo.error and "EOI" in photo.error
+    assert peak < 80_000_000, peak
