@@ -57,6 +57,7 @@ def imap_mailbox(dovecot: Dovecot) -> Iterator[Dovecot]:
     """The Dovecot server with an empty INBOX and no other folders."""
     dovecot.reset()
     yield dovecot
+    dovecot.resume()
     if not dovecot.running:  # a fault test stopped it: leave it usable for the next one
         dovecot.start()
 

@@ -175,6 +175,7 @@ class Dovecot:
         self.conf = self.dir / "dovecot.conf"
         self._proc: subprocess.Popen[bytes] | None = None
         self._feeder: IMAPClient | None = None
+        self._paused = False
         nobody = pwd.getpwnam("nobody")
         self._uid, self._gid = nobody.pw_uid, nobody.pw_gid
         for sub in ("run", "state", "mail"):
@@ -232,6 +233,7 @@ class Dovecot:
     def stop(self, timeout: float = 15.0) -> None:
         """Stop the server (SIGTERM, then SIGKILL to the whole process group) and wait
         until the port is closed, so a new start on the same port works."""
+        self.resume()
         self._drop_feeder()
         proc, self._proc = self._proc, None
         if proc is None:
@@ -262,6 +264,19 @@ class Dovecot:
         if proc.stderr is not None:
             proc.stderr.close()
         wait_port_closed(self.host, self.port)
+
+    def pause(self) -> None:
+        """SIGSTOP every Dovecot process: connections stay open but nothing answers (a
+        hung server, for read-timeout tests). Undo with :meth:`resume`."""
+        if self._proc is not None and self.running:
+            os.killpg(self._proc.pid, signal.SIGSTOP)
+            self._paused = True
+
+    def resume(self) -> None:
+        """SIGCONT after :meth:`pause`."""
+        if self._proc is not None and self._paused:
+            os.killpg(self._proc.pid, signal.SIGCONT)
+        self._paused = False
 
     def restart(self) -> None:
         """Stop and start again on the same port (mail and UIDs are kept)."""
@@ -354,7 +369,8 @@ class Dovecot:
     def reset(self) -> None:
         """Empty the user's mailbox: delete every folder but INBOX and expunge INBOX.
 
-        Starts the server if a test left it stopped."""
+        Starts (or resumes) the server if a test left it stopped (or paused)."""
+        self.resume()
         if not self.running:
             self.start()
         self._drop_feeder()

@@ -173,6 +173,18 @@ def test_move_to_processed(imap_mailbox: Dovecot, use_move: bool) -> None:
     assert all(b"\\Deleted" not in v[b"FLAGS"] for v in got.values())
 
 
+@pytest.mark.parametrize("use_move", [True, False], ids=["MOVE", "COPY+EXPUNGE"])
+def test_move_after_folder_deleted_mid_session(imap_mailbox: Dovecot, use_move: bool) -> None:
+    uids = imap_mailbox.append_many([make_raw(1), make_raw(2)])
+    with source(imap_mailbox, use_move=use_move) as src:
+        src.move([uids[0]], "Processed")
+        with imap_mailbox.client() as c:
+            c.delete_folder("Processed")
+        src.move([uids[1]], "Processed")  # TRYCREATE: recreated, retried
+    assert len(_folder_uids(imap_mailbox, "Processed")) == 1
+    assert _folder_uids(imap_mailbox, "INBOX") == []
+
+
 def test_move_to_nested_and_unicode_folder(imap_mailbox: Dovecot) -> None:
     uids = imap_mailbox.append_many([make_raw(1), make_raw(2)])
     with source(imap_mailbox) as src:
@@ -309,6 +321,21 @@ def test_server_stopped_mid_session(imap_mailbox: Dovecot) -> None:
         imap_mailbox.start()
     with source(imap_mailbox) as src:  # the next poll works again, UIDs unchanged
         assert [u for u, _ in src.list_new(0)] == uids
+
+
+def test_hung_server_is_a_read_timeout(imap_mailbox: Dovecot) -> None:
+    uids = imap_mailbox.append_many([make_raw(1), make_raw(2)])
+    src = source(imap_mailbox)
+    src.read_timeout = 1.0
+    try:
+        with pytest.raises(SourceTimeout, match="timed out during fetch"), src:
+            src.list_new(0)
+            imap_mailbox.pause()
+            list(src.fetch(uids, max_bytes=10**7))
+    finally:
+        imap_mailbox.resume()
+    with source(imap_mailbox) as src:  # nothing was consumed or flagged
+        assert [m.uid for m in src.fetch(uids, max_bytes=10**7)] == uids
 
 
 def test_server_restart_between_polls(imap_mailbox: Dovecot) -> None:

@@ -141,6 +141,7 @@ class ImapSource:
         self._uidvalidity: int | None = None
         self._sizes: dict[int, int] = {}
         self._capabilities: frozenset[bytes] = frozenset()
+        self._folders_ok: set[str] = set()
 
     # -- construction from config ------------------------------------------------------
 
@@ -280,6 +281,7 @@ class ImapSource:
         """Log out (or just drop the socket after an error); never raises."""
         client, self._client = self._client, None
         self._sizes.clear()
+        self._folders_ok.clear()
         if client is None:
             return
         try:
@@ -428,10 +430,16 @@ class ImapSource:
                 client.remove_gmail_labels(ids, ["\\Inbox"], silent=True)
                 return
             self._ensure_folder(folder)
-            if self.use_move and b"MOVE" in caps:
-                client.move(uid_set(ids), folder)
-            else:
-                client.copy(uid_set(ids), folder)
+            try:
+                self._move_or_copy(ids, folder)
+            except imap_exc.IMAPClientError as e:
+                if "TRYCREATE" not in str(e).upper():
+                    raise
+                # Someone deleted the folder during the session (RFC 3501 §7.1 TRYCREATE).
+                self._folders_ok.discard(folder)
+                self._ensure_folder(folder)
+                self._move_or_copy(ids, folder)
+            if not (self.use_move and b"MOVE" in caps):
                 client.add_flags(uid_set(ids), [DELETED], silent=True)
                 if b"UIDPLUS" in caps:
                     client.uid_expunge(uid_set(ids))
@@ -443,9 +451,21 @@ class ImapSource:
         for u in ids:
             self._sizes.pop(u, None)
 
+    def _move_or_copy(self, ids: list[int], folder: str) -> None:
+        client = self._conn()
+        if self.use_move and b"MOVE" in self._capabilities:
+            client.move(uid_set(ids), folder)
+        else:
+            client.copy(uid_set(ids), folder)
+
     def _ensure_folder(self, folder: str) -> None:
+        """Create the folder when missing; checked once per session (the pipeline moves
+        message by message, so this saves a LIST round trip per message)."""
+        if folder in self._folders_ok:
+            return
         client = self._conn()
         if client.folder_exists(folder):
+            self._folders_ok.add(folder)
             return
         try:
             client.create_folder(folder)
@@ -455,4 +475,5 @@ class ImapSource:
                 raise
         with contextlib.suppress(imap_exc.IMAPClientError):
             client.subscribe_folder(folder)
+        self._folders_ok.add(folder)
 
