@@ -29,11 +29,11 @@ import logging
 import os
 import secrets
 import threading
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import jinja2
 from starlette.applications import Starlette
@@ -54,6 +54,8 @@ from tinbai.web.masking import Redactor, digits, mask_account
 from tinbai.web.periods import local_time
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 HERE = Path(__file__).parent
 
@@ -94,34 +96,43 @@ class WebContext:
     env: jinja2.Environment
     nav: list[NavItem] = field(default_factory=list)
     send_lock: threading.Lock = field(default_factory=threading.Lock)
-    _accounts: frozenset[str] = frozenset()
-    _accounts_mark: tuple[int, int] = (-1, -1)
+    _cache: dict[str, tuple[tuple[int, int], Any]] = field(default_factory=dict)
 
-    def known_accounts(self) -> frozenset[str]:
-        """Every account number in the database (as digits), cached until a write.
+    def cached(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()``, remembered until the database changes.
 
         ``PRAGMA data_version`` changes when another connection commits and
-        ``total_changes()`` when this one writes, so the cache costs O(1) per request.
+        ``total_changes()`` when this one writes, so checking costs O(1) per request.
         """
         db = self.store.db
         mark = (int(db.execute("PRAGMA data_version").fetchone()[0]),
                 int(db.execute("SELECT total_changes()").fetchone()[0]))
-        if mark != self._accounts_mark:
-            rows = db.execute(
-                """SELECT bank_account_digits FROM submissions
-                   UNION SELECT bank_account FROM submissions
-                   UNION SELECT json_extract(candidate_json, '$.fields.bank_account')
-                         FROM submission_versions
-                   UNION SELECT json_extract(candidate_json, '$.bank_account_digits')
-                         FROM submission_versions
-                   UNION SELECT json_extract(detail_json, '$.old') FROM audit_log
-                         WHERE action = 'edit_field'
-                         AND json_extract(detail_json, '$.field') = 'bank_account'"""
-            ).fetchall()
-            found = {digits(r[0]) for r in rows}
-            self._accounts = frozenset(a for a in found if len(a) >= 6)
-            self._accounts_mark = mark
-        return self._accounts
+        hit = self._cache.get(name)
+        if hit is not None and hit[0] == mark:
+            return cast(T, hit[1])
+        value = compute()
+        self._cache[name] = (mark, value)
+        return value
+
+    def known_accounts(self) -> frozenset[str]:
+        """Every account number in the database (as digits), cached until a write."""
+        return self.cached("accounts", self._all_accounts)
+
+    def _all_accounts(self) -> frozenset[str]:
+        db = self.store.db
+        rows = db.execute(
+            """SELECT bank_account_digits FROM submissions
+               UNION SELECT bank_account FROM submissions
+               UNION SELECT json_extract(candidate_json, '$.fields.bank_account')
+                     FROM submission_versions
+               UNION SELECT json_extract(candidate_json, '$.bank_account_digits')
+                     FROM submission_versions
+               UNION SELECT json_extract(detail_json, '$.old') FROM audit_log
+                     WHERE action = 'edit_field'
+                     AND json_extract(detail_json, '$.field') = 'bank_account'"""
+        ).fetchall()
+        found = {digits(r[0]) for r in rows}
+        return frozenset(a for a in found if len(a) >= 6)
 
     @property
     def thumbs_dir(self) -> Path:

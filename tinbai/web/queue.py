@@ -103,8 +103,8 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         )
         has_next = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
-        counts = store.status_counts()
-        units = [u.name for u in ctx.config.units] or store.queue_units()
+        counts = ctx.cached("status_counts", store.status_counts)
+        units = [u.name for u in ctx.config.units] or ctx.cached("units", store.queue_units)
         filters: dict[str, Any] = {"status": status, "unit": unit, "period": period,
                                    "problem": problem, "q": search}
 
