@@ -64,3 +64,24 @@ def test_run_polls_refuses_a_second_instance_and_stops_cleanly(tmp_path: Path) -
     assert daemon.returncode == 0, err
     assert "stopping after the current message" in err
     assert "tinbai run: stopped" in err
+
+
+def test_quarter_report_is_written_once_for_the_last_complete_quarter(tmp_path: Path) -> None:
+    from datetime import date
+
+    from store.db import Store
+    from tinbai.config import load_config
+    from tinbai.scheduler import previous_quarter, write_quarter_report
+
+    assert previous_quarter(date(2026, 10, 1)) == "2026-Q3"
+    assert previous_quarter(date(2026, 2, 14)) == "2025-Q4"
+    config_path = tmp_path / "config.yaml"
+    config_path.write_text("data_dir: var\n", encoding="utf-8")
+    config = load_config(config_path)
+    store = Store(config.data_path)
+    written = write_quarter_report(store, config, date(2026, 10, 1))
+    assert written == config.data_path / "reports" / "units-2026-Q3.html"
+    assert "BÁO CÁO" in written.read_text(encoding="utf-8")
+    assert (config.data_path / "reports" / "units-2026-Q3.xlsx").stat().st_size > 0
+    assert write_quarter_report(store, config, date(2026, 10, 5)) is None
+    store.close()

@@ -16,7 +16,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import FrameType
 
@@ -51,6 +51,36 @@ def data_dir_lock(data_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def previous_quarter(today: date) -> str:
+    """The code of the last complete quarter before ``today`` (``2026-Q3`` in October)."""
+    quarter = (today.month - 1) // 3  # 0-based index of the current quarter
+    return f"{today.year - 1}-Q4" if quarter == 0 else f"{today.year}-Q{quarter}"
+
+
+def write_quarter_report(store: Store, config: Config, today: date | None = None) -> Path | None:
+    """Write the unit report of the last complete quarter once (HTML and XLSX).
+
+    Seed 002: at the end of every quarter the board publishes the list of units and people
+    with published items. Run at start-up too, so an office machine that was off on the
+    first day of the quarter still produces it. Returns the HTML path when written.
+    """
+    from tinbai.periods import VN_TZ, parse_period
+    from tinbai.reports.data import build_unit_report
+    from tinbai.reports.writers import write_report
+
+    code = previous_quarter(today or datetime.now(VN_TZ).date())
+    folder = config.data_path / "reports"
+    html = folder / f"units-{code}.html"
+    if html.exists():
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    report = build_unit_report(store, config, parse_period(code))
+    write_report(report, folder / f"units-{code}.xlsx", "xlsx")
+    write_report(report, html, "html")
+    log.info("quarterly unit report %s written to %s", code, html)
+    return html
+
+
 def run_daemon(config: Config) -> int:
     """Poll every ``polling.interval_seconds`` until SIGINT/SIGTERM."""
     stop = threading.Event()
@@ -71,7 +101,19 @@ def run_daemon(config: Config) -> int:
             except Exception:
                 log.exception("poll failed; will retry at the next interval")
 
+        def report_job() -> None:
+            try:
+                write_quarter_report(store, config)
+            except Exception:
+                log.exception("quarterly report failed; will retry at the next run")
+
         scheduler = BackgroundScheduler(timezone=UTC)
+        # First day of each quarter, 07:00 Vietnam time (00:00 UTC), and once at start-up.
+        scheduler.add_job(
+            report_job, "cron", month="1,4,7,10", day=1, hour=0, id="quarter_report",
+            max_instances=1, coalesce=True, misfire_grace_time=24 * 3600,
+        )
+        scheduler.add_job(report_job, "date", run_date=datetime.now(UTC), id="report_catch_up")
         scheduler.add_job(
             poll_job, "interval", seconds=config.polling.interval_seconds,
             id="poll", max_instances=1, coalesce=True,
