@@ -633,16 +633,51 @@ def _parse_segment(lines: list[str]) -> TemplateResult:
         result.fields["caption"] = "\n".join(captions)
     if result.labels and not result.fields.get("body"):
         tail = _paragraphs(title_tail)
-        pre = _paragraphs(preamble)
+        pre = _paragraphs(_drop_greeting(preamble))
         if len(tail.split()) >= 20:
             result.fields["body"] = tail
             result.notes.append("body read from the lines after the title")
         elif len(pre.split()) >= 40:
+            first, _, rest = pre.partition("\n")
+            if not result.fields.get("title") and _looks_like_title(first) and rest.strip():
+                result.fields["title"] = first.strip()
+                pre = rest.strip()
+                result.notes.append("title read from the first line of the article")
             result.fields["body"] = pre
             result.notes.append("body read from the text before the first label")
     _bank_from_account(result)
     result.labels_found = len(result.labels)
     return result
+
+
+_GREETING_RE = re.compile(
+    r"^\s*(?:kinh gui|kinh thua|kinh chuyen|gui ban|gui bbt|em gui|toi gui|minh gui|chung toi "
+    r"gui|xin gui|chao|xin chao|dear|hi|hello|thua)\b"
+)
+_MAX_GREETING_LINES = 4
+
+
+def _drop_greeting(lines: list[str]) -> list[str]:
+    """The text before the first label without its greeting ("Kính gửi Ban Biên tập, …")."""
+    out = list(lines)
+    dropped = 0
+    while out and dropped <= _MAX_GREETING_LINES:
+        head = out[0]
+        if not head.strip():
+            out.pop(0)
+            continue
+        if _GREETING_RE.match(fold_keep_length(head)) and len(head.split()) <= 25:
+            out.pop(0)
+            dropped += 1
+            continue
+        break
+    return out
+
+
+def _looks_like_title(line: str) -> bool:
+    """A short first line without a sentence's final period: an unlabelled title."""
+    line = line.strip()
+    return bool(line) and len(line.split()) <= 30 and not line.endswith((".", ":", ",", ";"))
 
 
 def _bank_from_account(result: TemplateResult) -> None:

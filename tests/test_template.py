@@ -341,3 +341,16 @@ def test_article_sentences_that_look_like_mail_machinery() -> None:
     assert r.fields["author"] == "A"
     assert "Gửi từ tấm lòng" in r.fields["body"]
     assert "«Công đoàn là nhà»." in r.fields["body"]
+
+
+def test_unlabelled_article_above_the_fields() -> None:
+    body = " ".join(["Sáng ngày 18/11, công đoàn cơ sở tổ chức trao quà cho đoàn viên."] * 5)
+    text = (
+        "Kính gửi Ban Biên tập,\nEm gửi tin bài ạ.\n\n"
+        "Công đoàn cơ sở Trường THPT Chợ Đồn trao quà cho đoàn viên\n\n"
+        f"{body}\n\nẢnh 1: Quang cảnh\nTác giả: Nông Văn K\nSĐT: 0983123456\n"
+    )
+    r = extract(text)
+    assert r.fields["title"] == "Công đoàn cơ sở Trường THPT Chợ Đồn trao quà cho đoàn viên"
+    assert r.fields["body"] == body
+    assert r.fields["author"] == "Nông Văn K"

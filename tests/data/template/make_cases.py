@@ -887,6 +887,20 @@ def _cases() -> list[Case]:
         fields=fields_of(TITLE_QUA, K), problems=[], photo_problems=["photo_embedded"],
         status="needs_fix",
     )
+    unlabelled = (
+        GREETING + TITLE_HOINGHI + "\n\n" + BODY_HOINGHI + "\n\n"
+        + "\n".join(f"Ảnh {i}: {c}" for i, c in enumerate(CAP_HOINGHI, 1)) + "\n"
+        + f"Tác giả: {H.author}\nĐơn vị: {H.unit}\nĐT: {H.phone}\nSTK: {H.account}\n"
+        + f"Chủ TK: {H.holder}\n"
+    )
+    add(
+        "37_unlabelled_article",
+        "Greeting, then the article (title line, paragraphs) without labels, then the fields.",
+        lambda: build("37_unlabelled_article", subject="Tin hội nghị tập huấn", sender=SENDER_H,
+                      text=unlabelled, attachments=[jpg(3), jpg(4)]),
+        fields=fields_of(TITLE_HOINGHI, H), fields_contains={"body": "hơn 120 cán bộ"},
+        normalized=NORM_H, problems=[], status="accepted",
+    )
     return cases
 
 
