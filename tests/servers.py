@@ -447,7 +447,8 @@ class _Collector:
             raw = raw.encode("utf-8", "surrogateescape")
         msg = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(msg, EmailMessage)
-        login = getattr(session, "login_data", None)
+        auth = getattr(session, "auth_data", None)  # LoginPassword from our authenticator
+        login = getattr(auth, "login", None)
         item = ReceivedMail(
             mail_from=envelope.mail_from,
             rcpt_tos=list(envelope.rcpt_tos),
