@@ -66,15 +66,50 @@ REPLY_LABELS: dict[str, str] = {
     "too_large": "Thư quá lớn",
 }
 
-FACT_LABELS: tuple[tuple[str, str], ...] = (
-    ("make", "Hãng máy"), ("model", "Kiểu máy"), ("software", "Phần mềm"),
-    ("datetime_original", "Thời điểm chụp"), ("exif_width", "Rộng theo EXIF"),
-    ("exif_height", "Cao theo EXIF"), ("quality_distance", "Độ lệch bảng lượng tử"),
-    ("progressive", "JPEG progressive"), ("xmp_creator_tool", "Công cụ (XMP)"),
-    ("xmp_history", "Lịch sử chỉnh sửa (XMP)"), ("photoshop_history", "Lịch sử Photoshop"),
-    ("reencoder_traces", "Dấu vết nén lại"), ("size_bytes", "Dung lượng (byte)"),
-    ("error", "Lỗi đọc ảnh"),
-)
+#: Vietnamese names of the photo evidence keys (``PhotoFacts.evidence``), in display order.
+EVIDENCE_LABELS: dict[str, str] = {
+    "make": "Hãng máy", "model": "Kiểu máy", "software": "Phần mềm",
+    "datetime_original": "Thời điểm chụp", "exif_size": "Kích thước theo EXIF",
+    "orientation": "Hướng ảnh (EXIF)", "exposure_tags": "Số thẻ phơi sáng",
+    "quality": "Chất lượng JPEG ước tính", "quality_distance": "Độ lệch bảng lượng tử",
+    "progressive": "JPEG progressive", "app_markers": "Phân đoạn APP",
+    "size_bytes": "Dung lượng (byte)", "comments": "Ghi chú trong tệp",
+    "xmp_creator_tool": "Công cụ (XMP)", "xmp_history": "Lịch sử chỉnh sửa (XMP)",
+    "xmp_derived": "Lưu từ tệp khác (XMP)", "xmp_raw_settings": "Thiết lập Camera Raw",
+    "photoshop_history": "Lịch sử Photoshop", "photoshop_resources": "Tài nguyên Photoshop",
+    "reencoder_traces": "Dấu vết nén lại", "icc_description": "Hồ sơ màu (ICC)",
+    "user_comment": "Ghi chú người dùng (EXIF)", "error": "Lỗi đọc ảnh",
+}
+
+_CAPTION_NUMBER = re.compile(r"^\s*Ảnh\s*\d+\s*[:.\-–]\s*", re.IGNORECASE)
+
+
+def _evidence_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
+    """The photo's rule evidence as (Vietnamese label, readable value) rows."""
+    evidence = facts.get("evidence") or {
+        key: facts.get(key) for key in EVIDENCE_LABELS if facts.get(key) not in (None, "", [])
+    }
+    if not isinstance(evidence, dict):
+        return []
+    order = list(EVIDENCE_LABELS)
+    rows = []
+    for key in sorted(evidence, key=lambda k: order.index(k) if k in order else len(order)):
+        value = evidence[key]
+        if isinstance(value, bool):
+            text = "có" if value else "không"
+        elif value is None or value == "" or value == []:
+            text = "—"
+        elif isinstance(value, list | tuple):
+            text = ("×" if key == "exif_size" else ", ").join(str(v) for v in value)
+        else:
+            text = str(value)
+        rows.append((EVIDENCE_LABELS.get(key, key), text))
+    return rows
+
+
+def caption_text(caption: object) -> str:
+    """A photo caption without its own "Ảnh 1:" (the page numbers photos itself)."""
+    return _CAPTION_NUMBER.sub("", str(caption or "")).strip()
 
 
 def genres(ctx: WebContext) -> list[tuple[str, str]]:
@@ -145,9 +180,8 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             facts = _json(photo["facts_json"], {})
             photos.append({
                 **photo,
-                "facts": [(label, facts.get(key)) for key, label in FACT_LABELS
-                          if facts.get(key) not in (None, "", [], False, 0)],
-                "evidence": facts.get("evidence") or {},
+                "caption_text": caption_text(photo["caption"]),
+                "evidence_rows": _evidence_rows(facts),
                 "photo_problems": _json(photo["problems_json"], []),
                 "has_thumb": thumb_path(ctx.thumbs_dir, str(photo["sha256"])) is not None
                 and bool(photo["blob_path"]),
