@@ -638,10 +638,10 @@ def _parse_segment(lines: list[str]) -> TemplateResult:
             result.fields["body"] = tail
             result.notes.append("body read from the lines after the title")
         elif len(pre.split()) >= 40:
-            first, _, rest = pre.partition("\n")
-            if not result.fields.get("title") and _looks_like_title(first) and rest.strip():
+            first, _, after = pre.partition("\n")
+            if not result.fields.get("title") and _looks_like_title(first) and after.strip():
                 result.fields["title"] = first.strip()
-                pre = rest.strip()
+                pre = after.strip()
                 result.notes.append("title read from the first line of the article")
             result.fields["body"] = pre
             result.notes.append("body read from the text before the first label")
