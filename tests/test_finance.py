@@ -454,3 +454,29 @@ def test_an_item_is_never_in_two_batches(world: World) -> None:
 def test_config_yaml_documents_the_royalty_defaults() -> None:
     path = Path(__file__).resolve().parent.parent / "config.yaml"
     assert load_config(path).royalties == Config().royalties
+
+
+def test_contributor_text_never_becomes_a_formula(tmp_path: Path) -> None:
+    from tinbai.finance.batches import Batch, BatchItem, Payee
+    from tinbai.finance.export import layout_for, write_csv, write_xlsx
+
+    evil = '=HYPERLINK("http://evil.example","Bấm vào đây")'
+    payee = Payee(position=1, author="@Tác giả", author_key="tac gia", account_holder="TAC GIA",
+                  account_digits="0123456", bank_short_name="VCB", bank_code=None,
+                  bank_bin=None, gross=234_000, tax=0, net=234_000, description="Nhuan but",
+                  items=[BatchItem("TB-2026-0001", evil, "2026-07-01", "tin", "1.0", 234_000,
+                                   234_000)])
+    batch = Batch(id=1, code="NB-2026-Q3-01", period="2026-Q3", period_label="Quý III/2026",
+                  status="open", payment_date="2026-10-01", created_by="t",
+                  created_at="2026-10-01T00:00:00+00:00", paid_by=None, paid_at=None,
+                  payees=[payee], rules={})
+    layout = layout_for(Config(), None)
+    write_xlsx(batch, layout, tmp_path / "x.xlsx")
+    wb = load_workbook(tmp_path / "x.xlsx")
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            assert all(cell.data_type != "f" for cell in row)
+    assert wb["Chi tiết tin bài"]["D2"].value == evil
+    write_csv(batch, layout, tmp_path / "x.csv")
+    row = list(csv.reader(io.StringIO((tmp_path / "x.csv").read_text(encoding="utf-8-sig"))))[1]
+    assert row[1] == "'@Tác giả" and row[5].startswith("TB-2026-0001 — =HYPERLINK")

@@ -24,6 +24,27 @@ MONEY_FIELDS = frozenset({"gross", "tax", "net"})
 TEXT_FIELDS = frozenset({"account_number", "bank_bin", "bank_code"})
 
 
+#: First characters that make a spreadsheet treat text as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """Text that starts like a formula gets a leading apostrophe (OWASP CSV injection);
+    titles and names come from emails, so a contributor could otherwise plant one."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def no_formulas(wb: Workbook) -> None:
+    """Store every cell openpyxl took for a formula (text starting with =) as text."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+
+
 class LayoutError(ValueError):
     """An unknown layout name; the message lists the configured ones."""
 
@@ -93,7 +114,7 @@ def write_csv(batch: Batch, layout: PaymentLayoutConfig, path: Path) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     for row in table_rows(batch, layout):
-        writer.writerow(row)
+        writer.writerow([csv_safe(value) for value in row])
     path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
 
 
@@ -197,6 +218,7 @@ def write_xlsx(batch: Batch, layout: PaymentLayoutConfig, path: Path) -> None:
                 if col in (8, 9):
                     cell.number_format = VND_FORMAT
     detail.freeze_panes = "A2"
+    no_formulas(wb)
     wb.properties.title = f"Danh sách chi nhuận bút {batch.code}"
     wb.properties.creator = "tinbai"
     wb.save(path)

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from tinbai.finance.export import csv_safe, no_formulas
 from tinbai.reports.chart import bar_chart
 from tinbai.reports.data import OTHER_KIND, UnitReport
 
@@ -71,13 +72,13 @@ def write_csv(report: UnitReport, path: Path) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(UNIT_HEADERS)
-    writer.writerows(unit_rows(report))
+    writer.writerows([[csv_safe(v) for v in row] for row in unit_rows(report)])
     writer.writerow(["", "Tổng cộng", "", report.received, report.accepted, report.published,
                      "", ""])
     writer.writerow([])
     writer.writerow([f"Danh sách công khai cá nhân có tin, bài được đăng — {report.period.label}"])
     writer.writerow(PEOPLE_HEADERS)
-    writer.writerows(people_rows(report))
+    writer.writerows([[csv_safe(v) for v in row] for row in people_rows(report)])
     path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
 
 
@@ -183,6 +184,7 @@ def write_xlsx(report: UnitReport, path: Path, *, org: str = DEFAULT_ORG) -> Non
             cell.alignment = Alignment(vertical="top", wrap_text=col == 5)
     for col, width in enumerate((6, 28, 40, 12, 70), start=1):
         pl.column_dimensions[get_column_letter(col)].width = width
+    no_formulas(wb)
     wb.properties.title = f"Báo cáo tin, bài theo đơn vị {report.period.code}"
     wb.properties.creator = "tinbai"
     wb.save(path)
