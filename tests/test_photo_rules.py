@@ -40,7 +40,8 @@ def test_phone_original_at_95_is_accepted(original: bytes) -> None:
     assert (photo.width, photo.height) == (2000, 1500)
     assert photo.quality == 95 and photo.quality_distance == 0.0
     assert photo.camera == "samsung SM-A525F"
-    assert photo.error is None and len(photo.sha256) == 64
+    assert photo.error is None
+    assert photo.sha256 == ""  # hashed by the pipeline when stored, not by the check
     assert check_photo(photo, SETTINGS) == []
 
 

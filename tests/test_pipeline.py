@@ -49,6 +49,9 @@ def test_demo_inbox_is_stored_answered_and_never_processed_twice(demo: Config) -
     assert all(r["Auto-Submitted"] == "auto-replied" for r in replies)
     assert not any("hanhchinh@" in str(r["To"]) for r in replies)
 
+    photos = store._all("SELECT sha256, blob_path FROM photos")
+    assert photos and all(len(p["sha256"]) == 64 for p in photos)
+    assert all(store.photos.read(p["blob_path"]) for p in photos)
     again = Pipeline(demo, store).poll()
     assert (again.fetched, again.stored, again.replies_sent) == (0, 0, 0)
     assert len(store.queue(include_dispositions=True)) == len(queue)
