@@ -12,7 +12,8 @@ Two parsers, each for what it does best:
   text (a full extra copy of every photo), names an unnamed inline part after its
   Content-ID, invents random names for others, and does not tell a lying charset from a
   correct one.
-- **mail-parser** (``mailparser.parse_from_bytes``) runs second and contributes what it
+- **mail-parser** (``mailparser.MailParser`` on the same parsed tree, which is what
+  ``mailparser.parse_from_bytes`` does internally) runs second and contributes what it
   does well: a categorised defect report (address, date, Received and MIME header
   defects), recovery of MIME parts hidden in a broken multipart epilogue (missing closing
   boundary — we take its text and attachments when the standard library found none), a
@@ -580,18 +581,21 @@ def _split_uuencoded(data: bytes) -> tuple[bytes, list[tuple[str, bytes]]]:
 # -- mail-parser ----------------------------------------------------------------------
 
 
-def _run_mailparser(raw: bytes, defects: list[str]) -> Any:
+def _run_mailparser(msg: Message, defects: list[str]) -> Any:
     """mail-parser's view of the message, or None when it fails (its failure is a
-    defect, never an exception for us)."""
+    defect, never an exception for us).
+
+    ``MailParser(msg)`` is given the compat32 tree we already parsed — the same tree
+    ``mailparser.parse_from_bytes`` would build (it calls ``email.message_from_bytes``),
+    and mail-parser only reads it — so a 20 MB message with photos is parsed once, not
+    twice (the line-by-line feedparser is the expensive part).
+    """
     try:
         import mailparser
 
-        return mailparser.parse_from_bytes(raw)
-    except Exception as e:  # MailParserRecursionError and anything else
+        return mailparser.MailParser(msg)
+    except Exception as e:  # MailParserRecursionError, RecursionError and anything else
         defects.append(f"mail-parser: {type(e).__name__}: {str(e)[:200]}")
-        return None
-    except RecursionError:  # pragma: no cover - mail-parser converts it already
-        defects.append("mail-parser: recursion limit")
         return None
 
 
@@ -743,7 +747,7 @@ def _parse(raw: bytes, *, max_parts: int, max_depth: int) -> ParsedMail:
         # mail-parser walks every part without limits: skip it on hostile structures.
         defects.append("mail-parser skipped: message beyond the MIME limits")
     else:
-        mp = _run_mailparser(raw, defects)
+        mp = _run_mailparser(msg, defects)
     if mp is not None:
         # Recovery only when no limit was hit (checked above): it must not undo a cut.
         _mailparser_recovery(mp, out, defects)
