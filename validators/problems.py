@@ -178,7 +178,8 @@ CATALOGUE: dict[str, CodeInfo] = {
     ),
     "photo_unreadable": CodeInfo(
         Severity.ERROR,
-        "Không mở được ảnh «{file}» (tệp hỏng hoặc không hợp lệ). Vui lòng gửi lại ảnh.",
+        "Không mở được ảnh «{file}» ({detail}): tệp hỏng hoặc không hợp lệ. "
+        "Vui lòng gửi lại ảnh.",
         "corrupt, truncated, or a decompression bomb",
     ),
     "photo_unsupported_format": CodeInfo(
@@ -246,7 +247,8 @@ def problem(
     loudly in tests rather than reach a contributor.
     """
     info = CATALOGUE[code]
-    message = info.message.format(
+    template = info.message if detail else info.message.replace(" ({detail})", "")
+    message = template.format(
         field_label=FIELD_LABELS.get(field or "", field or ""),
         file=file or "",
         detail=detail or "",
