@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import email
 import email.policy
+import hashlib
 import io
 import json
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -382,3 +384,71 @@ def test_security_headers(editor: TestClient) -> None:
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_thumbnails_of_jpeg_png_and_heic(tmp_path: Path) -> None:
+    from PIL import Image
+    from pillow_heif import register_heif_opener
+
+    from tinbai.samples import camera_jpeg
+    from tinbai.web.thumbs import make_thumbnail, thumb_path
+
+    register_heif_opener()
+    sources = {"jpg": tmp_path / "a.jpg", "png": tmp_path / "b.png", "heic": tmp_path / "c.heic"}
+    sources["jpg"].write_bytes(camera_jpeg(11))
+    Image.new("RGB", (900, 1600), (20, 120, 200)).save(sources["png"])
+    Image.new("RGB", (4032, 3024), (200, 60, 20)).save(sources["heic"], format="HEIF")
+    for kind, source in sources.items():
+        digest = hashlib.sha256(source.read_bytes()).hexdigest()
+        target = thumb_path(tmp_path / "thumbs", digest)
+        assert target is not None
+        make_thumbnail(source, target)
+        with Image.open(target) as thumb:
+            assert thumb.format == "JPEG"
+            assert max(thumb.size) == 480, kind
+    assert thumb_path(tmp_path, "../../etc/passwd") is None
+    assert thumb_path(tmp_path, "unreadable-0-x.jpg") is None
+
+
+def test_tinbai_serve_runs_uvicorn(site: tuple[Config, Store]) -> None:
+    import subprocess
+    import time
+    import urllib.error
+    import urllib.request
+
+    from web_support import free_port
+
+    config, _ = site
+    port = free_port()
+    env = {**os.environ, "TINBAI_SECRET_KEY": "serve-test-" + "q" * 32}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tinbai.cli", "--config", str(config.base_dir / "config.yaml"),
+         "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=Path(__file__).resolve().parent.parent, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as r:
+                    assert r.status == 200
+                    assert "Đăng nhập" in r.read().decode()
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                assert process.poll() is None, process.stdout.read() if process.stdout else ""
+                assert time.monotonic() < deadline, "tinbai serve did not start"
+                time.sleep(0.2)
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+                return None
+
+        opener = urllib.request.build_opener(NoRedirect)
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            opener.open(f"http://127.0.0.1:{port}/", timeout=5)
+        assert answer.value.code == 303
+        assert answer.value.headers["location"] == "/login"
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -54,8 +54,8 @@ def article_docx(submission: dict[str, Any], photos: Sequence[dict[str, Any]]) -
     """The article as a Word document."""
     document = Document()
     style = document.styles["Normal"]
-    style.font.name = "Times New Roman"  # type: ignore[attr-defined]
-    style.font.size = Pt(13)  # type: ignore[attr-defined]
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(13)
     document.add_heading(str(submission.get("title") or submission.get("ref") or ""), level=1)
     body = str(submission.get("body") or "")
     for paragraph in re.split(r"\n\s*\n|\n", body):

@@ -52,6 +52,16 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+_dummy_hash: list[str] = []
+
+
+def burn_verify(password: str) -> None:
+    """Spend the time of a real verification (unknown user names answer as slowly)."""
+    if not _dummy_hash:
+        _dummy_hash.append(_hasher.hash("tinbai-dummy-password"))
+    verify_password(_dummy_hash[0], password)
+
+
 def verify_password(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
@@ -189,6 +199,8 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             error = "Đăng nhập sai quá nhiều lần. Hãy thử lại sau 15 phút."
         else:
             user = ctx.store.user_by_name(name) if name else None
+            if user is None:
+                burn_verify(password)
             if (user is None or user["disabled"]
                     or not verify_password(str(user["password_hash"]), password)):
                 failures.add(key)

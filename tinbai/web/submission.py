@@ -139,7 +139,7 @@ def _reply_text(raw: object) -> str:
     try:
         data = raw if isinstance(raw, bytes | bytearray | memoryview) else b""
         message = email.message_from_bytes(bytes(data), policy=email.policy.default)
-        body = message.get_body(("plain",))  # type: ignore[attr-defined]
+        body = message.get_body(("plain",))
         return str(body.get_content()) if body is not None else ""
     except Exception:
         return ""
@@ -235,9 +235,13 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         error = _transition_error(submission, lifecycle.APPROVED)
         if error:
             flash(request, error, "error")
-        else:
+            return back(submission)
+        try:
             decide(store, submission["ref"], actor=user["name"],
-                   note=str(form.get("note") or "").strip() or None)
+                   note=str(form.get("note") or "").strip()[:2000] or None)
+        except InvalidTransition:
+            flash(request, "Trạng thái vừa thay đổi; hãy xem lại tin, bài.", "error")
+        else:
             flash(request, f"Đã duyệt {submission['ref']}.")
         return back(submission)
 
