@@ -704,20 +704,24 @@ def extract(text: str) -> TemplateResult:
     """Read the template fields from a message text (plain text or converted HTML).
 
     Quoted replies and signatures are dropped; in a forwarded message the part with most
-    filled fields is read (the forwarder's own part wins a tie). Never raises.
+    filled fields is read (the forwarder's own part wins a tie) and the fields it lacks are
+    taken from the other parts. Never raises.
     """
     try:
         if not isinstance(text, str) or not text.strip():
             return TemplateResult()
         segments = _split_segments(_prepare(text))
-        best: TemplateResult | None = None
+        results: list[TemplateResult] = []
         for kind, seg in segments:
             res = _parse_segment(_strip_quotes(seg))
             if kind == "forwarded":
                 res.notes.append("read from a forwarded message")
-            if best is None or (res.filled, res.labels_found) > (best.filled, best.labels_found):
-                best = res
-        return best or TemplateResult()
+            results.append(res)
+        best = max(results, key=lambda r: (r.filled, r.labels_found))  # first wins a tie
+        for other in results:
+            if other is not best and other.filled:
+                _merge(best, other, "another part of the forwarded mail")
+        return best
     except Exception as exc:  # contributor text must never crash ingestion
         return TemplateResult(notes=[f"template reader error: {type(exc).__name__}"])
 

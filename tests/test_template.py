@@ -354,3 +354,15 @@ def test_unlabelled_article_above_the_fields() -> None:
     assert r.fields["title"] == "Công đoàn cơ sở Trường THPT Chợ Đồn trao quà cho đoàn viên"
     assert r.fields["body"] == body
     assert r.fields["author"] == "Nông Văn K"
+
+
+def test_forwarder_adds_a_missing_field() -> None:
+    text = (
+        "Chuyển bài của đ/c Hạnh. STK của đồng chí:\nSTK: 0011004567890 Vietcombank\n\n"
+        "---------- Forwarded message ---------\nFrom: Hạnh <hanh@gmail.com>\n"
+        "Date: Thu, 19 Nov 2026\nSubject: Tin bài\nTo: <k@gmail.com>\n\n"
+        + FULL.split("7. Số tài khoản")[0]
+    )
+    r = extract(text)
+    assert r.fields["author"] == "Nông Văn K"
+    assert r.fields["bank_account"] == "0011004567890 Vietcombank"
