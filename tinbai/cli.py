@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tinbai.commands.export",
     "tinbai.commands.paid",
     "tinbai.commands.report",
+    "tinbai.commands.reprocess",
     "tinbai.commands.serve",
     "tinbai.commands.user",
 )

@@ -15,6 +15,7 @@ import random
 import shlex
 import subprocess
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +35,7 @@ from notifier.errors import NotifierError, PermanentTransportError
 from notifier.transport import Transport, open_transport
 from store import lifecycle
 from store.db import Store, iso, utcnow
+from tinbai.alerts import raise_alert
 from tinbai.config import Config, MailboxConfig, secret
 from tinbai.evaluate import (
     Evaluation,
@@ -51,6 +53,9 @@ from validators.model import Candidate
 log = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "tinbai"
+
+#: After a refused login, `tinbai run` waits this long before trying that mailbox again.
+AUTH_RETRY_SECONDS = 3600
 
 
 @dataclass
@@ -100,6 +105,7 @@ class Pipeline:
         self.stop = stop or threading.Event()
         self.own = own_addresses(config)
         self._transport_factory = transport_factory or self._default_transport
+        self._auth_refused: dict[str, float] = {}
 
     def _default_transport(self) -> Transport:
         smtp = self.config.smtp
@@ -118,11 +124,21 @@ class Pipeline:
         for mailbox in self.config.mailboxes:
             if self.stop.is_set():
                 break
+            refused_at = self._auth_refused.get(mailbox.name)
+            if refused_at is not None and time.monotonic() - refused_at < AUTH_RETRY_SECONDS:
+                # Retrying a refused login every interval can get the account locked.
+                log.info("mailbox %s: login was refused; next attempt within %d min",
+                         mailbox.name, AUTH_RETRY_SECONDS // 60)
+                continue
             try:
                 self.poll_mailbox(mailbox, report, progress)
+                self._auth_refused.pop(mailbox.name, None)
             except SourceAuthError as exc:
-                text = f"mailbox {mailbox.name}: login refused ({exc}); check {mailbox.password_env}"
+                what = (mailbox.oauth_token_command if mailbox.auth == "xoauth2"
+                        else mailbox.password_env)
+                text = f"mailbox {mailbox.name}: login refused ({exc}); check {what}"
                 log.error(text)
+                self._auth_refused[mailbox.name] = time.monotonic()
                 self._alert("auth_failure", text)
                 report.errors.append(text)
             except SourceError as exc:
@@ -133,8 +149,7 @@ class Pipeline:
         return report
 
     def _alert(self, kind: str, text: str) -> None:
-        with self.store.transaction():
-            self.store.add_alert(kind, text)
+        raise_alert(self.store, self.config, kind, text)
 
     def _open(self, mailbox: MailboxConfig) -> MailSource:
         needs_password = not mailbox.url.startswith("maildir:") and mailbox.auth == "password"
@@ -154,10 +169,25 @@ class Pipeline:
                 )
 
             def token() -> str:
-                done = subprocess.run(
-                    shlex.split(command), capture_output=True, text=True, timeout=60, check=True
-                )
-                return done.stdout.strip()
+                # Run per connection so an expired token is refreshed; a failing command is
+                # an authentication failure (clear log line + alert), never a traceback.
+                try:
+                    done = subprocess.run(
+                        shlex.split(command), capture_output=True, text=True, timeout=60,
+                        check=False,
+                    )
+                except (OSError, subprocess.TimeoutExpired, ValueError) as exc:
+                    raise SourceAuthError(
+                        f"oauth_token_command of mailbox {mailbox.name} failed: {exc}"
+                    ) from exc
+                value = done.stdout.strip()
+                if done.returncode != 0 or not value:
+                    detail = (done.stderr or "").strip().splitlines()[-1:] or ["no token printed"]
+                    raise SourceAuthError(
+                        f"oauth_token_command of mailbox {mailbox.name} failed "
+                        f"(exit {done.returncode}): {detail[0][:200]}"
+                    )
+                return value
 
         return open_source(
             mailbox.name, mailbox.url, password=password, base_dir=self.config.base_dir,
@@ -196,6 +226,9 @@ class Pipeline:
                 if progress:
                     progress(done, len(new))
                 self._count(report, outcome)
+                if done % mailbox.batch_size == 0:
+                    # A long backlog: answer the first senders now, not after the last.
+                    self.send_pending(report)
                 folder = mailbox.quarantine_folder if outcome.quarantine else mailbox.processed_folder
                 if folder and outcome.kind != "too_large":
                     try:
@@ -251,8 +284,10 @@ class Pipeline:
                 }
             )
             self.store.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
-            self.store.add_alert(
-                "quarantined", f"{fetched.mailbox} UID {fetched.uid}: could not be processed"
+            raise_alert(
+                self.store, self.config, "quarantined",
+                f"{fetched.mailbox} UID {fetched.uid}: could not be processed "
+                f"(tinbai reprocess --failed)",
             )
         return Outcome("failed", quarantine=True)
 
@@ -303,7 +338,7 @@ class Pipeline:
             "subject": mail.subject,
             "sent_date": iso(mail.date) if mail.date else None,
             "in_reply_to": mail.in_reply_to,
-            "auth_results": (mail.headers.get("authentication-results") or [None])[0],
+            "auth_results": mail.header("authentication-results") or None,
             "defects": json.dumps(mail.defects[:50], ensure_ascii=False) if mail.defects else None,
         }
 
@@ -524,10 +559,13 @@ class Pipeline:
              "raw": message.as_bytes()}
         )
 
-    def send_pending(self, report: PollReport | None = None) -> PollReport:
-        """Send due replies; failures are retried later with exponential backoff."""
+    def send_pending(
+        self, report: PollReport | None = None, now: datetime | None = None
+    ) -> PollReport:
+        """Send due replies (due at ``now``, default the current time); failures are
+        retried later with exponential backoff."""
         report = report or PollReport()
-        due = self.store.due_replies()
+        due = self.store.due_replies(now)
         if not due:
             return report
         sender = parseaddr(self.config.smtp.from_)[1]
@@ -548,7 +586,7 @@ class Pipeline:
                     attempts = int(row["attempts"]) + 1
                     give_up = isinstance(exc, PermanentTransportError) or attempts >= replies.max_attempts
                     delay = min(replies.retry_max_seconds, replies.retry_base_seconds * 2 ** (attempts - 1))
-                    delay = delay * (0.8 + 0.4 * random.random())  # noqa: S311 (jitter, not crypto)
+                    delay = delay * (0.8 + 0.4 * random.random())
                     with self.store.transaction():
                         self.store.mark_reply_failed(
                             int(row["id"]), str(exc), utcnow() + timedelta(seconds=delay),
