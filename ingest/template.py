@@ -460,6 +460,14 @@ def _strip_edge_dots(value: str) -> str:
     return value
 
 
+def _blank_if_dotted(line: str) -> str:
+    """'' for a line of the form's dots ("……………", "....", "___"), else the line."""
+    stripped = line.strip()
+    if stripped and not line.strip(_EDGE_CHARS) and sum(map(stripped.count, _DOT_CHARS)) >= 2:
+        return ""
+    return line
+
+
 def _clean_value(value: str) -> str:
     """Drop the form's placeholders ("(VD: …)", "………") and surrounding space."""
     value = value.strip()
@@ -617,7 +625,7 @@ def _parse_segment(lines: list[str]) -> TemplateResult:
         if e.key == "caption":
             continue
         if e.key == "body":
-            value = _paragraphs([_clean_value(e.first), *e.more]).strip()
+            value = _paragraphs([_clean_value(e.first), *map(_blank_if_dotted, e.more)]).strip()
             value = _clean_value(value) if "\n" not in value else value
         else:
             value, rest = _short_value(e)
@@ -631,7 +639,8 @@ def _parse_segment(lines: list[str]) -> TemplateResult:
     if captions:
         result.captions = captions
         result.fields["caption"] = "\n".join(captions)
-    if result.labels and not result.fields.get("body"):
+    if result.labels and "body" not in result.labels:
+        # No body label at all (a labelled but empty body stays empty).
         tail = _paragraphs(title_tail)
         pre = _paragraphs(_drop_greeting(preamble))
         if len(tail.split()) >= 20:

@@ -366,3 +366,29 @@ def test_forwarder_adds_a_missing_field() -> None:
     r = extract(text)
     assert r.fields["author"] == "Nông Văn K"
     assert r.fields["bank_account"] == "0011004567890 Vietcombank"
+
+
+def test_the_seed_document_blank_form_has_labels_but_no_values() -> None:
+    seed = (
+        "\t1. Tít tin, bài (VD: Công đoàn cơ sở phòng A tổ chức tặng quà đoàn viên…)\n\n"
+        "\t2. Nội dung bài viết (Toàn bộ nội dung của tin, bài viết)…………..\n"
+        "………………………………………………………………………………\n……………………………………………………..\n\n"
+        "\t3. Chú thích ảnh (VD: Đồng chí Nông Văn B trao quà cho đoàn viên Phạm Thị X)\n\n"
+        "\t4. Tác giả (VD: Nông Văn K)\n\n\t5. Đơn vị công tác (VD: Công đoàn cơ sở Phòng A)\n\n"
+        "\t6. Số điện thoại (VD: 0983………)\n\n\t7. Số tài khoản của tác giả (VD: 3951……….)\n\n"
+        "\t8. Tên chủ tài khoản (VD: Nông Văn K)\n"
+    )
+    r = extract(seed)
+    assert r.labels_found == 8
+    assert r.fields == {}
+
+
+def test_the_seed_document_itself_reads_as_a_blank_form() -> None:
+    from pathlib import Path
+
+    seed = Path("/work/shared/seeds/002_59ca8af955cf4b29.txt")
+    if not seed.exists():
+        return
+    r = extract(seed.read_text(encoding="utf-8"))
+    assert r.labels_found == 8
+    assert r.fields == {}
