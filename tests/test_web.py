@@ -452,3 +452,43 @@ def test_tinbai_serve_runs_uvicorn(site: tuple[Config, Store]) -> None:
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_edits_update_normalised_columns(editor: TestClient, site: tuple[Config, Store]) -> None:
+    _, store = site
+    token = csrf_of(editor.get("/s/TB-2026-0005").text)
+    response = editor.post("/s/TB-2026-0005/edit", data={
+        "csrf": token, "phone": "0912.345.678", "unit": "Công đoàn ngành Y tế",
+        "account_holder": "Đinh Văn Toàn", "bank_name": "Vietcombank"})
+    assert response.status_code == 303
+    row = store.submission("TB-2026-0005")
+    assert row["phone_e164"] == "+84912345678"
+    assert row["unit_name"] == "Công đoàn ngành Y tế"  # matched to the registry again
+    assert row["account_holder_ascii"] == "DINH VAN TOAN"
+    assert row["bank_short_name"] == "Vietcombank"
+    assert "TB-2026-0005" in refs(editor.get("/", params={"unit": "Công đoàn ngành Y tế"}).text)
+    fields = [json.loads(a["detail_json"])["field"] for a in store.audit_of(int(row["id"]))]
+    assert sorted(fields) == ["bank_name", "phone", "unit", "unit_name"]
+    # the registry unit can be chosen directly, but only from the registry
+    editor.post("/s/TB-2026-0005/edit", data={"csrf": token, "unit_name": "Không có"})
+    assert store.submission("TB-2026-0005")["unit_name"] == "Công đoàn ngành Y tế"
+    editor.post("/s/TB-2026-0005/edit", data={"csrf": token, "unit_name": "LĐLĐ huyện Chợ Đồn"})
+    assert store.submission("TB-2026-0005")["unit_name"] == "LĐLĐ huyện Chợ Đồn"
+
+
+def test_reopen_after_a_change_request(editor: TestClient, site: tuple[Config, Store]) -> None:
+    _, store = site
+    token = csrf_of(editor.get("/s/TB-2026-0001").text)
+    editor.post("/s/TB-2026-0001/request-changes",
+                data={"csrf": token, "reason": "Đề nghị ghi rõ họ tên người trong ảnh."})
+    assert store.submission("TB-2026-0001")["status"] == "needs_fix"
+    page = editor.get("/s/TB-2026-0001").text
+    assert "/s/TB-2026-0001/reopen" in page
+    editor.post("/s/TB-2026-0001/reopen", data={"csrf": token})
+    row = store.submission("TB-2026-0001")
+    assert row["status"] == "pending_review"
+    assert store.history(int(row["id"]))[-1]["actor"] == "bientap"
+    # a submission with errors left cannot be reopened
+    editor.post("/s/TB-2026-0005/reopen", data={"csrf": token})
+    assert store.submission("TB-2026-0005")["status"] == "needs_fix"
+    assert "/s/TB-2026-0005/reopen" not in editor.get("/s/TB-2026-0005").text

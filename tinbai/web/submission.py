@@ -28,7 +28,6 @@ from tinbai.bundle import build_bundle, safe_filename
 from tinbai.web.app import WebContext, flash
 from tinbai.web.auth import ADMINS, READERS, REVIEWERS, require
 from tinbai.web.csrf import checked_form
-from tinbai.web.masking import digits
 from tinbai.web.rawmail import redacted_eml
 from tinbai.web.thumbs import make_thumbnail, thumb_path
 from validators.problems import FIELD_LABELS
@@ -56,6 +55,7 @@ ACTION_LABELS: dict[str, str] = {
     "override": "Bỏ qua lỗi",
     "edit_field": "Sửa mục",
     "note": "Ghi chú",
+    "reopen": "Đưa lại vào hàng chờ duyệt",
 }
 
 REPLY_LABELS: dict[str, str] = {
@@ -217,6 +217,9 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             "is_open": status in lifecycle.OPEN_STATES,
             "can_approve": can_review and status == lifecycle.PENDING_REVIEW,
             "can_publish": can_review and lifecycle.can_move(status, lifecycle.PUBLISHED),
+            "can_reopen": can_review and status == lifecycle.NEEDS_FIX
+            and store.active_error_count(sid) == 0,
+            "registry_units": [u.name for u in ctx.config.units],
             "show_bank": role in ("finance", "admin"),
             "genres": genres(ctx),
             "today": date.today().isoformat(),
@@ -316,6 +319,28 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
                   "warning")
         return back(submission)
 
+    async def reopen(request: Request) -> Response:
+        """needs_fix → pending_review when no error is left (e.g. after a change request
+        the editor no longer needs)."""
+        user = require(request, *REVIEWERS)
+        form = await checked_form(request)
+        submission = load(request.path_params["ref"])
+        sid = int(submission["id"])
+        note = str(form.get("note") or "").strip()[:2000]
+        if submission["status"] != lifecycle.NEEDS_FIX:
+            flash(request, "Chỉ tin, bài «Cần bổ sung» mới đưa lại vào «Chờ duyệt».", "error")
+            return back(submission)
+        if store.active_error_count(sid):
+            flash(request, "Còn lỗi chưa được bỏ qua: hãy bỏ qua từng lỗi (có lý do) trước.",
+                  "error")
+            return back(submission, "#problems")
+        with store.transaction():
+            store.set_status(sid, lifecycle.PENDING_REVIEW, actor=user["name"],
+                             reason=note or "biên tập viên đưa lại vào hàng chờ duyệt")
+            store.audit(user["name"], "reopen", sid, {"note": note})
+        flash(request, "Đã đưa tin, bài vào «Chờ duyệt».")
+        return back(submission)
+
     async def override(request: Request) -> Response:
         user = require(request, *REVIEWERS)
         form = await checked_form(request)
@@ -366,18 +391,26 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             flash(request, "Tin, bài đã đóng: không sửa được nữa.", "error")
             return back(submission)
         allowed = [*EDITABLE, *(ADMIN_EDITABLE if user["role"] in ADMINS else ())]
+        if ctx.config.units:
+            allowed.append("unit_name")
         changes = _changes(submission, form, allowed)
         if not changes:
             flash(request, "Không có mục nào thay đổi.", "warning")
             return back(submission, "#fields")
+        units = {u.name for u in ctx.config.units}
+        if "unit_name" in changes and changes["unit_name"] not in units | {None}:
+            flash(request, "Đơn vị không có trong danh mục.", "error")
+            return back(submission, "#fields")
         with store.transaction():
-            values: dict[str, Any] = dict(changes)
-            if "bank_account" in changes:
-                values["bank_account_digits"] = digits(changes["bank_account"]) or None
-            store.update_submission(sid, values)
+            derived = derived_columns(changes, ctx.config)
+            store.update_submission(sid, {**changes, **derived})
             for key, new in changes.items():
                 store.audit(user["name"], "edit_field", sid,
                             {"field": key, "old": submission.get(key), "new": new})
+            if "unit_name" in derived and derived["unit_name"] != submission["unit_name"]:
+                store.audit(user["name"], "edit_field", sid,
+                            {"field": "unit_name", "old": submission["unit_name"],
+                             "new": derived["unit_name"], "derived": True})
         names = ", ".join(FIELD_LABELS.get(k, k) for k in changes)
         flash(request, f"Đã lưu: {names}.")
         return back(submission, "#fields")
@@ -473,6 +506,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         Route("/s/{ref}/publish", publish, methods=["POST"]),
         Route("/s/{ref}/reject", reject, methods=["POST"]),
         Route("/s/{ref}/request-changes", request_changes, methods=["POST"]),
+        Route("/s/{ref}/reopen", reopen, methods=["POST"]),
         Route("/s/{ref}/problems/{pid:int}/override", override, methods=["POST"]),
         Route("/s/{ref}/edit", edit, methods=["POST"]),
         Route("/s/{ref}/notes", add_note, methods=["POST"]),
@@ -481,6 +515,40 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         Route("/photos/{pid:int}/thumb.jpg", thumb, methods=["GET"]),
         Route("/photos/{pid:int}/original", original, methods=["GET"]),
     ]
+
+
+def derived_columns(changes: dict[str, str | None], config: Any) -> dict[str, Any]:
+    """The normalised columns that follow from edited fields (SPEC §2 normalisation), so
+    the queue's unit filter, the reports and the payment list see the correction."""
+    from ingest.normalize import (
+        find_bank,
+        fold,
+        holder_ascii,
+        match_unit,
+        normalize_phone,
+        parse_bank_account,
+    )
+
+    values: dict[str, Any] = {}
+    if "phone" in changes:
+        values["phone_e164"] = normalize_phone(changes["phone"] or "")
+    if "account_holder" in changes:
+        values["account_holder_ascii"] = holder_ascii(changes["account_holder"] or "") or None
+    if "author" in changes:
+        values["author_key"] = fold(changes["author"] or "") or None
+    if "unit" in changes and "unit_name" not in changes:
+        values["unit_name"] = match_unit(changes["unit"] or "", config.units)
+    bank = None
+    if "bank_account" in changes:
+        account, bank = parse_bank_account(changes["bank_account"] or "")
+        values["bank_account_digits"] = account
+    if "bank_name" in changes:
+        bank = find_bank(changes["bank_name"] or "") or bank
+        if bank is None:
+            values.update(bank_code=None, bank_bin=None, bank_short_name=None)
+    if bank is not None:
+        values.update(bank_code=bank.code, bank_bin=bank.bin, bank_short_name=bank.short_name)
+    return values
 
 
 def _changes(submission: Row, form: FormData, allowed: list[str]) -> dict[str, str | None]:
