@@ -428,6 +428,12 @@ class ReceivedMail:
     message: EmailMessage
     auth_login: str | None = None
 
+    @property
+    def message_id(self) -> str:
+        """The Message-ID without angle brackets or the leading space that
+        ``policy.default`` keeps when the header was folded (``Message-ID:\r\n <…>``)."""
+        return str(self.message.get("Message-ID", "")).strip().strip("<>").strip()
+
 
 @dataclass
 class _Collector:

@@ -30,7 +30,13 @@ def test_smtp_collects_messages(smtp_server: SmtpServer) -> None:
     assert got[0].message.get_content().strip() == "Cảm ơn."
     assert (got[1].mail_from, got[1].rcpt_tos) == ("bounce@example.org", ["x@y.vn", "z@y.vn"])
     assert b"Subject:" in got[1].raw
-    assert len(smtp_server.messages) == 2
+    long_id = "179531172711.20038.9123307632424592351.tinbai@congdoan.example.vn"
+    with smtplib.SMTP(smtp_server.host, smtp_server.port, timeout=10) as s:
+        folded = reply(3)
+        folded["Message-ID"] = f"<{long_id}>"
+        s.send_message(folded)
+    assert smtp_server.wait_for(3)[2].message_id == long_id
+    assert len(smtp_server.messages) == 3
     smtp_server.clear()
     assert smtp_server.messages == []
     with pytest.raises(TimeoutError):
