@@ -177,3 +177,27 @@ def test_imaps_certificate_verified_by_default(
     )
     assert trusted.returncode == 0, trusted.stderr
     assert "fetched=0" not in trusted.stdout
+
+
+def test_mail_committed_but_not_moved_is_moved_on_the_next_poll(
+    imap_mailbox: Any, smtp_server: Any, tmp_path: Path
+) -> None:
+    """The state a kill between the commit and the MOVE leaves (committed, still in the
+    inbox) is made by a poll without the folder set; the next poll finishes the move, and
+    oversized mail stays where it is."""
+    imap_mailbox.append_many([small_message(1), small_message(2), submission(3)])
+    limits = "limits:\n  max_message_bytes: 300000"
+    _config, store, pipe = pipeline(write_config(
+        tmp_path, imap_mailbox.url(), smtp_server.url, extra=limits))
+    assert pipe.poll().fetched == 3
+    store.close()
+    assert len(folder_uids(imap_mailbox, "INBOX")) == 3
+
+    _config, store, pipe = pipeline(write_config(
+        tmp_path, imap_mailbox.url(), smtp_server.url, extra=limits,
+        mailbox_extra="    processed_folder: Processed"))
+    report = pipe.poll()
+    assert (report.fetched, report.errors) == (0, [])
+    assert len(folder_uids(imap_mailbox, "Processed")) == 2
+    assert len(folder_uids(imap_mailbox, "INBOX")) == 1  # the too_large one
+    store.close()

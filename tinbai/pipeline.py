@@ -213,6 +213,8 @@ class Pipeline:
                         mailbox.name, uidvalidity,
                     )
                 last = 0
+            if last and (mailbox.processed_folder or mailbox.quarantine_folder):
+                self._move_left_behind(source, mailbox, uidvalidity, last)
             new = source.list_new(last, since)
             if not new:
                 return
@@ -239,6 +241,36 @@ class Pipeline:
                 if self.stop.is_set():
                     log.info("stop requested: leaving after UID %s", fetched.uid)
                     break
+
+    def _move_left_behind(
+        self, source: MailSource, mailbox: MailboxConfig, uidvalidity: int, last: int
+    ) -> None:
+        """Move mail committed just before a crash but not yet moved (the move follows
+        the commit, so only the last few UIDs below the checkpoint can be affected)."""
+        window = source.list_new(max(0, last - mailbox.batch_size), None)
+        uids = [uid for uid, _ in window if uid <= last]
+        if not uids:
+            return
+        marks = ",".join("?" for _ in uids)
+        rows = self.store._all(
+            f"SELECT uid, state, disposition FROM messages WHERE mailbox = ? AND "
+            f"uidvalidity = ? AND uid IN ({marks})",
+            (mailbox.name, uidvalidity, *uids),
+        )
+        for row in rows:
+            if row["disposition"] == "too_large":
+                continue  # left on the server on purpose
+            folder = (mailbox.quarantine_folder if row["state"] == "failed"
+                      else mailbox.processed_folder)
+            if not folder:
+                continue
+            try:
+                source.move([int(row["uid"])], folder)
+                log.info("mailbox %s: UID %s committed before an interruption, moved to %s",
+                         mailbox.name, row["uid"], folder)
+            except SourceError as exc:
+                log.warning("mailbox %s: cannot move UID %s to %s: %s",
+                            mailbox.name, row["uid"], folder, exc)
 
     @staticmethod
     def _count(report: PollReport, outcome: Outcome) -> None:
