@@ -242,6 +242,18 @@ def test_xoauth2_login_calls_token_source_each_time(imap_mailbox: Dovecot) -> No
         pass
 
 
+def test_failing_token_source_is_auth_error(imap_mailbox: Dovecot) -> None:
+    def broken() -> str:
+        raise RuntimeError("token endpoint unreachable")
+
+    src = open_source(
+        "editorial", imap_mailbox.url(), password=None, base_dir=imap_mailbox.dir,
+        timeout=10, batch_size=10, oauth_token=broken,
+    )
+    with pytest.raises(SourceAuthError, match="OAuth2 access token"), src:
+        pass
+
+
 def test_missing_folder_is_protocol_error(imap_mailbox: Dovecot) -> None:
     with pytest.raises(SourceProtocolError, match="select"), source(imap_mailbox, "Nope"):
         pass

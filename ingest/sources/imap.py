@@ -247,7 +247,7 @@ class ImapSource:
                     client.starttls(self._context())
                 if self.auth == "xoauth2":
                     assert self._oauth_token is not None
-                    client.oauth2_login(self.user, self._oauth_token())
+                    client.oauth2_login(self.user, self._fresh_token())
                 else:
                     assert self._password is not None
                     client.login(self.user, self._password)
@@ -261,13 +261,26 @@ class ImapSource:
                 raise SourceProtocolError(f"{where}: SELECT {self.folder} gave no UIDVALIDITY")
             self._uidvalidity = int(raw_validity)
         except BaseException:
-            self._close()
+            self._close(clean=False)
             raise
         log.debug(
             "mailbox %r: selected %s on %s (uidvalidity %s)",
             self.name, self.folder, where, self._uidvalidity,
         )
         return self
+
+    def _fresh_token(self) -> str:
+        """Ask the token source for an access token; its failure is an auth problem."""
+        assert self._oauth_token is not None
+        try:
+            token = self._oauth_token()
+        except Exception as e:
+            raise SourceAuthError(
+                f"mailbox {self.name!r}: could not get an OAuth2 access token: {e}"
+            ) from e
+        if not token:
+            raise SourceAuthError(f"mailbox {self.name!r}: the token source returned nothing")
+        return token
 
     def __exit__(
         self,
