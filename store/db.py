@@ -677,3 +677,38 @@ class Store:
                ORDER BY s.published_date, s.id""",
             (first_day, last_day),
         )
+
+    def other_messages(self, *, kind: str | None = None, limit: int = 50,
+                       offset: int = 0) -> list[Row]:
+        """Messages that are not part of a submission (dispositions, failures), newest
+        first; ``kind`` is a disposition or a state such as ``failed``."""
+        where = "WHERE submission_id IS NULL"
+        params: list[Any] = []
+        if kind:
+            where += " AND coalesce(disposition, state) = ?"
+            params.append(kind)
+        return self._all(
+            f"""SELECT id, message_id, sender, sender_name, subject, received_at, disposition,
+                       state, error, size, raw_path, coalesce(disposition, state) AS kind
+                FROM messages {where} ORDER BY id DESC LIMIT ? OFFSET ?""",
+            [*params, int(limit), int(offset)],
+        )
+
+    def other_message_counts(self) -> dict[str, int]:
+        rows = self._all(
+            """SELECT coalesce(disposition, state) AS kind, count(*) AS n FROM messages
+               WHERE submission_id IS NULL GROUP BY kind"""
+        )
+        return {str(r["kind"]): int(r["n"]) for r in rows}
+
+    def open_alerts(self, limit: int = 20) -> list[Row]:
+        """Operational alerts nobody has marked as handled, newest first."""
+        return self._all(
+            "SELECT * FROM alerts WHERE resolved_at IS NULL ORDER BY id DESC LIMIT ?", (limit,)
+        )
+
+    def resolve_alert(self, alert_id: int) -> None:
+        self.db.execute(
+            "UPDATE alerts SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL",
+            (iso(), alert_id),
+        )

@@ -319,9 +319,28 @@ def test_raw_mail_for_editors_is_masked_but_complete(
     assert "Nông Thị Lan" in text and "•••• 4567" in text and "3951" not in text
     images = [p for p in message.walk() if p.get_content_maintype() == "image"]
     assert len(images) == 2  # photos kept
-    # messages that are not submissions (auto-replies…) are for finance/admins only
+    # messages that are not submissions (auto-replies…) come masked too
     other = store.db.execute("SELECT id FROM messages WHERE submission_id IS NULL").fetchone()
-    assert editor.get(f"/messages/{other[0]}/raw.eml").status_code == 403
+    auto_reply = editor.get(f"/messages/{other[0]}/raw.eml")
+    assert auto_reply.status_code == 200 and b"Auto-Submitted" in auto_reply.content
+
+
+def test_other_mail_and_alerts(editor: TestClient, site: tuple[Config, Store]) -> None:
+    _, store = site
+    with store.transaction():
+        store.add_alert("auth_failure", "mailbox test: login refused; check TINBAI_IMAP_PASSWORD")
+    page = editor.get("/messages")
+    assert page.status_code == 200
+    assert "Trả lời tự động" in page.text and "hanhchinh@xinghiep.example.vn" in page.text
+    assert "login refused" in page.text
+    assert "Trả lời tự động" in editor.get("/messages?kind=auto_reply").text
+    alert = store.open_alerts()[0]
+    token = csrf_of(page.text)
+    assert editor.post(f"/alerts/{alert['id']}/resolve", data={}).status_code == 403
+    assert editor.post(f"/alerts/{alert['id']}/resolve",
+                       data={"csrf": token}).status_code == 303
+    assert store.open_alerts() == []
+    assert "login refused" not in editor.get("/messages").text
 
 
 def test_admin_manages_users(site: tuple[Config, Store]) -> None:

@@ -51,7 +51,8 @@ def fill(path: str, store: Store) -> str:
         values["{pid:int}"] = str(problem or 1)
     for key, value in values.items():
         path = path.replace(key, value)
-    return path
+    # parameters of other route modules (finance batches, alerts…)
+    return re.sub(r"\{\w+(:\w+)?\}", lambda m: "1" if m.group(1) == ":int" else "x", path)
 
 
 def all_routes(app: Any) -> list[tuple[str, str]]:

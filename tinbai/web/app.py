@@ -64,6 +64,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "tinbai.web.auth",
     "tinbai.web.queue",
     "tinbai.web.submission",
+    "tinbai.web.messages",
     "tinbai.web.users",
     "tinbai.web.finance",
 )

@@ -28,6 +28,7 @@ from tinbai.bundle import build_bundle, safe_filename
 from tinbai.web.app import WebContext, flash
 from tinbai.web.auth import ADMINS, READERS, REVIEWERS, require
 from tinbai.web.csrf import checked_form
+from tinbai.web.masking import Redactor
 from tinbai.web.rawmail import redacted_eml
 from tinbai.web.thumbs import make_thumbnail, thumb_path
 from validators.problems import FIELD_LABELS
@@ -448,14 +449,14 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             raise HTTPException(404, "Không có thư này.") from None
         if not message["raw_path"]:
             raise HTTPException(404, "Thư gốc không được lưu.")
-        if user["role"] == "editor" and message["submission_id"] is None:
-            raise HTTPException(403, "Chỉ kế toán hoặc quản trị tải được thư này.")
         try:
             raw = store.raw.read(str(message["raw_path"]))
         except (OSError, ValueError):
             raise HTTPException(404, "Không đọc được thư gốc.") from None
         if user["role"] == "editor":
-            redactor = ctx.redactor_for(int(message["submission_id"]))
+            redactor = (ctx.redactor_for(int(message["submission_id"]))
+                        if message["submission_id"] is not None
+                        else Redactor().with_known(ctx.known_accounts()))
             raw = await run_in_threadpool(redacted_eml, raw, redactor)
         name = f"thu-{int(message['id'])}.eml"
         return Response(raw, media_type="message/rfc822",

@@ -1,0 +1,75 @@
+"""Mail that did not become a submission (auto-replies, spam, not an article, failures)
+and the operational alerts (login refused by the mailbox, quarantined mail)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from tinbai.web.app import NavItem, WebContext, flash
+from tinbai.web.auth import READERS, REVIEWERS, require
+from tinbai.web.csrf import checked_form
+
+PAGE_SIZE = 50
+
+NAV: tuple[NavItem, ...] = (NavItem("/messages", "Thư khác", READERS),)
+
+KIND_LABELS: dict[str, str] = {
+    "not_submission": "Không phải tin, bài",
+    "auto_reply": "Trả lời tự động",
+    "mailing_list": "Thư từ danh sách",
+    "bounce": "Thư báo lỗi gửi",
+    "duplicate": "Thư trùng",
+    "spam": "Thư rác",
+    "quarantined": "Không đọc được (cách ly)",
+    "too_large": "Thư quá lớn",
+    "failed": "Lỗi xử lý",
+    "processed": "Đã xử lý",
+}
+
+
+def routes(ctx: WebContext) -> list[BaseRoute]:
+    store = ctx.store
+
+    async def messages(request: Request) -> Response:
+        user = require(request, *READERS)
+        kind = request.query_params.get("kind") or ""
+        counts = store.other_message_counts()
+        if kind not in counts:
+            kind = ""
+        try:
+            page = min(100_000, max(1, int(request.query_params.get("page") or 1)))
+        except ValueError:
+            page = 1
+        rows = store.other_messages(kind=kind or None, limit=PAGE_SIZE + 1,
+                                    offset=(page - 1) * PAGE_SIZE)
+
+        def link(**changes: Any) -> str:
+            query = {k: v for k, v in {"kind": kind, "page": page, **changes}.items()
+                     if v not in ("", None, 1)}
+            return "/messages?" + urlencode(query) if query else "/messages"
+
+        return ctx.render(request, "messages.html", {
+            "rows": rows[:PAGE_SIZE], "has_next": len(rows) > PAGE_SIZE, "page": page,
+            "counts": counts, "kind": kind, "kind_labels": KIND_LABELS, "link": link,
+            "alerts": store.open_alerts(), "can_resolve": user["role"] in REVIEWERS,
+        })
+
+    async def resolve(request: Request) -> Response:
+        user = require(request, *REVIEWERS)
+        await checked_form(request)
+        alert_id = int(request.path_params["aid"])
+        with store.transaction():
+            store.resolve_alert(alert_id)
+            store.audit(user["name"], "resolve_alert", None, {"alert_id": alert_id})
+        flash(request, "Đã đánh dấu cảnh báo là đã xử lý.")
+        return RedirectResponse("/messages", status_code=303)
+
+    return [
+        Route("/messages", messages, methods=["GET"]),
+        Route("/alerts/{aid:int}/resolve", resolve, methods=["POST"]),
+    ]
