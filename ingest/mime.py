@@ -293,7 +293,9 @@ def _all_addresses(names: Iterable[str], headers: dict[str, list[str]]) -> list[
 def _message_ids(value: str) -> list[str]:
     ids = _MSGID_RE.findall(value)
     if not ids:
-        ids = [t.strip("<>") for t in value.split() if "@" in t]
+        # No bracketed id (RFC 5322 §3.6.4 requires them): take a bare token with an "@",
+        # without any stray brackets.
+        ids = [re.sub(r"[<>]", "", t)[:900] for t in value.split() if "@" in t]
     return [i for i in ids if i]
 
 
@@ -740,10 +742,18 @@ def _parse(raw: bytes, *, max_parts: int, max_depth: int) -> ParsedMail:
 
     out = _Collected()
     limits = _Limits(max_parts=max(1, max_parts), max_depth=max(0, max_depth))
-    _walk(msg, 0, limits, out, defects)
+    if not headers and b"\x00" in raw[:4096]:
+        # Binary, not RFC 5322 (e.g. an Outlook .msg file, OLE2 magic D0 CF 11 E0):
+        # its bytes are no text to extract fields from; the raw file is kept by the caller.
+        kind = "Outlook .msg (OLE2)" if raw.startswith(b"\xd0\xcf\x11\xe0") else "binary"
+        defects.append(f"not_a_mime_message: {kind}")
+    else:
+        _walk(msg, 0, limits, out, defects)
     mp: Any = None
     beyond = _count_parts(msg, limits.max_parts) > limits.max_parts
-    if limits.parts_cut or limits.depth_cut or beyond:
+    if not headers and b"\x00" in raw[:4096]:
+        pass  # nothing for mail-parser either
+    elif limits.parts_cut or limits.depth_cut or beyond:
         # mail-parser walks every part without limits: skip it on hostile structures.
         defects.append("mail-parser skipped: message beyond the MIME limits")
     else:

@@ -69,9 +69,12 @@ def test_corpus_parses(path: Path) -> None:
     raw = path.read_bytes()
     mail = parse_message(raw)
     check_sane(mail)
-    if path.name != "mail_outlook_1":  # an Outlook .msg file, not RFC 5322 at all
+    if path.name != "mail_outlook_1":
         assert mail.subject or mail.from_addr
         assert mail.text or mail.html or mail.attachments
+    else:  # an Outlook .msg file, not RFC 5322 at all
+        assert "not_a_mime_message: Outlook .msg (OLE2)" in mail.defects
+        assert mail.text == "" and mail.html == ""
 
 
 @pytest.mark.skipif(not CORPUS_FILES, reason=f"corpus not present at {CORPUS}")
