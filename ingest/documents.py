@@ -503,6 +503,8 @@ def read_document(filename: str, payload: bytes, rules: FieldRules | None = None
             if payload[:8] != _OLE_MAGIC:
                 return DocumentInfo(filename, kind, "unreadable", "tệp .doc hỏng")
             return _convert_doc(filename, payload, rules)
+        if kind == "unknown" and payload[:8] == _OLE_MAGIC:  # e.g. application/msword, no name
+            return _read_docx(filename, "doc", payload, rules)
         return DocumentInfo(filename, kind, "unsupported", _UNSUPPORTED_DETAIL.get(kind, kind))
     except Exception as exc:  # hostile input must never crash ingestion
         return DocumentInfo(filename, kind, "unreadable", f"lỗi đọc tệp ({type(exc).__name__})")

@@ -378,11 +378,16 @@ def _strip_quotes(lines: list[str]) -> list[str]:
 # --------------------------------------------------------------------------- labels
 
 
+_MATCH_SPAN = 2000
+
+
 def _match_label(line: str) -> _Label | None:
-    """The label at the start of ``line`` and the rest of the line, or None."""
-    if len(line) > 2000:
-        line = line[:2000]
-    folded = fold_keep_length(line)
+    """The label at the start of ``line`` and the rest of the line, or None.
+
+    Only the line's head is folded and matched (labels are short; very long lines are
+    article paragraphs); the value is cut from the whole line.
+    """
+    folded = fold_keep_length(line[:_MATCH_SPAN])
     photo = _PHOTO_LINE_RE.match(folded)
     if photo:
         return _Label("caption", line[photo.end() :].strip(), int(photo.group("n")))

@@ -392,3 +392,9 @@ def test_the_seed_document_itself_reads_as_a_blank_form() -> None:
     r = extract(seed.read_text(encoding="utf-8"))
     assert r.labels_found == 8
     assert r.fields == {}
+
+
+def test_long_body_line_is_kept_whole() -> None:
+    paragraph = "chữ " * 3000
+    r = extract(f"Nội dung bài viết: {paragraph}\nTác giả: A")
+    assert r.fields["body"] == paragraph.strip()
