@@ -511,3 +511,13 @@ def test_reopen_after_a_change_request(editor: TestClient, site: tuple[Config, S
     editor.post("/s/TB-2026-0005/reopen", data={"csrf": token})
     assert store.submission("TB-2026-0005")["status"] == "needs_fix"
     assert "/s/TB-2026-0005/reopen" not in editor.get("/s/TB-2026-0005").text
+
+
+def test_login_page_explains_the_first_account(tmp_path: Path) -> None:
+    config = Config(base_dir=tmp_path, data_dir=tmp_path / "data")
+    store = Store(config.data_path)
+    try:
+        with TestClient(create_app(config, store=store, key=KEY)) as c:
+            assert "tinbai user add" in c.get("/login").text
+    finally:
+        store.close()

@@ -186,7 +186,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             return RedirectResponse(safe_next(request.query_params.get("next")), 303)
         return ctx.render(request, "login.html",
                           {"next": safe_next(request.query_params.get("next")), "error": None,
-                           "name": ""})
+                           "name": "", "no_users": not ctx.store.users()})
 
     async def login(request: Request) -> Response:
         form = await csrf.checked_form(request)
@@ -213,7 +213,8 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
                 request.session["fp"] = fingerprint(user)
                 csrf.rotate(request)
                 return RedirectResponse(target, status_code=303)
-        return ctx.render(request, "login.html", {"next": target, "error": error, "name": name},
+        return ctx.render(request, "login.html",
+                          {"next": target, "error": error, "name": name, "no_users": False},
                           status_code=400)
 
     async def logout(request: Request) -> Response:
