@@ -5,10 +5,13 @@ Measures, in one run:
 1. ``empty-poll ratio``: the time of a poll with nothing new on a 20,000-message mailbox
    divided by the same on a 200-message mailbox (goal ≤ 1.5). A poll is open + login +
    SELECT + ``list_new(last_uid)`` + logout, as ``tinbai poll`` does per mailbox.
-2. ``backlog ratio`` (to be finished by the pipeline owner): the ingest rate of
-   ``tinbai poll`` on messages with photos of a few MB divided by the raw rate of fetching
-   the same messages with imapclient and writing them to disk (goal ≥ 0.5).
-   :func:`raw_fetch_rate` gives the denominator.
+   The same ratio is also measured for a whole ``Pipeline.poll()`` (checkpoint lookup,
+   the source, the outbox query), which is what ``tinbai poll`` does after start-up.
+2. ``backlog ratio``: the ingest rate of the pipeline (``Pipeline.poll()`` in-process:
+   fetch, parse, photo checks, SQLite commit with the raw and photos kept durably, reply
+   queued and written to a Maildir outbox) on messages with photos of a few MB, divided
+   by the raw rate of fetching the same messages with imapclient and writing them to disk
+   (goal ≥ 0.5). :func:`raw_fetch_rate` gives the denominator.
 
 Large mailboxes are built by writing Maildir files directly into the user's Maildir and
 letting Dovecot index them on the first SELECT (APPEND of 20,000 messages would dominate the
@@ -30,6 +33,7 @@ from collections.abc import Callable, Iterable
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -197,14 +201,73 @@ def raw_fetch_rate(server: Dovecot, user: str, out_dir: Path, batch: int = 20) -
     return n / (time.perf_counter() - t)
 
 
+def pipeline_for(server: Dovecot, user: str, folder: Path) -> tuple[Any, Any]:
+    """A Pipeline over ``user``'s INBOX with a Maildir outbox in ``folder``."""
+    from urllib.parse import quote
+
+    from store.db import Store
+    from tinbai.config import load_config
+    from tinbai.pipeline import Pipeline
+
+    folder.mkdir(parents=True, exist_ok=True)
+    url = f"imap://{quote(user, safe='')}@{server.host}:{server.port}/INBOX"
+    (folder / "config.yaml").write_text(
+        f"mailboxes:\n  - name: bench\n    url: \"{url}\"\n"
+        "    password_env: TINBAI_BENCH_PASSWORD\n    batch_size: 10\n"
+        "smtp:\n  url: maildir:outbox\ndata_dir: ./var\n"
+        "replies:\n  max_per_sender_per_day: 100000\n  max_age_days: 100000\n",
+        encoding="utf-8",
+    )
+    os.environ["TINBAI_BENCH_PASSWORD"] = server.password
+    config = load_config(folder / "config.yaml")
+    store = Store(config.data_path)
+    return store, Pipeline(config, store)
+
+
+def empty_pipeline_poll_seconds(server: Dovecot, user: str, folder: Path,
+                                repeat: int = 7) -> float:
+    """Median seconds of ``Pipeline.poll()`` finding nothing new (checkpoint at the end)."""
+    store, pipe = pipeline_for(server, user, folder)
+    src = ImapSource("bench", server.host, user=user, port=server.port, tls="none",
+                     password=server.password)
+    with src:
+        validity = src.uidvalidity
+        last = max((u for u, _ in src.list_new(0)), default=0)
+    with store.transaction():
+        store.set_last_uid("bench", validity, last)
+    times: list[float] = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        report = pipe.poll()
+        times.append(time.perf_counter() - t)
+        assert report.fetched == 0 and not report.errors, report
+    store.close()
+    return statistics.median(times)
+
+
+def ingest_rate(server: Dovecot, user: str, folder: Path) -> tuple[float, int]:
+    """Messages per second of ``Pipeline.poll()`` ingesting the whole backlog of ``user``
+    (every message stored, its reply queued and written to the outbox)."""
+    store, pipe = pipeline_for(server, user, folder)
+    t = time.perf_counter()
+    report = pipe.poll()
+    seconds = time.perf_counter() - t
+    assert not report.errors and report.failed == 0, report
+    store.close()
+    return report.fetched / seconds, report.fetched
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--big", type=int, default=20_000)
     ap.add_argument("--small", type=int, default=200)
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--backlog", type=int, default=24, help="photo messages in the backlog")
+    ap.add_argument("--megapixels", type=float, default=6.0, help="size of each photo")
     args = ap.parse_args(argv)
 
-    users = [("small@example.org", "secret"), ("big@example.org", "secret")]
+    users = [("small@example.org", "secret"), ("big@example.org", "secret"),
+             ("backlog@example.org", "secret")]
     server = Dovecot(extra_users=users)
     try:
         server.start()
@@ -221,10 +284,29 @@ def main(argv: list[str] | None = None) -> int:
               f"{args.big} msgs {big * 1000:.1f} ms")
         print(f"empty-poll ratio ({args.big}/{args.small}): {big / small:.2f} (goal <= 1.5)")
         with tempfile.TemporaryDirectory() as tmp:
-            rate = raw_fetch_rate(server, "small@example.org", Path(tmp))
-        print(f"raw fetch baseline (small text messages): {rate:.0f} msg/s")
-        # TODO(pipeline owner): backlog ratio = `tinbai poll` rate on photo_submission()
-        # messages / raw_fetch_rate() on the same mailbox.
+            small_p = empty_pipeline_poll_seconds(server, "small@example.org", Path(tmp) / "s",
+                                                  args.repeat)
+            big_p = empty_pipeline_poll_seconds(server, "big@example.org", Path(tmp) / "b",
+                                                args.repeat)
+        print(f"empty Pipeline.poll(): {args.small} msgs {small_p * 1000:.1f} ms, "
+              f"{args.big} msgs {big_p * 1000:.1f} ms")
+        print(f"empty-poll ratio, whole pipeline ({args.big}/{args.small}): "
+              f"{big_p / small_p:.2f} (goal <= 1.5)")
+
+        photos = [camera_jpeg(seed, args.megapixels) for seed in range(4)]
+
+        def make_photo(i: int) -> bytes:
+            return photo_submission(i, [photos[i % len(photos)]])
+
+        populate(server, "backlog@example.org", args.backlog, make_photo)
+        size_mb = len(make_photo(0)) / 1e6
+        settle()
+        with tempfile.TemporaryDirectory() as tmp:
+            raw_rate = raw_fetch_rate(server, "backlog@example.org", Path(tmp) / "raw")
+            rate, n = ingest_rate(server, "backlog@example.org", Path(tmp) / "ingest")
+        print(f"backlog: {n} messages of {size_mb:.1f} MB (one {args.megapixels:g} MP photo "
+              f"each): raw fetch {raw_rate:.1f} msg/s, pipeline ingest {rate:.2f} msg/s")
+        print(f"backlog ratio (ingest/raw): {rate / raw_rate:.2f} (goal >= 0.5)")
     finally:
         server.close()
     return 0
