@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,21 @@ sys.path.insert(0, str(Path(__file__).parent))
 from servers import Dovecot, SmtpServer, find_dovecot
 
 DATA_DIR = Path(__file__).parent / "data"
+
+
+def _sigterm_as_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Turn SIGTERM (``timeout``, CI cancellation) into KeyboardInterrupt, so pytest still
+    tears the fixtures down: Dovecot stopped, throwaway folders removed. (SIGKILL cannot
+    be caught; Dovecot then dies by PR_SET_PDEATHSIG, see servers.py.)"""
+    if (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    ):
+        signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
 
 
 @pytest.fixture(scope="session")
