@@ -521,3 +521,22 @@ def test_login_page_explains_the_first_account(tmp_path: Path) -> None:
             assert "tinbai user add" in c.get("/login").text
     finally:
         store.close()
+
+
+def test_reject_while_smtp_is_down_keeps_the_reply(site: tuple[Config, Store]) -> None:
+    from web_support import free_port
+
+    config, store = site
+    config.smtp.url = f"smtp://127.0.0.1:{free_port()}"  # nothing listens there
+    with TestClient(create_app(config, store=store, key=KEY), follow_redirects=False) as c:
+        login(c, "bientap")
+        token = csrf_of(c.get("/s/TB-2026-0001").text)
+        response = c.post("/s/TB-2026-0001/reject",
+                          data={"csrf": token, "reason": "Trùng nội dung."})
+        assert response.status_code == 303
+        assert "chưa gửi được" in c.get("/s/TB-2026-0001").text
+    row = store.submission("TB-2026-0001")
+    assert row["status"] == "rejected"
+    reply = store.replies_of(int(row["id"]))[-1]
+    assert (reply["kind"], reply["state"]) == ("rejected", "pending")  # retried later
+    assert reply["attempts"] == 1 and reply["last_error"]

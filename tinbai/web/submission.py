@@ -10,6 +10,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import logging
 import re
 from datetime import date
 from typing import Any
@@ -32,6 +33,8 @@ from tinbai.web.masking import Redactor
 from tinbai.web.rawmail import redacted_eml
 from tinbai.web.thumbs import make_thumbnail, thumb_path
 from validators.problems import FIELD_LABELS
+
+log = logging.getLogger(__name__)
 
 REF = re.compile(r"^TB-\d{4}-\d{4,}$")
 
@@ -308,7 +311,10 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         except (DecisionError, InvalidTransition) as exc:
             flash(request, f"Chưa thực hiện được: {_vi_decision_error(exc)}", "error")
             return back(submission)
-        await run_in_threadpool(ctx.send_replies)
+        try:
+            await run_in_threadpool(ctx.send_replies)
+        except Exception:  # committed: the outbox retries; the editor's decision stands
+            log.exception("sending the reply for %s failed", submission["ref"])
         sent = [r for r in store.replies_of(int(submission["id"]))][-1:]
         state = sent[0]["state"] if sent else "pending"
         done = ("Đã chuyển sang «Không sử dụng»" if action == "reject"
