@@ -389,6 +389,10 @@ def test_q4_flagged_account_blocks_paid_until_confirmed(world: World, tmp_path: 
     assert store.submission(world.refs["M2"])["status"] == "published"
     store.close()
 
+    assert world.cli("paid", "NB-2026-Q4-01", "--confirm", "3") == 2  # a note is required
+    assert "--note" in capsys.readouterr().err
+    assert world.cli("confirm-payee", "NB-2026-Q4-01", "1", "--note", "x") == 1  # not flagged
+    assert "is not flagged" in capsys.readouterr().err
     assert world.cli("confirm-payee", "NB-2026-Q4-01", "3", "--note",
                      "Đã gọi điện xác minh với tác giả", "--actor", "ketoan.hoa") == 0
     assert world.cli("paid", "NB-2026-Q4-01", "--actor", "ketoan.hoa") == 0
