@@ -258,6 +258,8 @@ class _Entry:
     photo_no: int | None = None
     soft: bool = False
     """The label line ended in a format=flowed soft break (long line, trailing space)."""
+    after_closing: bool = False
+    """The label came after a closing line ("Trân trọng!"): signature territory."""
 
 
 # --------------------------------------------------------------------------- line cleaning
@@ -507,9 +509,13 @@ def _collect(lines: list[str]) -> tuple[list[_Entry], list[str]]:
     """Group lines under the labels that start them; lines before the first label apart."""
     entries: list[_Entry] = []
     preamble: list[str] = []
-    for line in lines:
+    closings: list[int] = []
+    starts: list[int] = []
+    for idx, line in enumerate(lines):
         label = _match_label(line)
         if label is None:
+            if len(line) <= 80 and _CLOSING_RE.match(fold_keep_length(line)):
+                closings.append(idx)
             if entries:
                 entries[-1].more.append(line)
             else:
@@ -517,10 +523,29 @@ def _collect(lines: list[str]) -> tuple[list[_Entry], list[str]]:
             continue
         if label.photo_no is not None:
             entries.append(_Entry("caption", label.value, [], label.photo_no))
+            starts.append(idx)
             continue
-        entries.extend(_Entry(fld, val) for fld, val in _split_inline(label.key, label.value))
+        for fld, val in _split_inline(label.key, label.value):
+            entries.append(_Entry(fld, val))
+            starts.append(idx)
         entries[-1].soft = len(line) >= _FLOWED_MIN and line.endswith(" ")
+    # The signature is what follows the last closing line, if that is short.
+    for closing in reversed(closings):
+        if sum(1 for x in lines[closing + 1 :] if x.strip()) <= _SIGNATURE_MAX_LINES:
+            for entry, start in zip(entries, starts, strict=True):
+                entry.after_closing = start > closing
+            break
     return entries, preamble
+
+
+_SIGNATURE_MAX_LINES = 8
+
+
+#: A closing line of a letter; labels below it are a signature's ("ĐT: 0983…").
+_CLOSING_RE = re.compile(
+    r"^\s*(?:tran trong|than ai|kinh thu|tran trong cam on|xin cam on|cam on|chuc suc khoe|"
+    r"best regards|kind regards|regards|thanks|thank you|cheers)\b[\s!.,]*(?:\S+[\s!.,]*){0,4}$"
+)
 
 
 #: A line this long ending in a space is a format=flowed soft break (RFC 3676), not the end
@@ -660,6 +685,11 @@ def _parse_segment(lines: list[str]) -> TemplateResult:
             result.fields["body"] = pre
             result.notes.append("body read from the text before the first label")
     _bank_from_account(result)
+    if entries and all(e.after_closing for e in entries):
+        # Only a signature ("Trân trọng! … ĐT: 0983…") looks like the form: that is a
+        # letter with contact details, not a template. Values are kept for editors.
+        result.labels = []
+        result.notes.append("labels only in the signature")
     result.labels_found = len(result.labels)
     return result
 

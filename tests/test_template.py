@@ -398,3 +398,21 @@ def test_long_body_line_is_kept_whole() -> None:
     paragraph = "chữ " * 3000
     r = extract(f"Nội dung bài viết: {paragraph}\nTác giả: A")
     assert r.fields["body"] == paragraph.strip()
+
+
+def test_signature_alone_is_not_a_template() -> None:
+    text = (
+        "Chị gửi em mấy ảnh hôm qua nhé.\n\nTrân trọng!\nNông Văn K\n"
+        "Đơn vị: CĐCS Trường THPT Chợ Đồn\nĐT: 0983 123 456\n"
+    )
+    r = extract(text)
+    assert r.labels_found == 0
+    assert r.fields["phone"] == "0983 123 456"
+    # With the form above the closing line, the signature's labels count as usual.
+    r = extract("Tít: Hội nghị\n\nTrân trọng!\nĐT: 0983 123 456\n")
+    assert r.labels == ["title", "phone"]
+
+
+def test_thanks_before_the_form_is_not_a_signature() -> None:
+    r = extract("Cảm ơn Ban Biên tập!\n" + FULL)
+    assert r.labels_found == 8
