@@ -112,6 +112,17 @@ def test_uidlist_recreated_gives_new_uidvalidity(tmp_path: Path) -> None:
         assert [u for u, _ in src.list_new(0)] == [1, 2]
 
 
+def test_uidlist_deleted_twice_in_one_second_changes_uidvalidity(tmp_path: Path) -> None:
+    deliver(tmp_path, raw(1))
+    seen = set()
+    for _ in range(3):
+        with MaildirSource("m", tmp_path) as src:
+            seen.add(src.uidvalidity)
+            assert [u for u, _ in src.list_new(0)] == [1]
+        (tmp_path / UIDLIST).unlink()
+    assert len(seen) == 3
+
+
 def test_corrupt_uidlist(tmp_path: Path) -> None:
     deliver(tmp_path, raw(1))
     (tmp_path / UIDLIST).write_text("garbage\n")

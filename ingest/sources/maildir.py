@@ -26,6 +26,7 @@ from ingest.model import FetchedMessage
 log = logging.getLogger(__name__)
 
 UIDLIST = "tinbai-uidlist"
+UIDVALIDITY_FILE = "tinbai-uidvalidity"
 MAX_HEADER_BYTES = 65536
 _FOLDER_RE = re.compile(r"^[^/\\\x00-\x1f.][^/\\\x00-\x1f]*$")
 
@@ -150,7 +151,7 @@ class MaildirSource:
                 known: dict[str, int] = {}
                 out: list[str] = []
                 if not lines:
-                    uidvalidity = int(time.time())
+                    uidvalidity = self._new_uidvalidity()
                     out.append(f"V{uidvalidity}")
                 else:
                     head = lines[0].strip()
@@ -182,6 +183,24 @@ class MaildirSource:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
         self._uidvalidity = uidvalidity
         self._paths = {known[base]: p for base, p in current.items()}
+
+    def _new_uidvalidity(self) -> int:
+        """A UIDVALIDITY for a new uidlist: the current time, but always above the last
+        one handed out in this Maildir (kept in ``tinbai-uidvalidity``), so a uidlist
+        recreated within the same second still announces a resync (RFC 3501 §2.3.1.1:
+        UIDVALIDITY must change whenever UIDs are reassigned)."""
+        marker = self.path / UIDVALIDITY_FILE
+        try:
+            previous = int(marker.read_text().strip() or 0)
+        except (OSError, ValueError):
+            previous = 0
+        value = max(int(time.time()), previous + 1)
+        if value >= 2**32:  # pragma: no cover - an nz-number is 32-bit in IMAP
+            value = previous + 1
+        tmp = marker.with_suffix(".tmp")
+        tmp.write_text(f"{value}\n")
+        os.replace(tmp, marker)
+        return value
 
     # -- the interface ------------------------------------------------------------------
 
