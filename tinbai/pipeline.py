@@ -121,6 +121,9 @@ class Pipeline:
     def poll(self, progress: Callable[[int, int], None] | None = None) -> PollReport:
         """One pass over every configured mailbox, then send the pending replies."""
         report = PollReport()
+        # Replies a killed run committed but did not send go out first, not after the
+        # backlog (a no-op query when nothing is due).
+        self.send_pending(report)
         for mailbox in self.config.mailboxes:
             if self.stop.is_set():
                 break
