@@ -328,6 +328,10 @@ def test_q3_export_xlsx_cell_by_cell(world: World, tmp_path: Path) -> None:
     assert [row[10] for row in rows[:4]] == [None, None, None, None]  # nobody flagged in Q3
     assert rows[4][0].startswith("Tổng cộng (4 người, 10 tin, bài)")
     assert rows[4][6:9] == [4_446_000, 210_600, 4_235_400]
+    assert ws["A11"].value == ("Số tiền thực nhận bằng chữ: Bốn triệu hai trăm ba mươi lăm "
+                               "nghìn bốn trăm đồng.")
+    assert [ws.cell(row=13, column=c).value for c in (2, 6, 11)] == [
+        "NGƯỜI LẬP BIỂU", "KẾ TOÁN TRƯỞNG", "THỦ TRƯỞNG ĐƠN VỊ"]
     detail = wb["Chi tiết tin bài"]
     assert [c.value for c in detail[1]][:9] == ["STT", "Tác giả", "Mã số", "Tít tin, bài",
                                                 "Ngày đăng", "Thể loại", "Hệ số",
@@ -484,3 +488,16 @@ def test_contributor_text_never_becomes_a_formula(tmp_path: Path) -> None:
     write_csv(batch, layout, tmp_path / "x.csv")
     row = list(csv.reader(io.StringIO((tmp_path / "x.csv").read_text(encoding="utf-8-sig"))))[1]
     assert row[1] == "'@Tác giả" and row[5].startswith("TB-2026-0001 — =HYPERLINK")
+
+
+def test_amounts_in_words() -> None:
+    from tinbai.finance.money import vnd_in_words
+
+    assert vnd_in_words(1_895_400) == "Một triệu tám trăm chín mươi lăm nghìn bốn trăm đồng"
+    assert vnd_in_words(1_050_021) == ("Một triệu không trăm năm mươi nghìn không trăm hai "
+                                       "mươi mốt đồng")
+    assert vnd_in_words(105) == "Một trăm linh năm đồng"
+    assert vnd_in_words(15_000) == "Mười lăm nghìn đồng"
+    assert vnd_in_words(2_500_000_000) == "Hai tỷ năm trăm triệu đồng"
+    assert vnd_in_words(1_000_000_000_000) == "Một nghìn tỷ đồng"
+    assert vnd_in_words(0) == "Không đồng"

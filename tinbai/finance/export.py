@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from tinbai.config import Config, PaymentLayoutConfig
 from tinbai.finance.batches import FLAG_LABELS, Batch, Payee, ascii_text
+from tinbai.finance.money import vnd_in_words
 
 VND_FORMAT = "#,##0"
 MONEY_FIELDS = frozenset({"gross", "tax", "net"})
@@ -187,6 +188,20 @@ def write_xlsx(batch: Batch, layout: PaymentLayoutConfig, path: Path) -> None:
             if first_money - 1 > label_col:
                 ws.merge_cells(start_row=row, start_column=label_col, end_row=row,
                                end_column=first_money - 1)
+        # What a paper payment list carries: the amount in words and the signatures.
+        row += 2
+        ws.cell(row=row, column=1,
+                value=f"Số tiền thực nhận bằng chữ: {vnd_in_words(batch.total_net)}.").font = \
+            Font(italic=True)
+        row += 2
+        places = sorted({min(2, len(columns)), max(1, (len(columns) + 1) // 2), len(columns)})
+        titles = ("NGƯỜI LẬP BIỂU", "KẾ TOÁN TRƯỞNG", "THỦ TRƯỞNG ĐƠN VỊ")[-len(places):]
+        for col, title in zip(places, titles, strict=True):
+            cell = ws.cell(row=row, column=col, value=title)
+            cell.font = bold
+            cell.alignment = Alignment(horizontal="center")
+            ws.cell(row=row + 1, column=col, value="(Ký, ghi rõ họ tên)").alignment = \
+                Alignment(horizontal="center")
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.orientation = "landscape"

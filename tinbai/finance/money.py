@@ -152,3 +152,55 @@ class RoyaltyRules:
         tax = round_vnd(Decimal(gross) * rule.rate) if gross >= rule.threshold else 0
         return TaxResult(gross=gross, tax=tax, net=gross - tax, rate=rule.rate,
                          threshold=rule.threshold)
+
+
+_DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
+_GROUPS = ("", "nghìn", "triệu", "tỷ")
+
+
+def _group_words(number: int, leading: bool) -> list[str]:
+    """Words of a 0-999 group; a non-leading group always reads its hundreds."""
+    hundreds, tens, units = number // 100, number // 10 % 10, number % 10
+    words: list[str] = []
+    if hundreds or not leading:
+        words += [_DIGITS[hundreds], "trăm"]
+    if tens == 0:
+        if units:
+            if words:
+                words.append("linh")
+            words.append(_DIGITS[units])
+    elif tens == 1:
+        words.append("mười")
+        if units:
+            words.append("lăm" if units == 5 else _DIGITS[units])
+    else:
+        words += [_DIGITS[tens], "mươi"]
+        if units:
+            words.append({1: "mốt", 5: "lăm"}.get(units, _DIGITS[units]))
+    return words
+
+
+def vnd_in_words(amount: int) -> str:
+    """``4235400`` → ``Bốn triệu hai trăm ba mươi lăm nghìn bốn trăm đồng`` (for the
+    "bằng chữ" line of a payment list)."""
+    if amount < 0:
+        text = vnd_in_words(-amount)
+        return "Âm " + text[0].lower() + text[1:]
+    if amount == 0:
+        return "Không đồng"
+    groups: list[int] = []  # groups of three digits, lowest first
+    rest = amount
+    while rest:
+        groups.append(rest % 1000)
+        rest //= 1000
+    words: list[str] = []
+    for index in range(len(groups) - 1, -1, -1):
+        if groups[index]:
+            words += _group_words(groups[index], leading=index == len(groups) - 1)
+            if index % 3:
+                words.append(_GROUPS[index % 3])
+        # "tỷ" closes every block of three groups that has something in it.
+        if index % 3 == 0 and index and any(groups[index:index + 3]):
+            words += ["tỷ"] * (index // 3)
+    text = " ".join(words) + " đồng"
+    return text[0].upper() + text[1:]
