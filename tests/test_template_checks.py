@@ -148,3 +148,16 @@ def test_sender_unverified() -> None:
     problems = _run(c)
     assert [p.code for p in problems] == ["sender_unverified"]
     assert problems[0].detail == "dmarc=fail, spf=fail"
+
+
+def test_no_unit_is_unknown_without_a_unit_registry() -> None:
+    from validators.fields.unknown_unit import UnknownUnit
+    from validators.model import Candidate
+    from validators.settings import ValidationSettings
+
+    candidate = Candidate(fields={"unit": "CĐCS Xí nghiệp Xi măng"}, unit_registry=False)
+    assert UnknownUnit().check(candidate, ValidationSettings()) == []
+    candidate.unit_registry = True
+    assert [p.code for p in UnknownUnit().check(candidate, ValidationSettings())] == [
+        "unknown_unit"
+    ]

@@ -116,24 +116,26 @@ class LimitsConfig(_Strict):
 class UnitConfig(_Strict):
     """One unit of the unit registry."""
 
-    name: str
+    name: str = Field(description="The unit's official name, as shown in reports.")
     kind: str = Field(description="A key of unit_kinds.")
-    aliases: list[str] = Field(default_factory=list)
+    aliases: list[str] = Field(
+        default_factory=list, description="Other ways contributors write the unit's name."
+    )
 
 
 class QuotaConfig(_Strict):
     """Items expected per period; None means no quota for that period length."""
 
-    month: int | None = None
-    quarter: int | None = None
-    half: int | None = None
-    year: int | None = None
+    month: int | None = Field(None, description="Items expected per month.")
+    quarter: int | None = Field(None, description="Items expected per quarter.")
+    half: int | None = Field(None, description="Items expected per half-year.")
+    year: int | None = Field(None, description="Items expected per year.")
 
 
 class UnitKindConfig(_Strict):
     """A kind of unit (configuration, not code: the 2025 reform changed unit levels)."""
 
-    label: str
+    label: str = Field(description="Vietnamese name of the kind, shown in reports.")
     quota: QuotaConfig = Field(default_factory=QuotaConfig)
 
 
@@ -299,7 +301,8 @@ class Config(_Strict):
     """The whole of config.yaml."""
 
     mailboxes: list[MailboxConfig] = Field(
-        default_factory=lambda: [MailboxConfig(name="local", url="maildir:var/inbox")]
+        default_factory=lambda: [MailboxConfig(name="local", url="maildir:var/inbox")],
+        description="Mailboxes polled by `tinbai poll` / `tinbai run`, in order.",
     )
     smtp: SmtpConfig = Field(default_factory=SmtpConfig)
     data_dir: Path = Field(Path("var"), description="SQLite database, raw messages, photos.")
@@ -307,8 +310,13 @@ class Config(_Strict):
     replies: RepliesConfig = Field(default_factory=RepliesConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     validation: ValidationSettings = Field(default_factory=ValidationSettings)
-    unit_kinds: dict[str, UnitKindConfig] = Field(default_factory=dict)
-    units: list[UnitConfig] = Field(default_factory=list)
+    unit_kinds: dict[str, UnitKindConfig] = Field(
+        default_factory=dict, description="Kinds of unit and their quotas, by key."
+    )
+    units: list[UnitConfig] = Field(
+        default_factory=list,
+        description="The unit registry that free-text units of emails are matched to.",
+    )
     web: WebConfig = Field(default_factory=WebConfig)
     royalties: RoyaltyConfig = Field(default_factory=RoyaltyConfig)
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")

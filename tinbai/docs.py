@@ -55,9 +55,9 @@ def render_cli() -> str:
 def _type_name(annotation: Any) -> str:
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
-        return " | ".join(_type_name(a) for a in typing.get_args(annotation))
+        return " or ".join(_type_name(a) for a in typing.get_args(annotation))
     if origin is typing.Literal:
-        return " | ".join(repr(a) for a in typing.get_args(annotation))
+        return " or ".join(repr(a) for a in typing.get_args(annotation))
     if origin in (list, dict):
         args = ", ".join(_type_name(a) for a in typing.get_args(annotation))
         return f"{origin.__name__}[{args}]"
@@ -76,12 +76,21 @@ def _default(info: FieldInfo) -> str:
             return "(see below)"
         if isinstance(value, list) and value and isinstance(value[0], BaseModel):
             return "(see config.yaml)"
-        return f"`{value!r}`" if value not in ({}, []) else "empty"
+        if isinstance(value, dict) and any(isinstance(v, BaseModel) for v in value.values()):
+            return "(see config.yaml)"
+        return _short(value) if value not in ({}, []) else "empty"
     if info.default is PydanticUndefined:
         return "required"
     if info.default is None:
         return "`null`"
-    return f"`{info.default}`"
+    return _short(info.default)
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    if text == "":
+        return '`""`'
+    return f"`{text}`" if len(text) <= 40 else f"`{text[:36]}…` (see config.yaml)"
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:
@@ -136,12 +145,12 @@ def render_readme(text: str) -> str:
     """README text with every generated section replaced by its current rendering."""
     for name, render in SECTIONS.items():
         pattern = re.compile(
-            rf"(<!-- {name}:start -->\n).*?(\n<!-- {name}:end -->)", re.DOTALL
+            rf"(<!-- {name}:start -->\n)(?:.*?\n)?(<!-- {name}:end -->)", re.DOTALL
         )
         if not pattern.search(text):
             raise ValueError(f"README has no <!-- {name}:start --> … <!-- {name}:end --> section")
         body = render()
-        text = pattern.sub(lambda m, body=body: f"{m.group(1)}{body}{m.group(2)}", text)
+        text = pattern.sub(lambda m, body=body: f"{m.group(1)}{body}\n{m.group(2)}", text)
     return text
 
 

@@ -167,7 +167,8 @@ def normalize(candidate: Candidate, config: Config) -> None:
     holder = fields.get("account_holder")
     candidate.account_holder_ascii = holder_ascii(holder) if holder else None
     unit = fields.get("unit")
-    candidate.unit_name = match_unit(unit, config.units) if unit else None
+    candidate.unit_registry = bool(config.units)
+    candidate.unit_name = match_unit(unit, config.units) if unit and config.units else None
 
 
 # Letters only Vietnamese uses (ă đ ơ ư and the tone-marked vowels), and the usual

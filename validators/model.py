@@ -30,6 +30,8 @@ class Candidate:
     account_holder_ascii: str | None = None
     unit_name: str | None = None
     """The matched unit of the registry, or None."""
+    unit_registry: bool = True
+    """Whether config.yaml has a unit registry at all (without one, no unit is unknown)."""
     captions: list[str] = field(default_factory=list)
     """Caption per photo in order (``Ảnh 1: …``); one entry for a single caption."""
     photos: list[PhotoFacts] = field(default_factory=list)

@@ -16,6 +16,6 @@ class UnknownUnit:
     def check(self, candidate: Candidate, settings: ValidationSettings) -> list[Problem]:
         """One warning, with the raw unit as detail, when ``unit_name`` is None."""
         raw = (candidate.fields.get("unit") or "").strip()
-        if raw and candidate.unit_name is None:
+        if raw and candidate.unit_registry and candidate.unit_name is None:
             return [problem("unknown_unit", field="unit", detail=raw)]
         return []
