@@ -313,7 +313,9 @@ class Store:
             (submission_id,),
         )
 
-    def earlier_photo_use(self, phash: str, sha256: str, exclude_submission: int | None) -> str | None:
+    def earlier_photo_use(
+        self, phash: str, sha256: str, exclude_submission: int | None
+    ) -> str | None:
         """Reference of an earlier submission that used the same photo (hash or bytes)."""
         row = self._one(
             """SELECT s.ref FROM photos p JOIN submissions s ON s.id = p.submission_id
@@ -593,8 +595,9 @@ class Store:
                WHERE author_key = ? AND received_at < ? AND bank_account_digits IS NOT NULL
                AND bank_account_digits != '' AND bank_account_digits != ?
                UNION
-               SELECT account_digits AS a FROM batch_payees
-               WHERE author_key = ? AND account_digits != ?""",
+               SELECT p.account_digits AS a FROM batch_payees p
+               JOIN payment_batches b ON b.id = p.batch_id AND b.status != 'cancelled'
+               WHERE p.author_key = ? AND p.account_digits != ?""",
             (author_key, before, account, author_key, account),
         )
         return sorted(str(r["a"]) for r in rows)
@@ -644,6 +647,11 @@ class Store:
                WHERE p.batch_id = ? ORDER BY p.position""",
             (batch_id,),
         )
+
+    def release_batch_items(self, batch_id: int) -> int:
+        """Delete a batch's items so its submissions can go into a later batch."""
+        cursor = self.db.execute("DELETE FROM batch_items WHERE batch_id = ?", (batch_id,))
+        return int(cursor.rowcount)
 
     def batch_items(self, batch_id: int) -> list[Row]:
         return self._all(

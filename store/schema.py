@@ -258,7 +258,7 @@ def _v4_finance(db: sqlite_utils.Database) -> None:
             period TEXT NOT NULL,
             period_start TEXT NOT NULL,
             period_end TEXT NOT NULL,
-            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'paid')),
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'paid', 'cancelled')),
             payment_date TEXT NOT NULL,
             rules_json TEXT NOT NULL DEFAULT '{}',
             payee_count INTEGER NOT NULL DEFAULT 0,

@@ -447,6 +447,27 @@ def test_bank_layouts_and_rewrite_of_an_existing_batch(world: World, tmp_path: P
     store.close()
 
 
+def test_cancel_an_unpaid_batch_releases_its_items(world: World, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert world.cli("cancel-batch", "NB-2026-Q4-01", "--reason", "x") == 1  # already paid
+    assert "only an unpaid batch" in capsys.readouterr().err
+    assert world.cli("cancel-batch", "NB-2026-Q3-02", "--reason", "Sai hệ số") == 0
+    store = world.store()
+    cancelled = load_batch(store, "NB-2026-Q3-02")
+    assert cancelled.status == "cancelled" and cancelled.item_count == 0
+    assert cancelled.rules["cancelled"]["items"] == [world.refs["G1"]]
+    assert cancelled.rules["cancelled"]["reason"] == "Sai hệ số"
+    with pytest.raises(FinanceError):
+        mark_paid(store, "NB-2026-Q3-02", actor="x")
+    store.close()
+    assert world.cli("export", "royalties", "--batch", "NB-2026-Q3-02",
+                     "-o", str(tmp_path / "c.xlsx")) == 1
+    out = tmp_path / "again.csv"
+    assert world.cli("export", "royalties", "--period", "2026-Q3", "-o", str(out)) == 0
+    assert "NB-2026-Q3-03" in capsys.readouterr().out  # a code is never reused
+    assert world.refs["G1"] in out.read_text(encoding="utf-8-sig")
+
+
 def test_an_item_is_never_in_two_batches(world: World) -> None:
     store = world.store()
     rows = store._all("SELECT submission_id, count(*) AS n FROM batch_items "

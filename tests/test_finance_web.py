@@ -93,6 +93,17 @@ def test_finance_page_create_confirm_download_paid(world: World) -> None:
     listing = client.get("/finance").text
     assert re.search(r"NB-2026-Q4-01.*?Đã chi", listing, re.S)
 
+    # Cancelling: refused for a paid batch; an open one frees its items for a new batch.
+    refused = client.post("/finance/batches/NB-2026-Q4-01/cancel",
+                          data={"csrf": token, "reason": "thử"})
+    assert "Chưa huỷ được" in refused.text
+    cancelled = client.post("/finance/batches/NB-2026-Q3-01/cancel",
+                            data={"csrf": token, "reason": "Sai ngày chi"})
+    assert "Đã huỷ đợt NB-2026-Q3-01" in cancelled.text and "Sai ngày chi" in cancelled.text
+    assert client.get("/finance/batches/NB-2026-Q3-01/download").status_code == 404
+    remade = client.post("/finance/batches", data={"csrf": token, "period": "2026-Q3"})
+    assert "Đã tạo đợt chi NB-2026-Q3-02: 5 người nhận, 11 tin, bài" in remade.text
+
 
 def test_report_page_and_downloads(world: World) -> None:
     client = client_for(world, "bientap")

@@ -84,6 +84,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
     try:
         if args.batch:
             batch = load_batch(store, args.batch)
+            if batch.status == "cancelled":
+                print(f"tinbai export: batch {batch.code} was cancelled", file=sys.stderr)
+                return 1
         else:
             assert period is not None
             try:

@@ -16,7 +16,13 @@ import sys
 from store.db import Store
 from store.errors import NotFound
 from tinbai.config import Config
-from tinbai.finance.batches import FinanceError, confirm_payee, load_batch, mark_paid
+from tinbai.finance.batches import (
+    FinanceError,
+    cancel_batch,
+    confirm_payee,
+    load_batch,
+    mark_paid,
+)
 from tinbai.finance.money import format_vnd
 
 
@@ -48,6 +54,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--note", required=True, help="how the account was checked")
     p.add_argument("--actor", default=None, help="who confirms (default: cli:<login>)")
     p.set_defaults(func=run_confirm)
+
+    p = subparsers.add_parser(
+        "cancel-batch", help="void an unpaid payment batch; its items can be exported again"
+    )
+    p.add_argument("batch", metavar="BATCH")
+    p.add_argument("--reason", required=True, help="why (kept with the batch and in the log)")
+    p.add_argument("--actor", default=None, help="who cancels (default: cli:<login>)")
+    p.set_defaults(func=run_cancel)
 
     p = subparsers.add_parser("batches", help="list payment batches")
     p.add_argument("batch", nargs="?", metavar="BATCH", help="show one batch's payees")
@@ -91,6 +105,20 @@ def run_paid(args: argparse.Namespace, config: Config) -> int:
         store.close()
     print(f"Đợt {batch.code}: đã chi {batch.item_count} tin, bài cho {len(batch.payees)} người, "
           f"thực nhận {format_vnd(batch.total_net)} đ.")
+    return 0
+
+
+def run_cancel(args: argparse.Namespace, config: Config) -> int:
+    store = Store(config.data_path)
+    try:
+        batch = cancel_batch(store, args.batch, actor=_actor(args), reason=args.reason)
+    except (FinanceError, NotFound) as exc:
+        print(f"tinbai cancel-batch: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    held = batch.rules.get("cancelled", {}).get("items", [])
+    print(f"Đã huỷ đợt {batch.code}; {len(held)} tin, bài có thể đưa vào đợt chi sau.")
     return 0
 
 

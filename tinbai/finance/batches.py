@@ -317,8 +317,8 @@ def confirm_payee(
         raise FinanceError("a confirmation needs a note (e.g. how the new account was checked)")
     with store.transaction():
         batch = load_batch(store, batch_key)
-        if batch.status == "paid":
-            raise FinanceError(f"batch {batch.code} is already paid")
+        if batch.status != "open":
+            raise FinanceError(f"batch {batch.code} is {batch.status}")
         payee = next((p for p in batch.payees if p.position == position), None)
         if payee is None:
             raise FinanceError(f"batch {batch.code} has no payee number {position}")
@@ -350,6 +350,8 @@ def mark_paid(store: Store, batch_key: int | str, *, actor: str) -> Batch:
         if batch.status == "paid":
             raise FinanceError(f"batch {batch.code} was already marked paid on {batch.paid_at} "
                                f"by {batch.paid_by}")
+        if batch.status != "open":
+            raise FinanceError(f"batch {batch.code} is {batch.status}")
         waiting = batch.unconfirmed
         if waiting:
             names = "; ".join(f"STT {p.position} {p.author} (TK {p.account_digits}: "
@@ -367,6 +369,32 @@ def mark_paid(store: Store, batch_key: int | str, *, actor: str) -> Batch:
                 store.audit(actor, "paid", item.submission_id,
                             {"batch": batch.code, "gross": item.gross})
         store.update_batch(batch.id, {"status": "paid", "paid_by": actor, "paid_at": iso()})
+    return load_batch(store, batch.id)
+
+
+def cancel_batch(store: Store, batch_key: int | str, *, actor: str, reason: str) -> Batch:
+    """Void an unpaid batch (a wrong export): its items become exportable again.
+
+    The batch and its payee rows stay, marked cancelled, with who/when/why and the list of
+    items it held (also in the audit log of each item); its code is never reused.
+    """
+    if not reason.strip():
+        raise FinanceError("cancelling a batch needs a reason")
+    with store.transaction():
+        batch = load_batch(store, batch_key)
+        if batch.status != "open":
+            raise FinanceError(f"batch {batch.code} is {batch.status}: only an unpaid batch "
+                               "can be cancelled")
+        held = [item.ref for payee in batch.payees for item in payee.items]
+        for payee in batch.payees:
+            for item in payee.items:
+                store.audit(actor, "cancel_batch", item.submission_id,
+                            {"batch": batch.code, "reason": reason.strip()})
+        store.release_batch_items(batch.id)
+        rules = {**batch.rules, "cancelled": {"by": actor, "at": iso(), "reason": reason.strip(),
+                                              "items": held}}
+        store.update_batch(batch.id, {"status": "cancelled",
+                                      "rules_json": json.dumps(rules, ensure_ascii=False)})
     return load_batch(store, batch.id)
 
 

@@ -31,6 +31,7 @@ from tinbai.finance.batches import (
     FLAG_LABELS,
     Batch,
     FinanceError,
+    cancel_batch,
     confirm_payee,
     create_batch,
     load_batch,
@@ -153,7 +154,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             "batch": batch, "vnd": format_vnd, "items_text": items_text,
             "flag_labels": FLAG_LABELS, "layouts": config.royalties.payment_layouts,
             "default_layout": config.royalties.default_layout,
-            "can_act": user["role"] in FINANCE and batch.status != "paid",
+            "can_act": user["role"] in FINANCE and batch.status == "open",
         })
 
     async def confirm(request: Request) -> Response:
@@ -186,9 +187,26 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
                            "«Đã chi nhuận bút».")
         return RedirectResponse(f"/finance/batches/{code}", status_code=303)
 
+    async def cancel(request: Request) -> Response:
+        user = require(request, *FINANCE)
+        form = await checked_form(request)
+        code = request.path_params["code"]
+        batch_or_404(code)
+        try:
+            batch = cancel_batch(store, code, actor=str(user["name"]),
+                                 reason=str(form.get("reason") or ""))
+        except FinanceError as exc:
+            flash(request, f"Chưa huỷ được: {exc}", "error")
+        else:
+            flash(request, f"Đã huỷ đợt {batch.code}; các tin, bài của đợt có thể lập lại "
+                           "danh sách chi.", "warning")
+        return RedirectResponse(f"/finance/batches/{code}", status_code=303)
+
     async def batch_download(request: Request) -> Response:
         require(request, *PAYMENT_VIEWERS)
         batch = batch_or_404(request.path_params["code"])
+        if batch.status == "cancelled":
+            raise HTTPException(404, f"Đợt chi {batch.code} đã huỷ.")
         fmt = request.query_params.get("format", "xlsx")
         if fmt not in ("xlsx", "csv"):
             raise HTTPException(400, "Định dạng phải là xlsx hoặc csv.")
@@ -240,6 +258,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         Route("/finance/batches/{code}", batch_page, methods=["GET"]),
         Route("/finance/batches/{code}/confirm", confirm, methods=["POST"]),
         Route("/finance/batches/{code}/paid", paid, methods=["POST"]),
+        Route("/finance/batches/{code}/cancel", cancel, methods=["POST"]),
         Route("/finance/batches/{code}/download", batch_download, methods=["GET"]),
         Route("/reports/units", report_page, methods=["GET"]),
         Route("/reports/units/download", report_download, methods=["GET"]),
