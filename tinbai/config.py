@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from validators.settings import ValidationSettings
 
@@ -280,6 +287,20 @@ class RoyaltyConfig(_Strict):
         if len(set(days)) != len(days):
             raise ValueError("two entries have the same 'since' date")
         return sorted(value, key=lambda entry: entry.since)
+
+    @model_validator(mode="after")
+    def _known_layout(self) -> RoyaltyConfig:
+        if self.default_layout not in self.payment_layouts:
+            raise ValueError(
+                f"default_layout {self.default_layout!r} is not one of payment_layouts "
+                f"({', '.join(sorted(self.payment_layouts))})"
+            )
+        for key, genre in ((k, g) for t in self.coefficient_tables for k, g in t.genres.items()):
+            if genre.min > genre.max:
+                raise ValueError(f"genre {key}: min {genre.min} is above max {genre.max}")
+            if genre.default is not None and not genre.min <= genre.default <= genre.max:
+                raise ValueError(f"genre {key}: default {genre.default} is outside min–max")
+        return self
 
 
 class WebConfig(_Strict):
