@@ -19,11 +19,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "data" / "hostile"))
 
-from make_hostile_cases import CANARY, cases  # noqa: E402
+from make_hostile_cases import CANARY, cases
 
-from store.db import Store  # noqa: E402
-from tinbai.config import load_config  # noqa: E402
-from tinbai.pipeline import Pipeline  # noqa: E402
+from store.db import Store
+from tinbai.config import load_config
+from tinbai.pipeline import Pipeline
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "mail-parser-mails"
 if not CORPUS.is_dir():

@@ -45,7 +45,8 @@ def _b64(data: bytes) -> str:
 
 
 def _mail(subject: str, content_type: str, body: str | bytes, extra: str = "") -> bytes:
-    head = (HEAD + f"Subject: {subject}\r\nMessage-ID: <hostile-{zlib.crc32(subject.encode())}@example.org>\r\n"
+    msgid = f"<hostile-{zlib.crc32(subject.encode())}@example.org>"
+    head = (HEAD + f"Subject: {subject}\r\nMessage-ID: {msgid}\r\n"
             + extra + f"Content-Type: {content_type}\r\n\r\n")
     raw = body if isinstance(body, bytes) else body.encode("utf-8", "surrogateescape")
     return head.encode("utf-8") + raw
@@ -59,7 +60,8 @@ def _attachment(name_param: str, data: bytes, ctype: str = "image/jpeg") -> str:
 
 
 def _with_attachments(subject: str, parts: list[str]) -> bytes:
-    body = f"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{FORM}" + "".join(parts) + "--b--\r\n"
+    body = (f"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{FORM}"
+            + "".join(parts) + "--b--\r\n")
     return _mail(subject, 'multipart/mixed; boundary="b"', body)
 
 
@@ -95,7 +97,8 @@ def _uuencoded() -> bytes:
 
 def _tnef() -> bytes:
     # TNEF signature, legacy key, then an attribute claiming an absurd length.
-    data = struct.pack("<IH", 0x223E9F78, 0x0001) + b"\x01" + struct.pack("<II", 0x00069001, 0x7FFFFFFF)
+    data = struct.pack("<IH", 0x223E9F78, 0x0001) + b"\x01"
+    data += struct.pack("<II", 0x00069001, 0x7FFFFFFF)
     data += bytes(range(256)) * 4
     return _with_attachments("winmail.dat", [_attachment('filename="winmail.dat"', data,
                                                           "application/ms-tnef")])
@@ -118,7 +121,8 @@ def cases() -> dict[str, bytes]:
         "lying_charset_ascii.eml": _mail("ascii that is utf-8", "text/plain; charset=us-ascii",
                                          "Tít tin, bài: Hội thao\r\nNội dung bài viết: đoàn viên"),
         "lying_charset_utf8.eml": _mail("utf-8 that is cp1258", "text/plain; charset=utf-8",
-                                        "Tít tin: Hội thao".encode("cp1258", "replace") + b"\xff\xfe"),
+                                        "Tít tin: Hội thao".encode("cp1258", "replace")
+                                        + b"\xff\xfe"),
         "utf7_charset.eml": _mail("utf-7", "text/plain; charset=utf-7", "+AGEAYgBj-+ZZZZ-"),
         "bad_encoded_words.eml": _mail(
             "=?utf-8?B?@@@@?= =?x-unknown?Q?abc?= =?utf-8?Q?=ZZ?=", "text/plain", FORM,
@@ -140,7 +144,8 @@ def cases() -> dict[str, bytes]:
             "Content-Disposition: attachment; filename=\"x.jpg\"\r\n\r\n!!!!====****\r\n",
             "--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
             "=ZZ=\r\n=E1=BB=\r\n",
-            "--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: x-unknown\r\n\r\nabc\r\n",
+            "--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: x-unknown\r\n\r\n"
+            "abc\r\n",
         ]),
         "nested_50_multipart.eml": _nested(50),
         "nested_50_rfc822.eml": _nested_rfc822(50),
