@@ -429,3 +429,40 @@ def test_received_hops() -> None:
     hops = received_hops(raw)
     assert hops and all(isinstance(h, dict) for h in hops)
     assert received_hops(b"") == []
+
+
+def test_large_messages_parse_the_same_with_the_base64_stash() -> None:
+    """The fast path for large mail (base64 runs stashed before parsing) changes nothing."""
+    import ingest.mime as mime
+    from tinbai.samples import BODY_1, _form, _message, camera_jpeg
+
+    inner = _message(
+        900, ("Người gửi", "a@example.org"), "thư đính kèm", "nội dung",
+        photos=[("inner.jpg", camera_jpeg(901, (1200, 900)), "jpeg")],
+    )
+    outer = _message(
+        902, ("Nông Thị Lan", "lan@example.org"), "Gửi tin bài",
+        _form("Tít", BODY_1, "Chú thích", "Nông Thị Lan", "CĐCS", "0983456789", "123456", "X"),
+        html="<div>" + "<p>Đoạn văn dài.</p>" * 400 + "</div>",
+        photos=[("a.jpg", camera_jpeg(903, (2400, 1800)), "jpeg"),
+                ("b.jpg", camera_jpeg(904, (2400, 1800)), "jpeg")],
+    )
+    outer.add_attachment(inner.as_bytes(), maintype="message", subtype="rfc822")
+    raw = outer.as_bytes()
+    assert len(raw) > mime._STASH_MIN_BYTES
+    reduced, stash = mime._stash_base64(raw)
+    assert stash is not None and len(reduced) < len(raw) // 20
+    fast = mime.parse_message(raw)
+    saved = mime._STASH_MIN_BYTES
+    mime._STASH_MIN_BYTES = len(raw) + 1  # force the plain path
+    try:
+        plain = mime.parse_message(raw)
+    finally:
+        mime._STASH_MIN_BYTES = saved
+    assert fast.text == plain.text and fast.html == plain.html
+    assert [(a.filename, a.content_type, a.payload) for a in fast.attachments] == [
+        (a.filename, a.content_type, a.payload) for a in plain.attachments
+    ]
+    assert len(fast.attachments) == 3
+    assert b"TINBAISTASH" not in fast.attachments[2].payload
+    assert fast.message_id == plain.message_id
