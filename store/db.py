@@ -12,7 +12,7 @@ import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,9 @@ from store.schema import migrate
 
 Row = dict[str, Any]
 
+#: How long a claimed reply may stay "sending" before another sender may retry it.
+REPLY_LEASE = timedelta(minutes=10)
+
 REF_PATTERN = re.compile(r"\bTB-(\d{4})-(\d{4,})\b", re.IGNORECASE)
 
 
@@ -36,6 +39,12 @@ def utcnow() -> datetime:
 def iso(moment: datetime | None = None) -> str:
     """ISO 8601 text of a moment (now when None), seconds precision, UTC."""
     return (moment or utcnow()).astimezone(UTC).isoformat(timespec="seconds")
+
+
+def problem_key(problem: dict[str, Any]) -> tuple[str, str, str]:
+    """What makes two problems "the same" across versions: code, field and file."""
+    return (str(problem.get("code")), str(problem.get("field") or ""),
+            str(problem.get("file") or ""))
 
 
 class Store:
@@ -152,7 +161,7 @@ class Store:
     def message(self, message_row_id: int) -> Row:
         row = self._one("SELECT * FROM messages WHERE id = ?", (message_row_id,))
         if row is None:
-            raise NotFound(f"message {message_row_id}")
+            raise NotFound(f"Không tìm thấy thư số {message_row_id}.")
         return row
 
     def messages_of(self, submission_id: int) -> list[Row]:
@@ -178,7 +187,8 @@ class Store:
         now = iso()
         row = {"received_at": now, "updated_at": now, **row}
         if not lifecycle.can_move(None, row["status"]):
-            raise InvalidTransition(f"cannot create a submission as {row['status']}")
+            label = lifecycle.STATUS_LABELS.get(row["status"], row["status"])
+            raise InvalidTransition(f"Không thể tạo tin, bài ở trạng thái «{label}»")
         table = self.db.table("submissions")
         table.insert(row)
         submission_id = int(table.last_rowid or 0)
@@ -198,8 +208,11 @@ class Store:
         """Move a submission to ``to_status`` if the lifecycle allows it, recording who/why."""
         current = self.submission(submission_id)
         if not lifecycle.can_move(current["status"], to_status):
+            labels = lifecycle.STATUS_LABELS
             raise InvalidTransition(
-                f"{current['ref']}: {current['status']} → {to_status} is not allowed"
+                f"{current['ref']}: không thể chuyển từ "
+                f"«{labels.get(current['status'], current['status'])}» sang "
+                f"«{labels.get(to_status, to_status)}»"
             )
         self.db.table("submissions").update(
             submission_id, {**(extra or {}), "status": to_status, "updated_at": iso()}
@@ -228,7 +241,8 @@ class Store:
         else:
             row = self._one("SELECT * FROM submissions WHERE ref = ?", (key.strip().upper(),))
         if row is None:
-            raise NotFound(f"submission {key}")
+            shown = f"số {key}" if isinstance(key, int) else key.strip().upper()
+            raise NotFound(f"Không tìm thấy tin, bài {shown}: hãy kiểm tra lại mã số.")
         return row
 
     def history(self, submission_id: int) -> list[Row]:
@@ -287,13 +301,34 @@ class Store:
             (submission_id,),
         )
 
-    def replace_problems(self, submission_id: int, problems: list[dict[str, Any]]) -> None:
-        """Set the current problems of a submission (those of its latest version)."""
+    def replace_problems(
+        self, submission_id: int, problems: list[dict[str, Any]]
+    ) -> set[tuple[str, str, str]]:
+        """Set the current problems of a submission (those of its latest version).
+
+        Editors' overrides carry over to the same problem (code, field, file) found again
+        in the new version; returns the keys of the problems that stay overridden.
+        """
+        earlier = {
+            problem_key(row): row
+            for row in self.problems_of(submission_id)
+            if row.get("overridden_at")
+        }
         self.db.execute("DELETE FROM problems WHERE submission_id = ?", (submission_id,))
         keys = ("code", "severity", "field", "file", "detail", "message")
-        self.db.table("problems").insert_all(
-            [{"submission_id": submission_id, **{k: p.get(k) for k in keys}} for p in problems]
-        )
+        rows = []
+        kept: set[tuple[str, str, str]] = set()
+        for p in problems:
+            row: dict[str, Any] = {"submission_id": submission_id, **{k: p.get(k) for k in keys},
+                                   "overridden_by": None, "override_note": None,
+                                   "overridden_at": None}
+            old = earlier.get(problem_key(p))
+            if old is not None:
+                kept.add(problem_key(p))
+                row.update({k: old[k] for k in ("overridden_by", "override_note", "overridden_at")})
+            rows.append(row)
+        self.db.table("problems").insert_all(rows)
+        return kept
 
     def problems_of(self, submission_id: int) -> list[Row]:
         return self._all(
@@ -345,11 +380,24 @@ class Store:
         return int(table.last_rowid or 0)
 
     def due_replies(self, now: datetime | None = None, limit: int = 200) -> list[Row]:
+        """Replies to send now: pending ones that are due, and claims whose lease ran out
+        (a sender that died mid-send)."""
         return self._all(
-            """SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?
-               ORDER BY id LIMIT ?""",
+            """SELECT * FROM outbox WHERE state IN ('pending', 'sending')
+               AND next_attempt_at <= ? ORDER BY id LIMIT ?""",
             (iso(now), limit),
         )
+
+    def claim_reply(self, outbox_id: int, now: datetime | None = None) -> bool:
+        """Take a due reply for sending (state ``sending`` with a lease); False when another
+        process (``tinbai run`` and ``tinbai serve`` both send) took it first."""
+        moment = now or utcnow()
+        cursor = self.db.execute(
+            """UPDATE outbox SET state = 'sending', next_attempt_at = ?
+               WHERE id = ? AND state IN ('pending', 'sending') AND next_attempt_at <= ?""",
+            (iso(moment + REPLY_LEASE), outbox_id, iso(moment)),
+        )
+        return cursor.rowcount == 1
 
     def mark_reply_sent(self, outbox_id: int) -> None:
         self.db.execute(
@@ -370,7 +418,7 @@ class Store:
         """How many replies (sent or pending) went to ``address`` since ``since``."""
         row = self._one(
             """SELECT count(*) AS n FROM outbox WHERE to_addr = ? AND created_at >= ?
-               AND state IN ('pending', 'sent')""",
+               AND state IN ('pending', 'sending', 'sent')""",
             (address, iso(since)),
         )
         return int(row["n"]) if row else 0
@@ -520,7 +568,7 @@ class Store:
     def problem(self, problem_id: int) -> Row:
         row = self._one("SELECT * FROM problems WHERE id = ?", (problem_id,))
         if row is None:
-            raise NotFound(f"problem {problem_id}")
+            raise NotFound(f"Không tìm thấy mục lỗi, cảnh báo số {problem_id}.")
         return row
 
     def override_problem(self, problem_id: int, *, actor: str, note: str) -> None:
@@ -543,7 +591,7 @@ class Store:
     def photo(self, photo_id: int) -> Row:
         row = self._one("SELECT * FROM photos WHERE id = ?", (photo_id,))
         if row is None:
-            raise NotFound(f"photo {photo_id}")
+            raise NotFound(f"Không tìm thấy ảnh số {photo_id}.")
         return row
 
     def add_note(self, submission_id: int, *, author: str, body: str) -> int:
@@ -636,7 +684,7 @@ class Store:
             row = self._one("SELECT * FROM payment_batches WHERE code = ? COLLATE NOCASE",
                             (text,))
         if row is None:
-            raise NotFound(f"payment batch {key}")
+            raise NotFound(f"Không tìm thấy đợt chi {text}: hãy kiểm tra lại mã đợt chi.")
         return row
 
     def batch_payees(self, batch_id: int) -> list[Row]:

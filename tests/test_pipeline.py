@@ -134,3 +134,43 @@ def test_rate_limit_suppresses_replies_to_one_sender(tmp_path: Path) -> None:
     states = [r["state"] for r in store._all("SELECT state FROM outbox ORDER BY id")]
     assert states == ["sent", "sent", "suppressed", "suppressed"]
     store.close()
+
+
+def test_an_editors_override_survives_the_contributors_fix(tmp_path: Path) -> None:
+    """Overridden verdicts stay overridden in the next version and are not asked again."""
+    inbox = mailbox.Maildir(tmp_path / "inbox", create=True)
+    first = sample_submission(1, complete=False)
+    inbox.add(first.as_bytes())
+    (tmp_path / "config.yaml").write_text(
+        "mailboxes: [{name: t, url: 'maildir:inbox'}]\nsmtp: {url: 'maildir:outbox'}\n"
+        "data_dir: var\n", encoding="utf-8")
+    config = load_config(tmp_path / "config.yaml")
+    store = Store(config.data_path)
+    Pipeline(config, store).poll()
+    submission = store._all("SELECT * FROM submissions")[0]
+    problems = {(p["code"], p["field"]): p for p in store.problems_of(submission["id"])}
+    assert ("missing_field", "phone") in problems
+    # The editor accepts the missing bank account (the author will be paid in cash).
+    for field in ("bank_account", "account_holder"):
+        store.override_problem(problems[("missing_field", field)]["id"], actor="bientap",
+                               note="trả tiền mặt")
+
+    reply = email.message.EmailMessage()
+    reply["From"] = first["From"]
+    reply["To"] = first["To"]
+    reply["Subject"] = f"Re: {first['Subject']}"
+    reply["Message-ID"] = "<fix-1@example.org>"
+    reply["In-Reply-To"] = first["Message-ID"]
+    reply.set_content("6. Số điện thoại: 0983 111 222\n")
+    inbox.add(reply.as_bytes())
+    Pipeline(config, store).poll()
+
+    after = store.submission(submission["id"])
+    assert after["version"] == 2
+    assert after["status"] == "pending_review"
+    kept = [p for p in store.problems_of(submission["id"]) if p["overridden_at"]]
+    assert {p["field"] for p in kept} == {"bank_account", "account_holder"}
+    assert all(p["overridden_by"] == "bientap" for p in kept)
+    last = [r for r in outbox(config) if r["In-Reply-To"] == "<fix-1@example.org>"]
+    assert len(last) == 1 and "đã nhận tin, bài" in last[0].get_body().get_content()  # type: ignore[union-attr]
+    store.close()

@@ -9,7 +9,7 @@ import pytest
 
 from store import lifecycle
 from store.db import Store
-from store.errors import InvalidTransition, SchemaTooNew
+from store.errors import InvalidTransition, NotFound, SchemaTooNew
 from store.files import BlobStore
 from store.schema import MIGRATIONS, current_version
 
@@ -73,8 +73,11 @@ def test_status_changes_follow_the_lifecycle_and_are_recorded(tmp_path: Path) ->
         )
         store.set_status(sid, lifecycle.PENDING_REVIEW, actor="tinbai", reason="fixed")
         store.set_status(sid, lifecycle.PUBLISHED, actor="editor1", reason="url")
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidTransition,
+                       match="TB-2026-0001: không thể chuyển từ «Đã đăng» sang «Cần bổ sung»"):
         store.set_status(sid, lifecycle.NEEDS_FIX, actor="editor1")
+    with pytest.raises(NotFound, match="Không tìm thấy tin, bài TB-2026-0099"):
+        store.submission("tb-2026-0099")
     history = [(h["from_status"], h["to_status"], h["actor"]) for h in store.history(sid)]
     assert history == [
         (None, "needs_fix", "tinbai"),
@@ -105,3 +108,28 @@ def test_blobs_are_content_addressed_and_never_escape(tmp_path: Path) -> None:
     assert odd.parent.parent == tmp_path / "raw"
     with pytest.raises(ValueError):
         blobs.read("../../outside")
+
+
+def test_a_reply_is_claimed_by_one_sender_and_retried_after_its_lease(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from store.db import REPLY_LEASE, utcnow
+
+    store = Store(tmp_path)
+    other = Store(tmp_path)  # e.g. `tinbai serve` beside `tinbai run`
+    with store.transaction():
+        rid = store.enqueue_reply({"kind": "receipt", "to_addr": "a@example.org",
+                                   "subject": "s", "reply_message_id": "r1@x", "raw": b"x"})
+    now = utcnow()
+    assert [r["id"] for r in store.due_replies(now)] == [rid]
+    assert store.claim_reply(rid, now)
+    assert not other.claim_reply(rid, now)
+    assert other.due_replies(now) == []
+    # The first sender died mid-send: after the lease the reply is due again, once.
+    later = now + REPLY_LEASE + timedelta(seconds=1)
+    assert [r["id"] for r in other.due_replies(later)] == [rid]
+    assert other.claim_reply(rid, later)
+    other.mark_reply_sent(rid)
+    assert store.due_replies(later + REPLY_LEASE * 2) == []
+    store.close()
+    other.close()

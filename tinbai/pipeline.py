@@ -8,6 +8,7 @@ traceback and the poll moves on (SPEC §8).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -20,7 +21,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
 
@@ -34,7 +35,7 @@ from notifier.compose import ReplyContext, compose_reply
 from notifier.errors import NotifierError, PermanentTransportError
 from notifier.transport import Transport, open_transport
 from store import lifecycle
-from store.db import Store, iso, utcnow
+from store.db import Store, iso, problem_key, utcnow
 from tinbai.alerts import raise_alert
 from tinbai.config import Config, MailboxConfig, secret
 from tinbai.evaluate import (
@@ -96,7 +97,10 @@ class Pipeline:
     """One configured instance: store, transport, and the per-message processing."""
 
     def __init__(
-        self, config: Config, store: Store, *,
+        self,
+        config: Config,
+        store: Store,
+        *,
         transport_factory: Callable[[], Transport] | None = None,
         stop: threading.Event | None = None,
     ) -> None:
@@ -112,8 +116,12 @@ class Pipeline:
         needs_password = not smtp.url.startswith("maildir:")
         password = secret(smtp.password_env, "smtp.password_env") if needs_password else None
         return open_transport(
-            smtp.url, base_dir=self.config.base_dir, username=smtp.username,
-            password=password, timeout=smtp.timeout_seconds, ca_file=smtp.ca_file,
+            smtp.url,
+            base_dir=self.config.base_dir,
+            username=smtp.username,
+            password=password,
+            timeout=smtp.timeout_seconds,
+            ca_file=smtp.ca_file,
         )
 
     # -- polling ---------------------------------------------------------------------------
@@ -130,15 +138,21 @@ class Pipeline:
             refused_at = self._auth_refused.get(mailbox.name)
             if refused_at is not None and time.monotonic() - refused_at < AUTH_RETRY_SECONDS:
                 # Retrying a refused login every interval can get the account locked.
-                log.info("mailbox %s: login was refused; next attempt within %d min",
-                         mailbox.name, AUTH_RETRY_SECONDS // 60)
+                log.info(
+                    "mailbox %s: login was refused; next attempt within %d min",
+                    mailbox.name,
+                    AUTH_RETRY_SECONDS // 60,
+                )
                 continue
             try:
                 self.poll_mailbox(mailbox, report, progress)
                 self._auth_refused.pop(mailbox.name, None)
             except SourceAuthError as exc:
-                what = (mailbox.oauth_token_command if mailbox.auth == "xoauth2"
-                        else mailbox.password_env)
+                what = (
+                    mailbox.oauth_token_command
+                    if mailbox.auth == "xoauth2"
+                    else mailbox.password_env
+                )
                 text = f"mailbox {mailbox.name}: login refused ({exc}); check {what}"
                 log.error(text)
                 self._auth_refused[mailbox.name] = time.monotonic()
@@ -158,7 +172,8 @@ class Pipeline:
         needs_password = not mailbox.url.startswith("maildir:") and mailbox.auth == "password"
         password = (
             secret(mailbox.password_env, f"mailboxes[{mailbox.name}].password_env")
-            if needs_password else None
+            if needs_password
+            else None
         )
         token: Callable[[], str] | None = None
         if mailbox.auth == "xoauth2":
@@ -167,8 +182,7 @@ class Pipeline:
                 from tinbai.config import ConfigError
 
                 raise ConfigError(
-                    f"mailboxes[{mailbox.name}]: auth is xoauth2 but oauth_token_command is "
-                    "not set"
+                    f"mailboxes[{mailbox.name}]: auth is xoauth2 but oauth_token_command is not set"
                 )
 
             def token() -> str:
@@ -176,7 +190,10 @@ class Pipeline:
                 # an authentication failure (clear log line + alert), never a traceback.
                 try:
                     done = subprocess.run(
-                        shlex.split(command), capture_output=True, text=True, timeout=60,
+                        shlex.split(command),
+                        capture_output=True,
+                        text=True,
+                        timeout=60,
                         check=False,
                     )
                 except (OSError, subprocess.TimeoutExpired, ValueError) as exc:
@@ -193,13 +210,20 @@ class Pipeline:
                 return value
 
         return open_source(
-            mailbox.name, mailbox.url, password=password, base_dir=self.config.base_dir,
-            timeout=mailbox.timeout_seconds, batch_size=mailbox.batch_size,
-            ca_file=mailbox.ca_file, oauth_token=token,
+            mailbox.name,
+            mailbox.url,
+            password=password,
+            base_dir=self.config.base_dir,
+            timeout=mailbox.timeout_seconds,
+            batch_size=mailbox.batch_size,
+            ca_file=mailbox.ca_file,
+            oauth_token=token,
         )
 
     def poll_mailbox(
-        self, mailbox: MailboxConfig, report: PollReport,
+        self,
+        mailbox: MailboxConfig,
+        report: PollReport,
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
         """Fetch and process everything new in one mailbox (UID > checkpoint)."""
@@ -213,7 +237,8 @@ class Pipeline:
                     log.warning(
                         "mailbox %s: UIDVALIDITY changed to %s, resynchronising "
                         "(already stored messages are recognised by Message-ID)",
-                        mailbox.name, uidvalidity,
+                        mailbox.name,
+                        uidvalidity,
                     )
                 last = 0
             if last and (mailbox.processed_folder or mailbox.quarantine_folder):
@@ -223,24 +248,30 @@ class Pipeline:
                 return
             log.info("mailbox %s: %d new message(s)", mailbox.name, len(new))
             limit = self.config.limits.max_message_bytes
-            done = 0
-            for fetched in source.fetch([uid for uid, _ in new], limit):
+            fetch = source.fetch([uid for uid, _ in new], limit)
+            for done, fetched in enumerate(fetch, start=1):
                 outcome = self.process(fetched)
                 report.fetched += 1
-                done += 1
                 if progress:
                     progress(done, len(new))
                 self._count(report, outcome)
                 if done % mailbox.batch_size == 0:
                     # A long backlog: answer the first senders now, not after the last.
                     self.send_pending(report)
-                folder = mailbox.quarantine_folder if outcome.quarantine else mailbox.processed_folder
+                folder = (
+                    mailbox.quarantine_folder if outcome.quarantine else mailbox.processed_folder
+                )
                 if folder and outcome.kind != "too_large":
                     try:
                         source.move([fetched.uid], folder)
                     except SourceError as exc:
-                        log.warning("mailbox %s: cannot move UID %s to %s: %s",
-                                    mailbox.name, fetched.uid, folder, exc)
+                        log.warning(
+                            "mailbox %s: cannot move UID %s to %s: %s",
+                            mailbox.name,
+                            fetched.uid,
+                            folder,
+                            exc,
+                        )
                 if self.stop.is_set():
                     log.info("stop requested: leaving after UID %s", fetched.uid)
                     break
@@ -263,17 +294,27 @@ class Pipeline:
         for row in rows:
             if row["disposition"] == "too_large":
                 continue  # left on the server on purpose
-            folder = (mailbox.quarantine_folder if row["state"] == "failed"
-                      else mailbox.processed_folder)
+            folder = (
+                mailbox.quarantine_folder if row["state"] == "failed" else mailbox.processed_folder
+            )
             if not folder:
                 continue
             try:
                 source.move([int(row["uid"])], folder)
-                log.info("mailbox %s: UID %s committed before an interruption, moved to %s",
-                         mailbox.name, row["uid"], folder)
+                log.info(
+                    "mailbox %s: UID %s committed before an interruption, moved to %s",
+                    mailbox.name,
+                    row["uid"],
+                    folder,
+                )
             except SourceError as exc:
-                log.warning("mailbox %s: cannot move UID %s to %s: %s",
-                            mailbox.name, row["uid"], folder, exc)
+                log.warning(
+                    "mailbox %s: cannot move UID %s to %s: %s",
+                    mailbox.name,
+                    row["uid"],
+                    folder,
+                    exc,
+                )
 
     @staticmethod
     def _count(report: PollReport, outcome: Outcome) -> None:
@@ -301,8 +342,12 @@ class Pipeline:
 
     def _failed(self, fetched: FetchedMessage, trace: str) -> Outcome:
         digest = hashlib.sha256(fetched.raw or b"").hexdigest()
-        log.error("mailbox %s UID %s: processing failed, stored as failed:\n%s",
-                  fetched.mailbox, fetched.uid, trace)
+        log.error(
+            "mailbox %s UID %s: processing failed, stored as failed:\n%s",
+            fetched.mailbox,
+            fetched.uid,
+            trace,
+        )
         with self.store.transaction():
             raw_path = None
             if fetched.raw is not None:
@@ -311,16 +356,23 @@ class Pipeline:
             self.store.insert_message(
                 {
                     "message_id": f"failed-{fetched.mailbox}-{fetched.uidvalidity}-{fetched.uid}"
-                                  f"-{digest[:16]}@tinbai",
-                    "raw_sha256": digest, "raw_path": raw_path, "size": fetched.size,
-                    "mailbox": fetched.mailbox, "uidvalidity": fetched.uidvalidity,
-                    "uid": fetched.uid, "disposition": "quarantined", "state": "failed",
+                    f"-{digest[:16]}@tinbai",
+                    "raw_sha256": digest,
+                    "raw_path": raw_path,
+                    "size": fetched.size,
+                    "mailbox": fetched.mailbox,
+                    "uidvalidity": fetched.uidvalidity,
+                    "uid": fetched.uid,
+                    "disposition": "quarantined",
+                    "state": "failed",
                     "error": trace[-20000:],
                 }
             )
             self.store.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
             raise_alert(
-                self.store, self.config, "quarantined",
+                self.store,
+                self.config,
+                "quarantined",
                 f"{fetched.mailbox} UID {fetched.uid}: could not be processed "
                 f"(tinbai reprocess --failed)",
             )
@@ -330,7 +382,9 @@ class Pipeline:
         """Oversized mail: recorded, answered briefly, left on the server untouched."""
         mail = parse_message(fetched.header_bytes or b"")
         if not fetched.header_bytes or mail.message_id.startswith("sha256-"):
-            mail.message_id = f"too-large-{fetched.mailbox}-{fetched.uidvalidity}-{fetched.uid}@tinbai"
+            mail.message_id = (
+                f"too-large-{fetched.mailbox}-{fetched.uidvalidity}-{fetched.uid}@tinbai"
+            )
         mlog = message_logger(log, mail.message_id)
         with self.store.transaction():
             if self.store.message_by_message_id(mail.message_id):
@@ -343,12 +397,20 @@ class Pipeline:
             if evaluation.disposition is None or evaluation.disposition == "not_submission":
                 limit = self.config.limits.max_message_bytes
                 self._enqueue(
-                    "too_large", mail, row_id, None,
+                    "too_large",
+                    mail,
+                    row_id,
+                    None,
                     ReplyContext(
-                        to_addr=mail.from_addr, to_name=mail.from_name,
-                        original_subject=mail.subject, in_reply_to=mail.message_id,
+                        to_addr=mail.from_addr,
+                        to_name=mail.from_name,
+                        original_subject=mail.subject,
+                        in_reply_to=mail.message_id,
                         references=mail.references,
-                        extra={"size_mb": f"{fetched.size / 1e6:.1f}", "limit_mb": f"{limit / 1e6:.0f}"},
+                        extra={
+                            "size_mb": f"{fetched.size / 1e6:.1f}",
+                            "limit_mb": f"{limit / 1e6:.0f}",
+                        },
                     ),
                     mlog,
                 )
@@ -357,7 +419,10 @@ class Pipeline:
         return Outcome("too_large")
 
     def _message_row(
-        self, fetched: FetchedMessage | None, mail: ParsedMail, raw_sha: str | None,
+        self,
+        fetched: FetchedMessage | None,
+        mail: ParsedMail,
+        raw_sha: str | None,
         raw_path: str | None,
     ) -> dict[str, Any]:
         return {
@@ -387,7 +452,9 @@ class Pipeline:
         evaluation = evaluate(mail, self.config, own_addresses=self.own)
         hashes = [
             perceptual_hash(data) if data and not photo.error else None
-            for photo, data in zip(evaluation.candidate.photos, evaluation.photo_payloads, strict=False)
+            for photo, data in zip(
+                evaluation.candidate.photos, evaluation.photo_payloads, strict=False
+            )
         ]
         with self.store.transaction():
             existing = self.store.message_by_message_id(mail.message_id)
@@ -397,7 +464,10 @@ class Pipeline:
                     mlog.info("already stored (same bytes): skipped")
                     return Outcome("seen")
                 self.store.insert_message(
-                    {**self._message_row(fetched, mail, digest, raw_path), "disposition": "duplicate"}
+                    {
+                        **self._message_row(fetched, mail, digest, raw_path),
+                        "disposition": "duplicate",
+                    }
                 )
                 mlog.info("duplicate of an already stored message")
                 return Outcome("duplicate")
@@ -413,33 +483,46 @@ class Pipeline:
                 evaluation.disposition = None
             if evaluation.disposition:
                 self.store.insert_message(
-                    {**self._message_row(fetched, mail, digest, raw_path),
-                     "disposition": evaluation.disposition}
+                    {
+                        **self._message_row(fetched, mail, digest, raw_path),
+                        "disposition": evaluation.disposition,
+                    }
                 )
                 self.store.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
                 mlog.info("disposition %s: stored, not answered", evaluation.disposition)
                 return Outcome("ignored")
-            ref = self._store_submission(fetched, mail, digest, raw_path, evaluation, hashes,
-                                         thread, mlog)
+            ref = self._store_submission(
+                fetched, mail, digest, raw_path, evaluation, hashes, thread, mlog
+            )
             self.store.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
         return Outcome("stored", ref=ref)
 
     def _store_submission(
-        self, fetched: FetchedMessage | None, mail: ParsedMail, digest: str, raw_path: str,
-        evaluation: Evaluation, hashes: list[str | None], thread: dict[str, Any] | None,
+        self,
+        fetched: FetchedMessage | None,
+        mail: ParsedMail,
+        digest: str,
+        raw_path: str,
+        evaluation: Evaluation,
+        hashes: list[str | None],
+        thread: dict[str, Any] | None,
         mlog: logging.LoggerAdapter[logging.Logger],
     ) -> str:
         store = self.store
         candidate = evaluation.candidate
-        new_payloads = dict(zip((p.sha256 for p in candidate.photos), evaluation.photo_payloads, strict=False))
+        new_payloads = dict(
+            zip((p.sha256 for p in candidate.photos), evaluation.photo_payloads, strict=False)
+        )
         new_hashes = dict(zip((p.sha256 for p in candidate.photos), hashes, strict=False))
         submission_id = int(thread["id"]) if thread else None
         if thread is not None:
             prior = candidate_from_json(json.loads(thread["candidate_json"]))
             candidate = merge_candidates(prior, candidate, self.config)
-        candidate.previous_bank_accounts = store.previous_bank_accounts(
-            author_key(candidate), submission_id
-        ) if candidate.fields.get("author") else []
+        candidate.previous_bank_accounts = (
+            store.previous_bank_accounts(author_key(candidate), submission_id)
+            if candidate.fields.get("author")
+            else []
+        )
         candidate.duplicate_photos = {}
         for photo in candidate.photos:
             phash = new_hashes.get(photo.sha256)
@@ -452,41 +535,84 @@ class Pipeline:
         status = lifecycle.PENDING_REVIEW if verdict.accepted else lifecycle.NEEDS_FIX
         errors = sum(1 for p in verdict.problems if p.is_error)
         values = self._submission_values(candidate, errors, len(problems) - errors)
+        open_problems = problems
         if thread is None:
             ref = store.next_ref(utcnow().year)
             submission_id = store.insert_submission(
-                {"ref": ref, "status": status, "sender": mail.from_addr,
-                 "sender_name": mail.from_name, "subject": mail.subject, "version": 1, **values},
-                actor=SYSTEM_ACTOR, reason="thư mới",
+                {
+                    "ref": ref,
+                    "status": status,
+                    "sender": mail.from_addr,
+                    "sender_name": mail.from_name,
+                    "subject": mail.subject,
+                    "version": 1,
+                    **values,
+                },
+                actor=SYSTEM_ACTOR,
+                reason="thư mới",
             )
             version = 1
+            store.replace_problems(submission_id, problems)
         else:
             assert submission_id is not None
             ref = str(thread["ref"])
             version = int(thread["version"]) + 1
             store.update_submission(submission_id, {**values, "version": version})
-            store.set_status(submission_id, status, actor=SYSTEM_ACTOR,
-                             reason=f"thư bổ sung (phiên bản {version})")
+            # An editor's override of a verdict survives the contributor's fix: the same
+            # problem (code, field, file) found again stays overridden and asks nothing.
+            kept = store.replace_problems(submission_id, problems)
+            open_problems = [p for p in problems if problem_key(p) not in kept]
+            accepted = not any(p["severity"] == "error" for p in open_problems)
+            status = lifecycle.PENDING_REVIEW if accepted else lifecycle.NEEDS_FIX
+            store.set_status(
+                submission_id,
+                status,
+                actor=SYSTEM_ACTOR,
+                reason=f"thư bổ sung (phiên bản {version})",
+            )
         row_id = store.insert_message(
-            {**self._message_row(fetched, mail, digest, raw_path),
-             "submission_id": submission_id, "version": version}
+            {
+                **self._message_row(fetched, mail, digest, raw_path),
+                "submission_id": submission_id,
+                "version": version,
+            }
         )
         store.add_version(submission_id, version, row_id, candidate_to_json(candidate), problems)
-        store.replace_problems(submission_id, problems)
-        self._store_photos(submission_id, version, candidate, verdict.photo_problems,
-                           new_payloads, new_hashes)
-        kind = "receipt" if verdict.accepted else "fix_request"
-        context = ReplyContext(
-            to_addr=mail.from_addr, to_name=mail.from_name, original_subject=mail.subject,
-            in_reply_to=mail.message_id, references=mail.references, ref=ref,
-            fields=dict(candidate.fields), problems=problems,
-            photos=[{"file": p.filename, "caption": caption_for(candidate, i)}
-                    for i, p in enumerate(candidate.photos)],
+        self._store_photos(
+            submission_id, version, candidate, verdict.photo_problems, new_payloads, new_hashes
         )
-        self._enqueue(kind, mail, row_id, submission_id, context, mlog,
-                      unverified=bool(candidate.auth_failures))
-        mlog.info("%s v%d: %s, %d error(s), %d warning(s)", ref, version, status, errors,
-                  len(problems) - errors)
+        kind = "receipt" if status == lifecycle.PENDING_REVIEW else "fix_request"
+        context = ReplyContext(
+            to_addr=mail.from_addr,
+            to_name=mail.from_name,
+            original_subject=mail.subject,
+            in_reply_to=mail.message_id,
+            references=mail.references,
+            ref=ref,
+            fields=dict(candidate.fields),
+            problems=open_problems,
+            photos=[
+                {"file": p.filename, "caption": caption_for(candidate, i)}
+                for i, p in enumerate(candidate.photos)
+            ],
+        )
+        self._enqueue(
+            kind,
+            mail,
+            row_id,
+            submission_id,
+            context,
+            mlog,
+            unverified=bool(candidate.auth_failures),
+        )
+        mlog.info(
+            "%s v%d: %s, %d error(s), %d warning(s)",
+            ref,
+            version,
+            status,
+            errors,
+            len(problems) - errors,
+        )
         return ref
 
     @staticmethod
@@ -494,11 +620,18 @@ class Pipeline:
         f = candidate.fields
         caption = f.get("caption") or "\n".join(candidate.captions) or None
         return {
-            "title": f.get("title"), "body": f.get("body"), "caption": caption,
-            "author": f.get("author"), "unit": f.get("unit"), "phone": f.get("phone"),
-            "bank_account": f.get("bank_account"), "account_holder": f.get("account_holder"),
-            "bank_name": f.get("bank_name") or (candidate.bank.short_name if candidate.bank else None),
-            "unit_name": candidate.unit_name, "author_key": author_key(candidate) or None,
+            "title": f.get("title"),
+            "body": f.get("body"),
+            "caption": caption,
+            "author": f.get("author"),
+            "unit": f.get("unit"),
+            "phone": f.get("phone"),
+            "bank_account": f.get("bank_account"),
+            "account_holder": f.get("account_holder"),
+            "bank_name": f.get("bank_name")
+            or (candidate.bank.short_name if candidate.bank else None),
+            "unit_name": candidate.unit_name,
+            "author_key": author_key(candidate) or None,
             "phone_e164": candidate.phone_e164,
             "bank_account_digits": candidate.bank_account_digits,
             "bank_code": candidate.bank.code if candidate.bank else None,
@@ -507,18 +640,27 @@ class Pipeline:
             "account_holder_ascii": candidate.account_holder_ascii,
             "template_source": candidate.template_source or None,
             "candidate_json": json.dumps(candidate_to_json(candidate), ensure_ascii=False),
-            "error_count": errors, "warning_count": warnings,
+            "error_count": errors,
+            "warning_count": warnings,
         }
 
     def _store_photos(
-        self, submission_id: int, version: int, candidate: Candidate,
-        photo_problems: list[list[Any]], payloads: dict[str, bytes], hashes: dict[str, str | None],
+        self,
+        submission_id: int,
+        version: int,
+        candidate: Candidate,
+        photo_problems: list[list[Any]],
+        payloads: dict[str, bytes],
+        hashes: dict[str, str | None],
     ) -> None:
         store = self.store
         existing = {row["sha256"]: row for row in store.photos_of(submission_id)}
         for index, photo in enumerate(candidate.photos):
             problems = json.dumps(
-                [p.as_dict() for p in (photo_problems[index] if index < len(photo_problems) else [])],
+                [
+                    p.as_dict()
+                    for p in (photo_problems[index] if index < len(photo_problems) else [])
+                ],
                 ensure_ascii=False,
             )
             caption = caption_for(candidate, index)
@@ -532,20 +674,38 @@ class Pipeline:
             data = payloads.get(photo.sha256, b"")
             ext = (photo.format or "bin").lower().replace("jpeg", "jpg")
             blob_path = store.photos.relative(store.photos.put(data, ext)[1]) if data else ""
-            facts = json.dumps(dataclass_dict(photo), ensure_ascii=False, default=str)
+            facts = json.dumps(dataclasses.asdict(photo), ensure_ascii=False, default=str)
             store.add_photo(
-                {"submission_id": submission_id, "version": version, "position": index,
-                 "sha256": key, "blob_path": blob_path, "filename": photo.filename,
-                 "format": photo.format, "width": photo.width, "height": photo.height,
-                 "quality": photo.quality, "camera": photo.camera, "caption": caption,
-                 "phash": hashes.get(photo.sha256), "facts_json": facts, "problems_json": problems}
+                {
+                    "submission_id": submission_id,
+                    "version": version,
+                    "position": index,
+                    "sha256": key,
+                    "blob_path": blob_path,
+                    "filename": photo.filename,
+                    "format": photo.format,
+                    "width": photo.width,
+                    "height": photo.height,
+                    "quality": photo.quality,
+                    "camera": photo.camera,
+                    "caption": caption,
+                    "phash": hashes.get(photo.sha256),
+                    "facts_json": facts,
+                    "problems_json": problems,
+                }
             )
 
     # -- replies ---------------------------------------------------------------------------
 
     def _enqueue(
-        self, kind: str, mail: ParsedMail, message_row_id: int, submission_id: int | None,
-        context: ReplyContext, mlog: logging.LoggerAdapter[logging.Logger], *,
+        self,
+        kind: str,
+        mail: ParsedMail,
+        message_row_id: int,
+        submission_id: int | None,
+        context: ReplyContext,
+        mlog: logging.LoggerAdapter[logging.Logger],
+        *,
         unverified: bool = False,
     ) -> None:
         """Commit a reply row with the message; it is sent after the commit."""
@@ -558,21 +718,33 @@ class Pipeline:
             reason = "sender failed SPF/DKIM/DMARC: no reply (backscatter)"
         elif mail.date and mail.date < utcnow() - timedelta(days=replies.max_age_days):
             reason = f"mail older than {replies.max_age_days} days: no reply"
-        elif self.store.replies_to_since(mail.from_addr, utcnow() - timedelta(days=1)) >= replies.max_per_sender_per_day:
+        elif (
+            self.store.replies_to_since(mail.from_addr, utcnow() - timedelta(days=1))
+            >= replies.max_per_sender_per_day
+        ):
             reason = f"more than {replies.max_per_sender_per_day} replies to this sender today"
         message = compose_reply(kind, context, from_header=self.config.smtp.from_)
         self.store.enqueue_reply(
-            {"submission_id": submission_id, "message_row_id": message_row_id, "kind": kind,
-             "to_addr": mail.from_addr, "subject": str(message["Subject"]),
-             "reply_message_id": str(message["Message-ID"]).strip("<>"),
-             "raw": message.as_bytes(), "state": "suppressed" if reason else "pending",
-             "last_error": reason}
+            {
+                "submission_id": submission_id,
+                "message_row_id": message_row_id,
+                "kind": kind,
+                "to_addr": mail.from_addr,
+                "subject": str(message["Subject"]),
+                "reply_message_id": str(message["Message-ID"]).strip("<>"),
+                "raw": message.as_bytes(),
+                "state": "suppressed" if reason else "pending",
+                "last_error": reason,
+            }
         )
         if reason:
             mlog.info("reply %s suppressed: %s", kind, reason)
 
     def enqueue_decision_reply(
-        self, kind: str, submission: dict[str, Any], reason: str,
+        self,
+        kind: str,
+        submission: dict[str, Any],
+        reason: str,
     ) -> None:
         """A reply for an editor's decision (rejected, changes requested), in the caller's
         transaction."""
@@ -580,18 +752,26 @@ class Pipeline:
         last = messages[-1] if messages else None
         refs = [m["message_id"] for m in messages]
         context = ReplyContext(
-            to_addr=submission["sender"], to_name=submission.get("sender_name") or "",
+            to_addr=submission["sender"],
+            to_name=submission.get("sender_name") or "",
             original_subject=submission.get("subject") or "",
-            in_reply_to=last["message_id"] if last else None, references=refs,
+            in_reply_to=last["message_id"] if last else None,
+            references=refs,
             ref=submission["ref"],
-            fields={k: submission.get(k) or "" for k in ("title", "author")}, reason=reason,
+            fields={k: submission.get(k) or "" for k in ("title", "author")},
+            reason=reason,
         )
         message = compose_reply(kind, context, from_header=self.config.smtp.from_)
         self.store.enqueue_reply(
-            {"submission_id": submission["id"], "message_row_id": last["id"] if last else None,
-             "kind": kind, "to_addr": submission["sender"], "subject": str(message["Subject"]),
-             "reply_message_id": str(message["Message-ID"]).strip("<>"),
-             "raw": message.as_bytes()}
+            {
+                "submission_id": submission["id"],
+                "message_row_id": last["id"] if last else None,
+                "kind": kind,
+                "to_addr": submission["sender"],
+                "subject": str(message["Subject"]),
+                "reply_message_id": str(message["Message-ID"]).strip("<>"),
+                "raw": message.as_bytes(),
+            }
         )
 
     def send_pending(
@@ -615,22 +795,36 @@ class Pipeline:
             for row in due:
                 if self.stop.is_set():
                     break
+                with self.store.transaction():
+                    if not self.store.claim_reply(int(row["id"]), now):
+                        continue  # another process is sending it
                 try:
                     transport.send(bytes(row["raw"]), sender, [row["to_addr"]])
                 except NotifierError as exc:
                     attempts = int(row["attempts"]) + 1
-                    give_up = isinstance(exc, PermanentTransportError) or attempts >= replies.max_attempts
-                    delay = min(replies.retry_max_seconds, replies.retry_base_seconds * 2 ** (attempts - 1))
+                    give_up = (
+                        isinstance(exc, PermanentTransportError) or attempts >= replies.max_attempts
+                    )
+                    delay = min(
+                        replies.retry_max_seconds, replies.retry_base_seconds * 2 ** (attempts - 1)
+                    )
                     delay = delay * (0.8 + 0.4 * random.random())
                     with self.store.transaction():
                         self.store.mark_reply_failed(
-                            int(row["id"]), str(exc), utcnow() + timedelta(seconds=delay),
+                            int(row["id"]),
+                            str(exc),
+                            utcnow() + timedelta(seconds=delay),
                             give_up=give_up,
                         )
                     report.replies_failed += 1
-                    log.warning("reply %s to %s not sent (attempt %d%s): %s",
-                                row["reply_message_id"], row["to_addr"], attempts,
-                                ", giving up" if give_up else f", retry in {delay:.0f}s", exc)
+                    log.warning(
+                        "reply %s to %s not sent (attempt %d%s): %s",
+                        row["reply_message_id"],
+                        row["to_addr"],
+                        attempts,
+                        ", giving up" if give_up else f", retry in {delay:.0f}s",
+                        exc,
+                    )
                     if not isinstance(exc, PermanentTransportError):
                         break  # the server is down: don't hammer it with the rest
                     continue
@@ -639,13 +833,6 @@ class Pipeline:
                 report.replies_sent += 1
                 log.info("reply %s sent to %s", row["reply_message_id"], row["to_addr"])
         return report
-
-
-def dataclass_dict(obj: Any) -> dict[str, Any]:
-    """``dataclasses.asdict`` for the photo facts stored as JSON."""
-    import dataclasses
-
-    return dataclasses.asdict(obj)
 
 
 @contextmanager
@@ -657,6 +844,3 @@ def opened(config: Config) -> Iterator[Pipeline]:
     finally:
         store.close()
 
-
-def received_now() -> datetime:
-    return datetime.now(UTC)
