@@ -59,6 +59,7 @@ class UnitEntry:
 # --------------------------------------------------------------------------- folding
 
 
+@lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
     """One character without diacritics, lower case; exactly one character out.
 
@@ -74,7 +75,9 @@ def _fold_char(ch: str) -> str:
 
 def fold_keep_length(s: str) -> str:
     """Lower-case, diacritic-free copy of ``s`` with the same length (no space collapsing)."""
-    return "".join(_fold_char(ch) for ch in s)
+    if s.isascii():
+        return s.lower()  # the common case (labels without diacritics), at C speed
+    return "".join(map(_fold_char, s))
 
 
 _SPACE_RE = re.compile(r"\s+")

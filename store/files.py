@@ -30,9 +30,13 @@ class BlobStore:
         suffix = f".{ext}" if _SAFE_EXT.match(ext) else ""
         return self.root / sha256[:2] / f"{sha256}{suffix}"
 
-    def put(self, data: bytes, ext: str = "") -> tuple[str, Path]:
-        """Store ``data`` durably (write, fsync, rename) and return its digest and path."""
-        digest = hashlib.sha256(data).hexdigest()
+    def put(self, data: bytes, ext: str = "", digest: str | None = None) -> tuple[str, Path]:
+        """Store ``data`` durably (write, fsync, rename) and return its digest and path.
+
+        ``digest`` may be given when the caller already hashed ``data`` (photos are hashed
+        once, when read).
+        """
+        digest = digest or hashlib.sha256(data).hexdigest()
         path = self.path_for(digest, ext)
         if path.exists() and path.stat().st_size == len(data):
             return digest, path

@@ -147,3 +147,19 @@ def test_cloud_links() -> None:
 
 def test_no_cloud_links_in_plain_text() -> None:
     assert find_cloud_links("Gửi kèm 3 ảnh gốc. Trân trọng!") == []
+
+
+def test_phash_matches_imagehash_without_scipy() -> None:
+    """Our matrix DCT gives imagehash.phash's bits exactly (scipy stays unimported)."""
+    import io
+
+    import imagehash
+    from PIL import Image
+
+    from ingest.photos import _phash
+    from tinbai.samples import camera_jpeg, screenshot_png
+
+    samples = [camera_jpeg(seed, (1200, 900)) for seed in range(5)] + [screenshot_png(1)]
+    for data in samples:
+        gray = Image.open(io.BytesIO(data)).convert("L")
+        assert str(_phash(gray, imagehash)) == str(imagehash.phash(gray))

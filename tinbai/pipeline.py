@@ -673,7 +673,11 @@ class Pipeline:
                 continue
             data = payloads.get(photo.sha256, b"")
             ext = (photo.format or "bin").lower().replace("jpeg", "jpg")
-            blob_path = store.photos.relative(store.photos.put(data, ext)[1]) if data else ""
+            blob_path = (
+                store.photos.relative(store.photos.put(data, ext, digest=photo.sha256)[1])
+                if data
+                else ""
+            )
             facts = json.dumps(dataclasses.asdict(photo), ensure_ascii=False, default=str)
             store.add_photo(
                 {
