@@ -261,18 +261,18 @@ def test_publish_validates_genre_and_coefficient_against_the_table(tmp_path: Pat
     rules = RoyaltyRules(config.royalties)
     day = datetime(2026, 8, 1).date()
     assert rules.resolve("Bài", "2,0", day) == ("bai", Decimal("2.0"))
-    with pytest.raises(ValueError, match=r"outside 1\.0–2\.5"):
+    with pytest.raises(ValueError, match=r"nằm ngoài khoảng 1\.0–2\.5"):
         rules.resolve("bai", "3", day)
-    with pytest.raises(ValueError, match="give --coefficient"):
+    with pytest.raises(ValueError, match=r"hãy ghi hệ số nhuận bút \(--coefficient\)"):
         rules.resolve("bai", None, day)
-    with pytest.raises(ValueError, match="not in the royalty table"):
+    with pytest.raises(ValueError, match="không có trong bảng nhuận bút"):
         rules.resolve("phong_su", "1", day)
     single = Config.model_validate({"royalties": {"coefficient_tables": [
         {"since": "2024-07-01", "genres": {"tin": {"label": "Tin", "min": "0.8", "max": "0.8"}}}
     ]}})
     assert RoyaltyRules(single.royalties).resolve("tin", None, day) == ("tin", Decimal("0.8"))
     store = Store(tmp_path / "data")
-    with pytest.raises(DecisionError, match="outside"):
+    with pytest.raises(DecisionError, match="nằm ngoài khoảng"):
         publish(store, config, "TB-2026-0001", url="https://x.example/1", on="2026-08-01",
                 genre="tin", coefficient="2", actor="t")
     store.close()
@@ -388,7 +388,7 @@ def test_q4_flagged_account_blocks_paid_until_confirmed(world: World, tmp_path: 
 
     assert world.cli("paid", "NB-2026-Q4-01") == 1
     err = capsys.readouterr().err
-    assert "not yet confirmed" in err and "STT 3 Triệu Thị Mai" in err
+    assert "kế toán chưa xác nhận" in err and "STT 3 Triệu Thị Mai" in err
     store = world.store()
     assert store.submission(world.refs["M2"])["status"] == "published"
     store.close()
@@ -396,7 +396,7 @@ def test_q4_flagged_account_blocks_paid_until_confirmed(world: World, tmp_path: 
     assert world.cli("paid", "NB-2026-Q4-01", "--confirm", "3") == 2  # a note is required
     assert "--note" in capsys.readouterr().err
     assert world.cli("confirm-payee", "NB-2026-Q4-01", "1", "--note", "x") == 1  # not flagged
-    assert "is not flagged" in capsys.readouterr().err
+    assert "không có cảnh báo nào" in capsys.readouterr().err
     assert world.cli("confirm-payee", "NB-2026-Q4-01", "3", "--note",
                      "Đã gọi điện xác minh với tác giả", "--actor", "ketoan.hoa") == 0
     assert world.cli("paid", "NB-2026-Q4-01", "--actor", "ketoan.hoa") == 0
@@ -413,7 +413,7 @@ def test_q4_flagged_account_blocks_paid_until_confirmed(world: World, tmp_path: 
     actions = [a["action"] for a in store.audit_of(store.submission(world.refs["M2"])["id"])]
     assert "confirm_payee" in actions and actions[-1] == "paid"
     # Paid twice is refused; the items cannot be exported again.
-    with pytest.raises(FinanceError, match="already marked paid"):
+    with pytest.raises(FinanceError, match="đã được đánh dấu đã chi"):
         mark_paid(store, "NB-2026-Q4-01", actor="x")
     store.close()
     again = tmp_path / "q4-again.xlsx"
@@ -450,7 +450,7 @@ def test_bank_layouts_and_rewrite_of_an_existing_batch(world: World, tmp_path: P
 def test_cancel_an_unpaid_batch_releases_its_items(world: World, tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     assert world.cli("cancel-batch", "NB-2026-Q4-01", "--reason", "x") == 1  # already paid
-    assert "only an unpaid batch" in capsys.readouterr().err
+    assert "chỉ huỷ được đợt chi chưa chi" in capsys.readouterr().err
     assert world.cli("cancel-batch", "NB-2026-Q3-02", "--reason", "Sai hệ số") == 0
     store = world.store()
     cancelled = load_batch(store, "NB-2026-Q3-02")
@@ -522,3 +522,47 @@ def test_amounts_in_words() -> None:
     assert vnd_in_words(2_500_000_000) == "Hai tỷ năm trăm triệu đồng"
     assert vnd_in_words(1_000_000_000_000) == "Một nghìn tỷ đồng"
     assert vnd_in_words(0) == "Không đồng"
+
+
+def test_cli_decisions_and_refusals_speak_vietnamese(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Editors and finance clerks read these lines: Vietnamese, with codes and options kept."""
+    own = build_world(tmp_path / "world")
+    printed = capsys.readouterr().out
+    assert f"{own.refs['M1']}: đã ghi nhận đăng tải" in printed
+    assert f"{own.refs['Y2']}: đã chuyển sang «Không sử dụng»" in printed
+    g1 = own.refs["G1"]
+
+    def refused(status: int, *argv: str) -> str:
+        assert own.cli(*argv) == status, argv
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.err
+        return captured.err
+
+    assert "tinbai: Không tìm thấy tin, bài TB-2026-9999" in refused(
+        1, "publish", "tb-2026-9999", "--url", "https://x.example/1")
+    assert "(URL) phải bắt đầu bằng http:// hoặc https://" in refused(
+        1, "publish", g1, "--url", "ftp://x.example/1")
+    assert "Ngày đăng «15/10/2026» không hợp lệ: hãy viết theo dạng YYYY-MM-DD" in refused(
+        1, "publish", g1, "--url", "https://x.example/1", "--date", "15/10/2026")
+    assert "Thể loại «phong su» không có trong bảng nhuận bút" in refused(
+        1, "publish", g1, "--url", "https://x.example/1", "--date", "2026-09-28",
+        "--genre", "phong su")
+    assert "không phải là số" in refused(
+        1, "publish", g1, "--url", "https://x.example/1", "--coefficient", "hai")
+    assert f"{own.refs['Y2']}: không thể chuyển từ «Không sử dụng» sang «Không sử dụng»" in \
+        refused(1, "reject", own.refs["Y2"], "--reason", "Lần nữa")
+    assert "Kỳ «2026-Q5» không hợp lệ" in refused(
+        2, "export", "royalties", "--period", "2026-Q5", "-o", str(tmp_path / "x.xlsx"))
+    assert "hãy ghi một trong hai: --period" in refused(
+        2, "export", "royalties", "-o", str(tmp_path / "x.xlsx"))
+    assert "ngày chi --payment-date «05/01/2027» không hợp lệ" in refused(
+        2, "export", "royalties", "--period", "2026-Q4", "--payment-date", "05/01/2027",
+        "-o", str(tmp_path / "x.xlsx"))
+    assert "Chưa có mẫu danh sách chi «nope» trong cấu hình" in refused(
+        2, "export", "royalties", "--period", "2026-Q4", "--layout", "nope",
+        "-o", str(tmp_path / "x.xlsx"))
+    assert "Không tìm thấy đợt chi NB-2026-Q1-07" in refused(1, "paid", "NB-2026-Q1-07")
+    assert "Hãy ghi lý do huỷ đợt chi" in refused(
+        1, "cancel-batch", "NB-2026-Q1-07", "--reason", " ")
+    assert not (tmp_path / "x.xlsx").exists()

@@ -80,7 +80,7 @@ def test_finance_page_create_confirm_download_paid(world: World) -> None:
     assert "Chưa đánh dấu đã chi được" in refused.text and "STT 3 Triệu Thị Mai" in refused.text
     empty_note = client.post("/finance/batches/NB-2026-Q4-01/confirm",
                              data={"csrf": token, "position": "3", "note": " "})
-    assert "needs a note" in empty_note.text
+    assert "Hãy ghi chú cách đã kiểm tra số tài khoản mới" in empty_note.text
     ok = client.post("/finance/batches/NB-2026-Q4-01/confirm",
                      data={"csrf": token, "position": "3", "note": "Đã gọi điện xác minh"})
     assert "Đã xác nhận STT 3 Triệu Thị Mai" in ok.text

@@ -133,7 +133,7 @@ def _cmd_publish(args: argparse.Namespace, config: Config) -> int:
         publish(store, config, args.ref, url=args.url, on=args.date, genre=args.genre,
                 coefficient=args.coefficient, actor=args.actor)
         pipeline.send_pending()
-    print(f"{args.ref.upper()}: published")
+    print(f"{args.ref.upper()}: đã ghi nhận đăng tải")
     return 0
 
 
@@ -143,7 +143,7 @@ def _cmd_reject(args: argparse.Namespace, config: Config) -> int:
     with _decisions(config) as (_, pipeline):
         reject(pipeline, args.ref, reason=args.reason, actor=args.actor)
         pipeline.send_pending()
-    print(f"{args.ref.upper()}: rejected")
+    print(f"{args.ref.upper()}: đã chuyển sang «Không sử dụng»; lý do được gửi cho tác giả")
     return 0
 
 

@@ -27,7 +27,10 @@ def _parse_date(value: str | None) -> str:
     try:
         return date.fromisoformat(value).isoformat()
     except ValueError:
-        raise DecisionError(f"date {value!r}: use YYYY-MM-DD") from None
+        raise DecisionError(
+            f"Ngày đăng «{value}» không hợp lệ: hãy viết theo dạng YYYY-MM-DD "
+            "(ví dụ 2026-10-15)."
+        ) from None
 
 
 def _parse_coefficient(value: str | None) -> str | None:
@@ -36,9 +39,13 @@ def _parse_coefficient(value: str | None) -> str | None:
     try:
         number = Decimal(str(value).replace(",", "."))
     except InvalidOperation:
-        raise DecisionError(f"coefficient {value!r} is not a number") from None
+        raise DecisionError(
+            f"Hệ số nhuận bút «{value}» không phải là số: hãy viết dạng 1,5 hoặc 1.5."
+        ) from None
     if number <= 0 or number > 100:
-        raise DecisionError(f"coefficient {value!r} is out of range")
+        raise DecisionError(
+            f"Hệ số nhuận bút «{value}» không hợp lệ: hệ số phải lớn hơn 0 và không quá 100."
+        )
     return str(number)
 
 
@@ -57,7 +64,10 @@ def publish(
 ) -> dict[str, Any]:
     """Record the publication (URL, date, genre, royalty coefficient)."""
     if not url or not url.startswith(("http://", "https://")):
-        raise DecisionError("the published URL must start with http:// or https://")
+        raise DecisionError(
+            "Địa chỉ bài đã đăng (URL) phải bắt đầu bằng http:// hoặc https://: hãy dán "
+            "đầy đủ đường dẫn của bài trên trang tin."
+        )
     published_date = _parse_date(on)
     coef = _parse_coefficient(coefficient)
     # The genre and coefficient must fit the royalty table in force on the published date;
@@ -84,7 +94,9 @@ def publish(
 def reject(pipeline: Pipeline, ref: str, *, reason: str, actor: str) -> dict[str, Any]:
     """Reject from any open state; the reason is emailed to the author."""
     if not reason.strip():
-        raise DecisionError("a rejection needs a reason")
+        raise DecisionError(
+            "Hãy ghi lý do không sử dụng tin, bài (lý do này được gửi cho tác giả)."
+        )
     store = pipeline.store
     with store.transaction():
         submission = store.submission(ref)
@@ -98,7 +110,9 @@ def reject(pipeline: Pipeline, ref: str, *, reason: str, actor: str) -> dict[str
 def request_changes(pipeline: Pipeline, ref: str, *, message: str, actor: str) -> dict[str, Any]:
     """Back to needs_fix with a message emailed to the author."""
     if not message.strip():
-        raise DecisionError("a change request needs a message")
+        raise DecisionError(
+            "Hãy ghi nội dung cần bổ sung, sửa chữa (nội dung này được gửi cho tác giả)."
+        )
     store = pipeline.store
     with store.transaction():
         submission = store.submission(ref)

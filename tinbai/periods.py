@@ -119,8 +119,8 @@ def parse_period(text: str) -> Period:
         start, end = _month_range(year, (index - 1) * months + 1, months)
         return Period(kind=kind, year=year, index=index, start=start, end=end)
     raise PeriodError(
-        f"period {text!r}: write a month 2026-10, a quarter 2026-Q3, a half-year 2026-H1 "
-        "or a year 2026"
+        f"Kỳ «{text}» không hợp lệ: hãy viết tháng (ví dụ 2026-10), quý (2026-Q3), "
+        "nửa năm (2026-H1) hoặc năm (2026)."
     )
 
 

@@ -73,19 +73,20 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(f"tinbai export: {exc}", file=sys.stderr)
         return 2
     except ValueError:
-        print(f"tinbai export: --payment-date {args.payment_date!r}: use YYYY-MM-DD",
-              file=sys.stderr)
+        print(f"tinbai export: ngày chi --payment-date «{args.payment_date}» không hợp lệ: "
+              "hãy viết theo dạng YYYY-MM-DD (ví dụ 2027-01-05).", file=sys.stderr)
         return 2
     if (period is None) == (args.batch is None):
-        print("tinbai export: give --period P (new batch) or --batch CODE (existing batch)",
-              file=sys.stderr)
+        print("tinbai export: hãy ghi một trong hai: --period KỲ (lập đợt chi mới) hoặc "
+              "--batch MÃ (ghi lại danh sách của một đợt chi đã có).", file=sys.stderr)
         return 2
     store = Store(config.data_path)
     try:
         if args.batch:
             batch = load_batch(store, args.batch)
             if batch.status == "cancelled":
-                print(f"tinbai export: batch {batch.code} was cancelled", file=sys.stderr)
+                print(f"tinbai export: đợt chi {batch.code} đã huỷ nên không ghi lại danh sách "
+                      "được; hãy lập đợt chi mới bằng --period.", file=sys.stderr)
                 return 1
         else:
             assert period is not None

@@ -17,6 +17,7 @@ from store.db import Store
 from store.errors import NotFound
 from tinbai.config import Config
 from tinbai.finance.batches import (
+    BATCH_STATUS_LABELS,
     FinanceError,
     cancel_batch,
     confirm_payee,
@@ -93,8 +94,8 @@ def run_paid(args: argparse.Namespace, config: Config) -> int:
     try:
         if args.confirm:
             if not args.note.strip():
-                print("tinbai paid: --confirm needs --note TEXT (how the account was checked)",
-                      file=sys.stderr)
+                print("tinbai paid: --confirm cần kèm --note \"…\" (ghi cách đã kiểm tra số "
+                      "tài khoản).", file=sys.stderr)
                 return 2
             _confirm(store, args.batch, args.confirm, args.note, actor)
         batch = mark_paid(store, args.batch, actor=actor)
@@ -127,7 +128,8 @@ def run_batches(args: argparse.Namespace, config: Config) -> int:
     try:
         if args.batch:
             batch = load_batch(store, args.batch)
-            print(f"{batch.code} ({batch.period_label}) — {batch.status}")
+            print(f"{batch.code} ({batch.period_label}) — "
+                  f"{BATCH_STATUS_LABELS.get(batch.status, batch.status)}")
             for p in batch.payees:
                 mark = ""
                 if p.flags:
@@ -147,7 +149,8 @@ def run_batches(args: argparse.Namespace, config: Config) -> int:
         print("Chưa có đợt chi nào.")
     for row in rows:
         waiting = f", {row['unconfirmed']} chờ xác nhận" if row["unconfirmed"] else ""
-        print(f"{row['code']}  {row['status']:<5} {row['payee_count']} người, "
+        status = BATCH_STATUS_LABELS.get(str(row["status"]), str(row["status"]))
+        print(f"{row['code']}  {status:<7} {row['payee_count']} người, "
               f"{row['item_count']} tin, bài, thực nhận {format_vnd(int(row['total_net']))} đ"
               f"{waiting}")
     return 0

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +27,7 @@ from store.db import Store, iso
 from store.errors import StoreError
 from tinbai.config import Config
 from tinbai.finance.money import RoyaltyRules, format_coefficient, parse_decimal
-from tinbai.periods import Period
+from tinbai.periods import VN_TZ, Period
 
 FLAG_BANK_ACCOUNT_CHANGED = "bank_account_changed"
 
@@ -37,8 +37,35 @@ FLAG_LABELS: dict[str, str] = {
 }
 
 
+#: Vietnamese text of each batch status (as on the finance pages).
+BATCH_STATUS_LABELS: dict[str, str] = {
+    "open": "Chờ chi",
+    "paid": "Đã chi",
+    "cancelled": "Đã huỷ",
+}
+
+
 class FinanceError(StoreError):
     """A finance action that is not allowed now (unconfirmed payees, already paid…)."""
+
+
+def _status_text(batch: Batch) -> str:
+    """``Đợt chi NB-2026-Q3-01 đang ở trạng thái «Đã huỷ»`` for refusals."""
+    label = BATCH_STATUS_LABELS.get(batch.status, batch.status)
+    return f"Đợt chi {batch.code} đang ở trạng thái «{label}»"
+
+
+def _local_time(value: str | None) -> str:
+    """``dd/mm/yyyy HH:MM`` in Vietnam time for an ISO timestamp (as given if unreadable)."""
+    if not value:
+        return "—"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
 
 
 def ascii_text(text: str) -> str:
@@ -314,19 +341,31 @@ def confirm_payee(
 ) -> Payee:
     """Record a finance user's confirmation of a flagged payee (STT ``position``)."""
     if not note.strip():
-        raise FinanceError("a confirmation needs a note (e.g. how the new account was checked)")
+        raise FinanceError(
+            "Hãy ghi chú cách đã kiểm tra số tài khoản mới (ví dụ: đã gọi điện xác minh với "
+            "tác giả) rồi xác nhận lại."
+        )
     with store.transaction():
         batch = load_batch(store, batch_key)
         if batch.status != "open":
-            raise FinanceError(f"batch {batch.code} is {batch.status}")
+            raise FinanceError(
+                f"{_status_text(batch)}: chỉ xác nhận được người nhận của đợt chi chưa chi."
+            )
         payee = next((p for p in batch.payees if p.position == position), None)
         if payee is None:
-            raise FinanceError(f"batch {batch.code} has no payee number {position}")
+            raise FinanceError(
+                f"Đợt chi {batch.code} không có người nhận STT {position}: hãy xem lại số thứ "
+                "tự (STT) trong danh sách chi."
+            )
         if not payee.flags:
-            raise FinanceError(f"payee {position} of {batch.code} is not flagged")
+            raise FinanceError(
+                f"Người nhận STT {position} của đợt chi {batch.code} không có cảnh báo nào "
+                "nên không cần xác nhận."
+            )
         if payee.confirmed_by:
             raise FinanceError(
-                f"payee {position} of {batch.code} was already confirmed by {payee.confirmed_by}"
+                f"Người nhận STT {position} của đợt chi {batch.code} đã được "
+                f"{payee.confirmed_by} xác nhận rồi; không cần xác nhận lại."
             )
         store.insert_row("payee_confirmations", {
             "payee_id": payee.id, "batch_id": batch.id, "confirmed_by": actor,
@@ -348,19 +387,25 @@ def mark_paid(store: Store, batch_key: int | str, *, actor: str) -> Batch:
     with store.transaction():
         batch = load_batch(store, batch_key)
         if batch.status == "paid":
-            raise FinanceError(f"batch {batch.code} was already marked paid on {batch.paid_at} "
-                               f"by {batch.paid_by}")
+            raise FinanceError(
+                f"Đợt chi {batch.code} đã được đánh dấu đã chi lúc {_local_time(batch.paid_at)} "
+                f"bởi {batch.paid_by}; không cần đánh dấu lại."
+            )
         if batch.status != "open":
-            raise FinanceError(f"batch {batch.code} is {batch.status}")
+            raise FinanceError(
+                f"{_status_text(batch)}: chỉ đánh dấu đã chi được đợt chi đang chờ chi."
+            )
         waiting = batch.unconfirmed
         if waiting:
             names = "; ".join(f"STT {p.position} {p.author} (TK {p.account_digits}: "
                               f"{', '.join(FLAG_LABELS.get(f, f) for f in p.flags)})"
                               for p in waiting)
             raise FinanceError(
-                f"batch {batch.code} has {len(waiting)} flagged payee(s) not yet confirmed by "
-                f"finance: {names}. Check the new account with the author, then run "
-                f"`tinbai confirm-payee {batch.code} STT --note TEXT` for each"
+                f"Đợt chi {batch.code} còn {len(waiting)} người nhận có cảnh báo mà kế toán "
+                f"chưa xác nhận: {names}. Hãy kiểm tra số tài khoản mới với tác giả, rồi xác "
+                f"nhận từng người (trên trang của đợt chi, hoặc bằng lệnh "
+                f"`tinbai confirm-payee {batch.code} STT --note \"…\"`) trước khi đánh dấu "
+                "đã chi."
             )
         for payee in batch.payees:
             for item in payee.items:
@@ -379,12 +424,11 @@ def cancel_batch(store: Store, batch_key: int | str, *, actor: str, reason: str)
     items it held (also in the audit log of each item); its code is never reused.
     """
     if not reason.strip():
-        raise FinanceError("cancelling a batch needs a reason")
+        raise FinanceError("Hãy ghi lý do huỷ đợt chi (lý do được lưu cùng đợt chi).")
     with store.transaction():
         batch = load_batch(store, batch_key)
         if batch.status != "open":
-            raise FinanceError(f"batch {batch.code} is {batch.status}: only an unpaid batch "
-                               "can be cancelled")
+            raise FinanceError(f"{_status_text(batch)}: chỉ huỷ được đợt chi chưa chi.")
         held = [item.ref for payee in batch.payees for item in payee.items]
         for payee in batch.payees:
             for item in payee.items:

@@ -56,8 +56,8 @@ def layout_for(config: Config, name: str | None) -> PaymentLayoutConfig:
     key = name or config.royalties.default_layout
     if key not in layouts:
         raise LayoutError(
-            f"payment layout {key!r} is not configured (royalties.payment_layouts has: "
-            f"{', '.join(sorted(layouts))})"
+            f"Chưa có mẫu danh sách chi «{key}» trong cấu hình: hãy chọn một trong các mẫu "
+            f"{', '.join(sorted(layouts))} (royalties.payment_layouts trong config.yaml)."
         )
     return layouts[key]
 
@@ -246,4 +246,4 @@ def write_batch(batch: Batch, layout: PaymentLayoutConfig, path: Path, fmt: str)
     elif fmt == "csv":
         write_csv(batch, layout, path)
     else:
-        raise ValueError(f"format {fmt!r}: use xlsx or csv")
+        raise ValueError(f"Định dạng tệp «{fmt}» không được hỗ trợ: hãy chọn xlsx hoặc csv.")

@@ -27,6 +27,11 @@ class RoyaltyError(ValueError):
     """A genre or coefficient that the royalty table does not allow; the message says why."""
 
 
+def _dmy(day: date) -> str:
+    """``date(2026, 7, 1)`` → ``01/07/2026`` (how Vietnamese office staff write dates)."""
+    return day.strftime("%d/%m/%Y")
+
+
 def round_vnd(amount: Decimal) -> int:
     """Round half-up to the whole đồng (0.5 → 1, 2.5 → 3)."""
     return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -41,7 +46,9 @@ def parse_decimal(value: Any) -> Decimal:
     try:
         return Decimal(str(value).strip().replace(",", "."))
     except InvalidOperation:
-        raise RoyaltyError(f"{value!r} is not a number") from None
+        raise RoyaltyError(
+            f"«{value}» không phải là số: hãy viết hệ số dạng 1,5 hoặc 1.5."
+        ) from None
 
 
 def format_vnd(amount: int) -> str:
@@ -84,24 +91,25 @@ class RoyaltyRules:
             if entry.since <= day:
                 found = entry
         if found is None:
-            first = entries[0].since.isoformat() if entries else "—"
+            first = _dmy(entries[0].since) if entries else "—"
             raise RoyaltyError(
-                f"no {what} is configured for {day.isoformat()} (the first starts {first}); "
-                "add an earlier entry under royalties in config.yaml"
+                f"Chưa cấu hình {what} áp dụng cho ngày {_dmy(day)} (mục đầu tiên áp dụng từ "
+                f"ngày {first}): hãy nhờ quản trị viên thêm một mục có ngày bắt đầu sớm hơn "
+                "vào phần royalties của config.yaml."
             )
         return found
 
     def unit_value_on(self, day: date) -> UnitValueConfig:
-        entry: UnitValueConfig = self._on(self.config.unit_values, day, "coefficient unit value")
+        entry: UnitValueConfig = self._on(self.config.unit_values, day, "giá trị một hệ số")
         return entry
 
     def genres_on(self, day: date) -> dict[str, GenreConfig]:
-        table = self._on(self.config.coefficient_tables, day, "coefficient table")
+        table = self._on(self.config.coefficient_tables, day, "bảng hệ số nhuận bút")
         genres: dict[str, GenreConfig] = table.genres
         return genres
 
     def tax_rule_on(self, day: date) -> TaxRuleConfig:
-        entry: TaxRuleConfig = self._on(self.config.tax, day, "tax rule")
+        entry: TaxRuleConfig = self._on(self.config.tax, day, "mức thuế TNCN")
         return entry
 
     def resolve(
@@ -115,14 +123,20 @@ class RoyaltyRules:
         """
         coef = parse_decimal(coefficient) if coefficient not in (None, "") else None
         if coef is not None and (coef <= 0 or coef > 100):
-            raise RoyaltyError(f"coefficient {coefficient!r} is out of range")
+            raise RoyaltyError(
+                f"Hệ số nhuận bút «{coefficient}» không hợp lệ: hệ số phải lớn hơn 0 và "
+                "không quá 100."
+            )
         if not genre:
             return None, coef
         genres = self.genres_on(on)
         key = genre_key(genre)
         if key not in genres:
             known = ", ".join(f"{k} ({g.label})" for k, g in genres.items())
-            raise RoyaltyError(f"genre {genre!r} is not in the royalty table (known: {known})")
+            raise RoyaltyError(
+                f"Thể loại «{genre}» không có trong bảng nhuận bút: hãy chọn một trong các "
+                f"thể loại {known}."
+            )
         rule = genres[key]
         span = f"{format_coefficient(rule.min)}–{format_coefficient(rule.max)}"
         if coef is None:
@@ -132,12 +146,13 @@ class RoyaltyRules:
                 coef = rule.min
             else:
                 raise RoyaltyError(
-                    f"genre {key} ({rule.label}) has coefficients {span}: give --coefficient"
+                    f"Thể loại {key} ({rule.label}) có hệ số trong khoảng {span}: hãy ghi "
+                    "hệ số nhuận bút (--coefficient)."
                 )
         if not rule.min <= coef <= rule.max:
             raise RoyaltyError(
-                f"coefficient {format_coefficient(coef)} is outside {span} for genre "
-                f"{key} ({rule.label})"
+                f"Hệ số {format_coefficient(coef)} nằm ngoài khoảng {span} của thể loại "
+                f"{key} ({rule.label}): hãy ghi một hệ số trong khoảng đó."
             )
         return key, coef
 
