@@ -8,7 +8,9 @@ its reply and the mailbox checkpoint are committed together or not at all (SPEC 
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -27,6 +29,21 @@ Row = dict[str, Any]
 
 #: How long a claimed reply may stay "sending" before another sender may retry it.
 REPLY_LEASE = timedelta(minutes=10)
+
+def _claimant() -> str:
+    """This process, as written in ``outbox.claimed_by`` (host:pid)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process with this pid runs on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 REF_PATTERN = re.compile(r"\bTB-(\d{4})-(\d{4,})\b", re.IGNORECASE)
 
@@ -393,11 +410,35 @@ class Store:
         process (``tinbai run`` and ``tinbai serve`` both send) took it first."""
         moment = now or utcnow()
         cursor = self.db.execute(
-            """UPDATE outbox SET state = 'sending', next_attempt_at = ?
+            """UPDATE outbox SET state = 'sending', next_attempt_at = ?, claimed_by = ?
                WHERE id = ? AND state IN ('pending', 'sending') AND next_attempt_at <= ?""",
-            (iso(moment + REPLY_LEASE), outbox_id, iso(moment)),
+            (iso(moment + REPLY_LEASE), _claimant(), outbox_id, iso(moment)),
         )
         return cursor.rowcount == 1
+
+    def release_dead_claims(self) -> int:
+        """Give back replies claimed by a process of this host that no longer runs.
+
+        A sender killed between claiming and marking sent (kill -9, power cut) would
+        otherwise hold its reply until the lease ends; such a reply may have reached the
+        server already, so this is the "at most one duplicate per crash" of SPEC §8.
+        """
+        host = _claimant().rsplit(":", 1)[0]
+        released = 0
+        rows = self._all(
+            "SELECT id, claimed_by FROM outbox WHERE state = 'sending' AND claimed_by LIKE ?",
+            (f"{host}:%",),
+        )
+        for row in rows:
+            pid = int(str(row["claimed_by"]).rsplit(":", 1)[1] or 0)
+            if pid and not _process_alive(pid):
+                self.db.execute(
+                    "UPDATE outbox SET state = 'pending', next_attempt_at = ? "
+                    "WHERE id = ? AND state = 'sending' AND claimed_by = ?",
+                    (iso(), row["id"], row["claimed_by"]),
+                )
+                released += 1
+        return released
 
     def mark_reply_sent(self, outbox_id: int) -> None:
         self.db.execute(

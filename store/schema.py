@@ -319,7 +319,12 @@ def _v4_finance(db: sqlite_utils.Database) -> None:
 
 
 #: Migrations in order; index i holds the migration to version i + 1.
-MIGRATIONS: list[Migration] = [_v1_core, _v2_audit, _v3_web, _v4_finance]
+def _v5_outbox_claims(db: sqlite_utils.Database) -> None:
+    """Who is sending a claimed reply (host:pid), so a dead sender's claim is released."""
+    run_script(db, "ALTER TABLE outbox ADD COLUMN claimed_by TEXT")
+
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_audit, _v3_web, _v4_finance, _v5_outbox_claims]
 
 
 def current_version(db: sqlite_utils.Database) -> int:

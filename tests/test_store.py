@@ -133,3 +133,27 @@ def test_a_reply_is_claimed_by_one_sender_and_retried_after_its_lease(tmp_path: 
     assert store.due_replies(later + REPLY_LEASE * 2) == []
     store.close()
     other.close()
+
+
+def test_the_claim_of_a_killed_sender_is_released_at_once(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from store.db import utcnow
+
+    store = Store(tmp_path)
+    with store.transaction():
+        rid = store.enqueue_reply({"kind": "receipt", "to_addr": "a@example.org",
+                                   "subject": "s", "reply_message_id": "r2@x", "raw": b"x"})
+    # Another process claims the reply and dies before marking it sent.
+    code = (
+        "import sys; from pathlib import Path; from store.db import Store; "
+        f"s = Store(Path({str(tmp_path)!r})); sys.exit(0 if s.claim_reply({rid}) else 3)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], check=False, timeout=60)
+    assert done.returncode == 0
+    assert store.due_replies(utcnow()) == []  # still leased to the dead process
+    with store.transaction():
+        assert store.release_dead_claims() == 1
+    assert [r["id"] for r in store.due_replies(utcnow())] == [rid]
+    store.close()

@@ -18,7 +18,7 @@ import subprocess
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -48,6 +48,7 @@ from tinbai.evaluate import (
     merge_candidates,
 )
 from tinbai.logs import message_logger
+from tinbai.prefetch import Prefetcher
 from validators.builtin import validate
 from validators.model import Candidate
 
@@ -248,33 +249,44 @@ class Pipeline:
                 return
             log.info("mailbox %s: %d new message(s)", mailbox.name, len(new))
             limit = self.config.limits.max_message_bytes
-            fetch = source.fetch([uid for uid, _ in new], limit)
-            for done, fetched in enumerate(fetch, start=1):
-                outcome = self.process(fetched)
-                report.fetched += 1
-                if progress:
-                    progress(done, len(new))
-                self._count(report, outcome)
-                if done % mailbox.batch_size == 0:
-                    # A long backlog: answer the first senders now, not after the last.
-                    self.send_pending(report)
-                folder = (
-                    mailbox.quarantine_folder if outcome.quarantine else mailbox.processed_folder
-                )
-                if folder and outcome.kind != "too_large":
-                    try:
+            connection = threading.Lock()  # the prefetch thread and MOVE share the source
+            with Prefetcher(source.fetch([uid for uid, _ in new], limit), connection) as ahead:
+                self._process_fetched(source, mailbox, ahead, len(new), connection, report,
+                                      progress)
+
+    def _process_fetched(
+        self,
+        source: MailSource,
+        mailbox: MailboxConfig,
+        fetched_messages: Iterable[FetchedMessage],
+        total: int,
+        connection: threading.Lock,
+        report: PollReport,
+        progress: Callable[[int, int], None] | None,
+    ) -> None:
+        """Process fetched messages one by one, each in its own transaction, then move it."""
+        for done, fetched in enumerate(fetched_messages, start=1):
+            outcome = self.process(fetched)
+            report.fetched += 1
+            if progress:
+                progress(done, total)
+            self._count(report, outcome)
+            if done % mailbox.batch_size == 0:
+                # A long backlog: answer the first senders now, not after the last.
+                self.send_pending(report)
+            folder = mailbox.quarantine_folder if outcome.quarantine else mailbox.processed_folder
+            if folder and outcome.kind != "too_large":
+                try:
+                    with connection:
                         source.move([fetched.uid], folder)
-                    except SourceError as exc:
-                        log.warning(
-                            "mailbox %s: cannot move UID %s to %s: %s",
-                            mailbox.name,
-                            fetched.uid,
-                            folder,
-                            exc,
-                        )
-                if self.stop.is_set():
-                    log.info("stop requested: leaving after UID %s", fetched.uid)
-                    break
+                except SourceError as exc:
+                    log.warning(
+                        "mailbox %s: cannot move UID %s to %s: %s",
+                        mailbox.name, fetched.uid, folder, exc,
+                    )
+            if self.stop.is_set():
+                log.info("stop requested: leaving after UID %s", fetched.uid)
+                break
 
     def _move_left_behind(
         self, source: MailSource, mailbox: MailboxConfig, uidvalidity: int, last: int
@@ -784,6 +796,8 @@ class Pipeline:
         """Send due replies (due at ``now``, default the current time); failures are
         retried later with exponential backoff."""
         report = report or PollReport()
+        with self.store.transaction():
+            self.store.release_dead_claims()
         due = self.store.due_replies(now)
         if not due:
             return report

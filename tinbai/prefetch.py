@@ -1,0 +1,89 @@
+"""Read ahead from a mailbox while the previous message is being processed.
+
+Fetching is network and disk I/O (the GIL is released); parsing and judging are CPU.
+Running the fetch one step ahead in a thread overlaps the two, which is most of what a
+backlog of photo mail costs. The read-ahead is bounded (a few messages) so memory stays
+bounded, and the source's connection is shared through a lock: the pipeline takes the
+same lock to MOVE a message, since an IMAP connection is not thread-safe.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+_DONE = object()
+
+
+class Prefetcher(Generic[T]):
+    """Iterate ``source`` in a background thread, at most ``depth`` items ahead.
+
+    Use as a context manager: leaving it (normally, on error or on a stop request) stops
+    the thread and waits for it, so the caller may close the connection afterwards.
+    Exceptions raised by ``source`` are re-raised in the consuming thread, in order.
+    """
+
+    def __init__(self, source: Iterator[T], lock: threading.Lock, depth: int = 2) -> None:
+        self._source = source
+        self._lock = lock
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=max(1, depth))
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tinbai-prefetch", daemon=True)
+
+    def _put(self, item: object) -> bool:
+        while not self._closing.is_set():
+            try:
+                self._queue.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        try:
+            while not self._closing.is_set():
+                with self._lock:
+                    item = next(self._source, _DONE)
+                if item is _DONE or not self._put(item):
+                    break
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._put(_Raised(exc))
+            return
+        self._put(_DONE)
+
+    def __enter__(self) -> Prefetcher[T]:
+        self._thread.start()
+        return self
+
+    def __iter__(self) -> Iterator[T]:
+        while True:
+            item = self._queue.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Raised):
+                raise item.exc
+            yield item  # type: ignore[misc]
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._closing.set()
+        while True:  # unblock a producer waiting on a full queue
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        self._thread.join()
+
+
+class _Raised:
+    """An exception raised by the source, carried to the consumer."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
