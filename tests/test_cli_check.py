@@ -30,13 +30,13 @@ def assert_shape(data: dict[str, Any]) -> None:
                 "account_holder"):
         assert key in data["fields"]
     for problem in data["problems"]:
-        assert PROBLEM_KEYS <= set(problem)
+        assert set(problem) >= PROBLEM_KEYS
         assert problem["severity"] in ("error", "warning")
         assert problem["message"]
     for photo in data["photos"]:
-        assert PHOTO_KEYS <= set(photo)
+        assert set(photo) >= PHOTO_KEYS
         for problem in photo["problems"]:
-            assert PROBLEM_KEYS <= set(problem)
+            assert set(problem) >= PROBLEM_KEYS
 
 
 def test_valid_submission_is_accepted() -> None:
