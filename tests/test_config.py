@@ -81,7 +81,7 @@ def test_missing_password_variable_names_the_key_and_the_fix(
 def test_invalid_yaml_and_wrong_types_are_reported(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(write(tmp_path, "mailboxes: [\n"))
-    with pytest.raises(ConfigError, match="polling.interval_seconds"):
+    with pytest.raises(ConfigError, match=r"polling\.interval_seconds"):
         load_config(write(tmp_path, "polling:\n  interval_seconds: soon\n"))
 
 

@@ -120,8 +120,8 @@ def config_rows(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str
         elif origin is dict and nested is not None:
             rows.append((path, "mapping", _default(info), (info.description or "").strip()))
             rows.extend(config_rows(nested, f"{path}.NAME."))
-        elif nested is not None and annotation is nested:
-            rows.extend(config_rows(nested, f"{path}."))
+        elif annotation is nested and nested is not None:
+            rows.extend(config_rows(nested, f"{path}."))  # a nested section
         else:
             rows.append((path, _type_name(annotation), _default(info),
                          " ".join((info.description or "").split())))
@@ -150,7 +150,11 @@ def render_readme(text: str) -> str:
         if not pattern.search(text):
             raise ValueError(f"README has no <!-- {name}:start --> … <!-- {name}:end --> section")
         body = render()
-        text = pattern.sub(lambda m, body=body: f"{m.group(1)}{body}\n{m.group(2)}", text)
+
+        def replace(match: re.Match[str], body: str = body) -> str:
+            return f"{match.group(1)}{body}\n{match.group(2)}"
+
+        text = pattern.sub(replace, text)
     return text
 
 
