@@ -572,13 +572,5 @@ def _changes(submission: Row, form: FormData, allowed: list[str]) -> dict[str, s
 
 
 def _vi_decision_error(exc: Exception) -> str:
-    text = str(exc)
-    if "URL" in text:
-        return "địa chỉ bài đã đăng phải bắt đầu bằng http:// hoặc https://."
-    if "date" in text:
-        return "ngày đăng phải có dạng năm-tháng-ngày (YYYY-MM-DD)."
-    if "coefficient" in text:
-        return "hệ số nhuận bút phải là số dương (ví dụ 1,5)."
-    if "reason" in text or "message" in text:
-        return "hãy ghi lý do."
-    return text
+    """The refusal as the editor reads it (decisions and the store speak Vietnamese)."""
+    return str(exc)
