@@ -35,7 +35,7 @@ from ingest.photos import (
     is_photo_candidate,
     read_photo_facts,
 )
-from ingest.template import find_template
+from ingest.template import FIELD_KEYS, find_template
 from tinbai.config import Config
 from validators.builtin import Verdict, classify, validate
 from validators.dispositions import DispositionContext
@@ -287,6 +287,25 @@ def author_key(candidate: Candidate) -> str:
     return fold(candidate.fields.get("author", ""))
 
 
+def derived_values(candidate: Candidate) -> dict[str, Any]:
+    """The normalised columns stored beside the raw fields (SPEC §2 normalisation).
+
+    One place for the pipeline (new mail) and the web pages (an editor's correction), so
+    the queue filters, the reports and the payment list read the same values.
+    """
+    bank = candidate.bank
+    return {
+        "unit_name": candidate.unit_name,
+        "author_key": author_key(candidate) or None,
+        "phone_e164": candidate.phone_e164,
+        "bank_account_digits": candidate.bank_account_digits,
+        "bank_code": bank.code if bank else None,
+        "bank_bin": bank.bin if bank else None,
+        "bank_short_name": bank.short_name if bank else None,
+        "account_holder_ascii": candidate.account_holder_ascii,
+    }
+
+
 def photo_entries(evaluation: Evaluation) -> list[dict[str, Any]]:
     """The ``photos`` array of the SPEC §7 JSON."""
     entries = []
@@ -311,10 +330,6 @@ def photo_entries(evaluation: Evaluation) -> list[dict[str, Any]]:
     return entries
 
 
-FIELD_KEYS = (
-    "title", "body", "caption", "author", "unit", "phone", "bank_account", "account_holder",
-    "bank_name",
-)
 
 
 def evaluation_json(evaluation: Evaluation) -> dict[str, Any]:

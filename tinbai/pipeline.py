@@ -44,6 +44,7 @@ from tinbai.evaluate import (
     candidate_from_json,
     candidate_to_json,
     caption_for,
+    derived_values,
     evaluate,
     merge_candidates,
 )
@@ -642,14 +643,7 @@ class Pipeline:
             "account_holder": f.get("account_holder"),
             "bank_name": f.get("bank_name")
             or (candidate.bank.short_name if candidate.bank else None),
-            "unit_name": candidate.unit_name,
-            "author_key": author_key(candidate) or None,
-            "phone_e164": candidate.phone_e164,
-            "bank_account_digits": candidate.bank_account_digits,
-            "bank_code": candidate.bank.code if candidate.bank else None,
-            "bank_bin": candidate.bank.bin if candidate.bank else None,
-            "bank_short_name": candidate.bank.short_name if candidate.bank else None,
-            "account_holder_ascii": candidate.account_holder_ascii,
+            **derived_values(candidate),
             "template_source": candidate.template_source or None,
             "candidate_json": json.dumps(candidate_to_json(candidate), ensure_ascii=False),
             "error_count": errors,

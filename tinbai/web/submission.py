@@ -409,7 +409,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             flash(request, "Đơn vị không có trong danh mục.", "error")
             return back(submission, "#fields")
         with store.transaction():
-            derived = derived_columns(changes, ctx.config)
+            derived = derived_columns(submission, changes, ctx.config)
             store.update_submission(sid, {**changes, **derived})
             for key, new in changes.items():
                 store.audit(user["name"], "edit_field", sid,
@@ -524,37 +524,26 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
     ]
 
 
-def derived_columns(changes: dict[str, str | None], config: Any) -> dict[str, Any]:
+def derived_columns(
+    submission: Row, changes: dict[str, str | None], config: Any
+) -> dict[str, Any]:
     """The normalised columns that follow from edited fields (SPEC §2 normalisation), so
-    the queue's unit filter, the reports and the payment list see the correction."""
-    from ingest.normalize import (
-        find_bank,
-        fold,
-        holder_ascii,
-        match_unit,
-        normalize_phone,
-        parse_bank_account,
-    )
+    the queue's unit filter, the reports and the payment list see the correction.
 
-    values: dict[str, Any] = {}
-    if "phone" in changes:
-        values["phone_e164"] = normalize_phone(changes["phone"] or "")
-    if "account_holder" in changes:
-        values["account_holder_ascii"] = holder_ascii(changes["account_holder"] or "") or None
-    if "author" in changes:
-        values["author_key"] = fold(changes["author"] or "") or None
-    if "unit" in changes and "unit_name" not in changes:
-        values["unit_name"] = match_unit(changes["unit"] or "", config.units)
-    bank = None
-    if "bank_account" in changes:
-        account, bank = parse_bank_account(changes["bank_account"] or "")
-        values["bank_account_digits"] = account
-    if "bank_name" in changes:
-        bank = find_bank(changes["bank_name"] or "") or bank
-        if bank is None:
-            values.update(bank_code=None, bank_bin=None, bank_short_name=None)
-    if bank is not None:
-        values.update(bank_code=bank.code, bank_bin=bank.bin, bank_short_name=bank.short_name)
+    The same rules as for new mail (:func:`tinbai.evaluate.normalize`); a unit the editor
+    picked from the registry is kept unless the unit text itself was edited.
+    """
+    from ingest.template import FIELD_KEYS
+    from tinbai.evaluate import derived_values, normalize
+    from validators.model import Candidate
+
+    fields = {key: str(submission.get(key) or "") for key in FIELD_KEYS}
+    fields.update({key: value or "" for key, value in changes.items() if key in FIELD_KEYS})
+    candidate = Candidate(fields={key: value for key, value in fields.items() if value.strip()})
+    normalize(candidate, config)
+    values = derived_values(candidate)
+    if "unit" not in changes or "unit_name" in changes:
+        del values["unit_name"]
     return values
 
 
