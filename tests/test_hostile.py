@@ -20,14 +20,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "data" / "hostile"))
 
 from make_hostile_cases import CANARY, cases
+from shared_data import MAIL_CORPUS
 
 from store.db import Store
 from tinbai.config import load_config
 from tinbai.pipeline import Pipeline
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "mail-parser-mails"
-if not CORPUS.is_dir():
-    CORPUS = Path("/work/shared/corpus/mail-parser-mails")
+CORPUS = MAIL_CORPUS
 MAX_RSS_MB = 700  # observed ~120 MB for everything; a parser that buffers wildly trips this
 MAX_SECONDS_EACH = 60  # observed ≤ 3 s on a loaded 2-core machine
 

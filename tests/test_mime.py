@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared_data import MAIL_CORPUS
 
 from ingest.mime import decode_text, parse_message, received_hops, safe_filename
 from ingest.model import ParsedMail
 
-CORPUS = Path("/work/shared/corpus/mail-parser-mails")
+CORPUS = MAIL_CORPUS
 CORPUS_FILES = sorted(CORPUS.glob("mail_*")) if CORPUS.is_dir() else []
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4 + b"\xff\xd9"

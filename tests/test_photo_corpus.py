@@ -6,16 +6,15 @@ which were edited, and which are broken; the expectations below follow it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from shared_data import PHOTO_CORPUS
 
 from ingest.photos import read_photo_facts
 from validators.photos import check_photo
 from validators.problems import has_errors
 from validators.settings import ValidationSettings
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "exif-samples"
+CORPUS = PHOTO_CORPUS
 SETTINGS = ValidationSettings()
 
 pytestmark = pytest.mark.skipif(

@@ -9,6 +9,7 @@ from typing import Literal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared_data import SEEDS
 
 from ingest.documents import DocumentInfo
 from ingest.htmltext import html_to_text
@@ -384,9 +385,8 @@ def test_the_seed_document_blank_form_has_labels_but_no_values() -> None:
 
 
 def test_the_seed_document_itself_reads_as_a_blank_form() -> None:
-    from pathlib import Path
 
-    seed = Path("/work/shared/seeds/002_59ca8af955cf4b29.txt")
+    seed = SEEDS / "002_59ca8af955cf4b29.txt"
     if not seed.exists():
         return
     r = extract(seed.read_text(encoding="utf-8"))
