@@ -61,6 +61,26 @@ replies:
     return path
 
 
+def write_maildir_config(folder: Path, extra: str = "") -> Path:
+    """config.yaml for a local Maildir inbox (``inbox``) and outbox (``outbox``) in
+    ``folder``; ``extra`` is top-level YAML appended."""
+    path = folder / "config.yaml"
+    path.write_text(
+        f"""
+mailboxes:
+  - name: editorial
+    url: maildir:inbox
+smtp:
+  url: maildir:outbox
+  from: "Ban Biên tập <toasoan@congdoan.example.vn>"
+data_dir: ./var
+{extra}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
 def pipeline(config_path: Path, password: str = "secret") -> tuple[Config, Store, Pipeline]:
     """An in-process pipeline with the IMAP password in the environment."""
     os.environ["TINBAI_IMAP_PASSWORD"] = password

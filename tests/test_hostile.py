@@ -20,6 +20,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "data" / "hostile"))
 
 from make_hostile_cases import CANARY, cases
+from resilience_support import write_maildir_config
 from shared_data import MAIL_CORPUS
 
 from store.db import Store
@@ -67,20 +68,7 @@ def hostile_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def write_config(folder: Path) -> Path:
-    path = folder / "config.yaml"
-    path.write_text(
-        """
-mailboxes:
-  - name: editorial
-    url: maildir:inbox
-smtp:
-  url: maildir:outbox
-  from: "Ban Biên tập <toasoan@congdoan.example.vn>"
-data_dir: ./var
-""",
-        encoding="utf-8",
-    )
-    return path
+    return write_maildir_config(folder)
 
 
 def test_check_json_on_every_hostile_message(hostile_dir: Path, tmp_path: Path) -> None:

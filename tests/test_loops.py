@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from resilience_support import write_maildir_config
 
 from store.db import Store
 from tinbai.cli import main
@@ -26,20 +27,7 @@ EXPECTED: dict[str, str] = json.loads((LOOPS / "expected.json").read_text(encodi
 @pytest.fixture
 def config_path(tmp_path: Path) -> Path:
     """A Maildir inbox holding every loop case and a Maildir outbox."""
-    path = tmp_path / "config.yaml"
-    path.write_text(
-        """
-mailboxes:
-  - name: editorial
-    url: maildir:inbox
-smtp:
-  url: maildir:outbox
-  from: "Ban Biên tập <toasoan@congdoan.example.vn>"
-data_dir: ./var
-""",
-        encoding="utf-8",
-    )
-    return path
+    return write_maildir_config(tmp_path)
 
 
 def test_every_case_is_listed() -> None:
