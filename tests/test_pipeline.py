@@ -174,3 +174,19 @@ def test_an_editors_override_survives_the_contributors_fix(tmp_path: Path) -> No
     last = [r for r in outbox(config) if r["In-Reply-To"] == "<fix-1@example.org>"]
     assert len(last) == 1 and "đã nhận tin, bài" in last[0].get_body().get_content()  # type: ignore[union-attr]
     store.close()
+
+
+def test_own_addresses_come_from_the_from_header_and_the_mailbox_logins(tmp_path: Path) -> None:
+    from tinbai.pipeline import own_addresses
+
+    (tmp_path / "config.yaml").write_text(
+        "mailboxes:\n"
+        "  - {name: a, url: 'imaps://toasoan%40congdoan.example.vn@imap.gmail.com/INBOX'}\n"
+        "  - {name: b, url: 'imap://bientap@example.org@127.0.0.1:143/INBOX'}\n"
+        "  - {name: c, url: 'maildir:inbox'}\n"
+        "smtp: {url: 'maildir:outbox', from: 'Ban Biên tập <BBT@congdoan.example.vn>'}\n",
+        encoding="utf-8",
+    )
+    assert own_addresses(load_config(tmp_path / "config.yaml")) == {
+        "bbt@congdoan.example.vn", "toasoan@congdoan.example.vn", "bientap@example.org",
+    }

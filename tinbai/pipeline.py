@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from ingest.errors import SourceAuthError, SourceError
 from ingest.mime import parse_message
@@ -87,12 +88,13 @@ class Outcome:
 
 def own_addresses(config: Config) -> frozenset[str]:
     """Our From address and the mailbox logins: mail from these is never answered."""
-    addresses = {parseaddr(config.smtp.from_)[1].lower()}
+    addresses = {parseaddr(config.smtp.from_)[1].lower(), (config.smtp.username or "").lower()}
     for mailbox in config.mailboxes:
-        user = mailbox.url.split("://", 1)[-1].split("@")
-        if len(user) > 2 or (len(user) == 2 and "%40" in user[0]):
-            addresses.add(user[0].replace("%40", "@").lower())
-    return frozenset(a for a in addresses if a)
+        if mailbox.url.startswith("maildir:"):
+            continue
+        login = unquote(urlsplit(mailbox.url).username or "").lower()
+        addresses.add(login)
+    return frozenset(a for a in addresses if "@" in a)
 
 
 class Pipeline:
