@@ -51,7 +51,8 @@ from tinbai.evaluate import (
 )
 from tinbai.logs import message_logger
 from tinbai.prefetch import Prefetcher
-from validators.builtin import validate
+from validators.builtin import classify, validate
+from validators.dispositions import DispositionContext
 from validators.model import Candidate
 
 log = logging.getLogger(__name__)
@@ -405,11 +406,12 @@ class Pipeline:
             if self.store.message_by_message_id(mail.message_id):
                 self.store.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
                 return Outcome("seen")
-            evaluation = evaluate(mail, self.config, own_addresses=self.own)
+            # Only the headers are here: a robot, a bounce or a list gets no reply.
+            robot = classify(mail, DispositionContext(own_addresses=self.own))
             row_id = self.store.insert_message(
                 {**self._message_row(fetched, mail, None, None), "disposition": "too_large"}
             )
-            if evaluation.disposition is None or evaluation.disposition == "not_submission":
+            if robot is None:
                 limit = self.config.limits.max_message_bytes
                 self._enqueue(
                     "too_large",
