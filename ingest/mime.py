@@ -45,6 +45,8 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from typing import Any
 
+import pybase64
+
 from ingest.model import Attachment, ParsedMail
 
 log = logging.getLogger(__name__)
@@ -349,6 +351,9 @@ _STASH_MIN_BYTES = 256 * 1024
 # Whole lines only, possessive: no backtracking, linear even on a 5 MB line without
 # a newline (a hostile case the tests include).
 _B64_RUN = re.compile(rb"(?m)^(?:[A-Za-z0-9+/]{40,}+={0,2}+\r?\n){64,}+")
+_STASH_PREFIX = b"TINBAISTASH"
+# A token line: the prefix, 12 random hex digits (per message), a 6-digit run number.
+_STASH_TOKEN = re.compile(re.escape(_STASH_PREFIX) + rb"([0-9a-f]{12}\d{6})\r?\n")
 _STASH: contextvars.ContextVar[tuple[bytes, dict[bytes, bytes]] | None] = (
     contextvars.ContextVar("tinbai_mime_stash", default=None)
 )
@@ -358,13 +363,14 @@ def _stash_base64(raw: bytes) -> tuple[bytes, tuple[bytes, dict[bytes, bytes]] |
     """``raw`` with long base64 runs replaced by tokens, and the stash to undo it."""
     if len(raw) < _STASH_MIN_BYTES:
         return raw, None
-    prefix = b"TINBAISTASH" + secrets.token_hex(6).encode("ascii")
+    nonce = secrets.token_hex(6).encode("ascii")
+    prefix = _STASH_PREFIX + nonce
     runs: dict[bytes, bytes] = {}
 
     def swap(match: re.Match[bytes]) -> bytes:
-        token = prefix + b"%06d" % len(runs)
-        runs[token] = match.group(0)
-        return token + b"\n"
+        key = nonce + b"%06d" % len(runs)
+        runs[key] = match.group(0)
+        return _STASH_PREFIX + key + b"\n"
 
     reduced = _B64_RUN.sub(swap, raw)
     return (reduced, (prefix, runs)) if runs else (raw, None)
@@ -375,9 +381,22 @@ def _unstash(data: bytes) -> bytes:
     stash = _STASH.get()
     if stash is None or stash[0] not in data:
         return data
-    prefix, runs = stash
-    pattern = re.compile(re.escape(prefix) + rb"\d{6}\r?\n")
-    return pattern.sub(lambda m: runs.get(m.group(0).rstrip(b"\r\n"), m.group(0)), data)
+    runs = stash[1]
+    return _STASH_TOKEN.sub(lambda m: runs.get(m.group(1), m.group(0)), data)
+
+
+def _decode_base64_lines(data: bytes) -> bytes:
+    """``binascii.a2b_base64(data)``, with a SIMD decoder when padding is only at the end.
+
+    pybase64 decodes about three times faster; it drops line breaks and other bytes
+    outside the alphabet as a2b_base64 does, but a2b_base64 stops at the first complete
+    padding while pybase64 would not, so mail with "=" before the end keeps the standard
+    library's answer.
+    """
+    pad = data.find(b"=")
+    if pad < 0 or not data[pad:].strip(b"=\r\n"):
+        return pybase64.b64decode(data, validate=False)
+    return binascii.a2b_base64(data)
 
 
 def _stashed_payload(part: Message) -> bytes | None:
@@ -396,7 +415,7 @@ def _stashed_payload(part: Message) -> bytes | None:
     original = _unstash(body.encode("ascii", "surrogateescape"))
     if str(part.get("content-transfer-encoding", "")).strip().lower() == "base64":
         with contextlib.suppress(binascii.Error, ValueError):
-            return binascii.a2b_base64(original)
+            return _decode_base64_lines(original)
     part.set_payload(original.decode("ascii", "surrogateescape"))
     return None
 

@@ -467,3 +467,55 @@ def test_large_messages_parse_the_same_with_the_base64_stash() -> None:
     assert len(fast.attachments) == 3
     assert b"TINBAISTASH" not in fast.attachments[2].payload
     assert fast.message_id == plain.message_id
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.binary(max_size=400),
+    line=st.sampled_from([b"\n", b"\r\n"]),
+    edit=st.one_of(
+        st.none(),
+        st.tuples(st.integers(min_value=0), st.binary(min_size=1, max_size=3)),
+        st.integers(min_value=0),  # truncate here
+    ),
+)
+def test_fast_base64_decode_gives_what_a2b_base64_gives(
+    data: bytes, line: bytes, edit: tuple[int, bytes] | int | None
+) -> None:
+    """The SIMD decoder behind the stash gives a2b_base64's bytes, or fails as it does,
+    on well-formed, truncated and tampered base64 (stray bytes, "=" mid-way)."""
+    import ingest.mime as mime
+
+    encoded = base64.encodebytes(data).replace(b"\n", line)
+    if isinstance(edit, int):
+        encoded = encoded[: edit % (len(encoded) + 1)]
+    elif edit is not None:
+        at = edit[0] % (len(encoded) + 1)
+        encoded = encoded[:at] + edit[1] + encoded[at:]
+    try:
+        expected: bytes | None = binascii.a2b_base64(encoded)
+    except binascii.Error:
+        expected = None
+    try:
+        got: bytes | None = mime._decode_base64_lines(encoded)
+    except binascii.Error:
+        got = None
+    assert got == expected
+
+
+def test_stash_tokens_written_by_a_sender_are_left_alone() -> None:
+    """Text that looks like a stash token (another message's nonce) is not replaced."""
+    import ingest.mime as mime
+
+    forged = "TINBAISTASH0123456789ab000000"
+    msg = EmailMessage()
+    msg["From"] = "a@example.org"
+    msg["Message-ID"] = "<forged@example.org>"
+    msg.set_content(f"Dòng đầu\n{forged}\nDòng cuối\n")
+    msg.add_attachment(bytes(range(256)) * 1500, maintype="application",
+                       subtype="octet-stream", filename="x.bin")
+    raw = msg.as_bytes(policy=SMTP)
+    assert len(raw) > mime._STASH_MIN_BYTES
+    parsed = parse_message(raw)
+    assert forged in parsed.text
+    assert parsed.attachments[0].payload == bytes(range(256)) * 1500

@@ -69,3 +69,18 @@ def test_the_connection_lock_is_held_while_the_source_is_read() -> None:
     with Prefetcher(source(), lock) as ahead:
         assert list(ahead) == [0, 1, 2]
     assert held == [True, True, True]
+
+
+def test_the_transform_runs_in_the_reader_thread_outside_the_lock() -> None:
+    """The pipeline parses and judges the next message in the reader thread; the
+    connection stays free for the consumer's MOVE meanwhile."""
+    lock = threading.Lock()
+    calls: list[tuple[int, bool, str]] = []
+
+    def prepare(n: int) -> str:
+        calls.append((n, lock.locked(), threading.current_thread().name))
+        return f"prepared {n}"
+
+    with Prefetcher(iter(range(3)), lock, transform=prepare) as ahead:
+        assert list(ahead) == ["prepared 0", "prepared 1", "prepared 2"]
+    assert calls == [(n, False, "tinbai-prefetch") for n in range(3)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 import socket
 import subprocess
 import threading
@@ -69,6 +70,28 @@ def test_list_new_and_fetch_in_batches(imap_mailbox: Dovecot) -> None:
     assert [m.raw for m in got] == raws
     assert all(m.mailbox == "editorial" and m.uidvalidity == src.uidvalidity for m in got)
     assert all(m.internal_date is not None and m.internal_date.tzinfo for m in got)
+
+
+def test_protocol_trace_is_not_formatted_unless_its_logger_prints_it(
+    imap_mailbox: Dovecot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """imapclient turns imaplib's trace on (debug = 5), which formats the repr() of every
+    fetched message even when nothing logs it; the source turns it off unless the
+    ``imapclient.imaplib`` logger is at DEBUG, where the trace is still there."""
+    raw = make_raw(1, body_size=2000)
+    imap_mailbox.append_many([raw])
+    caplog.set_level(logging.INFO, logger="imapclient.imaplib")
+    with source(imap_mailbox) as src:
+        assert src._client is not None and src._client._imap.debug == 0
+        assert [m.raw for m in src.fetch([u for u, _ in src.list_new(0)], 10**7)] == [raw]
+    assert not [r for r in caplog.records if r.name == "imapclient.imaplib"]
+
+    caplog.clear()
+    caplog.set_level(logging.DEBUG, logger="imapclient.imaplib")
+    with source(imap_mailbox) as src:
+        assert [m.raw for m in src.fetch([u for u, _ in src.list_new(0)], 10**7)] == [raw]
+    trace = "\n".join(r.getMessage() for r in caplog.records if r.name == "imapclient.imaplib")
+    assert "FETCH" in trace and "Noi dung bai viet so 1" in trace
 
 
 def test_batches_bounded_by_bytes(imap_mailbox: Dovecot) -> None:

@@ -9,6 +9,7 @@ traceback and the poll moves on (SPEC §8).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -19,6 +20,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -85,6 +87,39 @@ class Outcome:
     kind: str  # stored | duplicate | seen | ignored | failed
     ref: str | None = None
     quarantine: bool = False
+
+
+@dataclass
+class Prepared:
+    """A fetched message read, judged and hashed, not yet stored (see Pipeline.prepare)."""
+
+    fetched: FetchedMessage
+    digest: str = ""
+    raw_path: str = ""
+    mail: ParsedMail | None = None  # None: too large, only the headers were fetched
+    evaluation: Evaluation | None = None
+    hashing: Future[list[str | None]] | None = None  # pHash of each photo, in order
+    error: str | None = None  # the traceback when preparing failed: stored as failed
+
+
+def _perceptual_hashes(evaluation: Evaluation) -> list[str | None]:
+    """The pHash of each readable photo of ``evaluation`` (None for the others)."""
+    return [
+        perceptual_hash(data) if data and not photo.error else None
+        for photo, data in zip(
+            evaluation.candidate.photos, evaluation.photo_payloads, strict=False
+        )
+    ]
+
+
+@functools.cache
+def _photo_hasher() -> ThreadPoolExecutor:
+    """One thread that decodes photos for their pHash while the next message is parsed.
+
+    Pillow releases the GIL while decoding, which is about half of a photo mail's CPU
+    time: on a backlog this thread keeps a second core busy (benchmarks/poll.py).
+    """
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="tinbai-phash")
 
 
 def own_addresses(config: Config) -> frozenset[str]:
@@ -254,7 +289,8 @@ class Pipeline:
             log.info("mailbox %s: %d new message(s)", mailbox.name, len(new))
             limit = self.config.limits.max_message_bytes
             connection = threading.Lock()  # the prefetch thread and MOVE share the source
-            with Prefetcher(source.fetch([uid for uid, _ in new], limit), connection) as ahead:
+            fetching = source.fetch([uid for uid, _ in new], limit)
+            with Prefetcher(fetching, connection, transform=self.prepare) as ahead:
                 self._process_fetched(source, mailbox, ahead, len(new), connection, report,
                                       progress)
 
@@ -262,15 +298,16 @@ class Pipeline:
         self,
         source: MailSource,
         mailbox: MailboxConfig,
-        fetched_messages: Iterable[FetchedMessage],
+        prepared_messages: Iterable[Prepared],
         total: int,
         connection: threading.Lock,
         report: PollReport,
         progress: Callable[[int, int], None] | None,
     ) -> None:
-        """Process fetched messages one by one, each in its own transaction, then move it."""
-        for done, fetched in enumerate(fetched_messages, start=1):
-            outcome = self.process(fetched)
+        """Commit prepared messages one by one, each in its own transaction, then move it."""
+        for done, prepared in enumerate(prepared_messages, start=1):
+            fetched = prepared.fetched
+            outcome = self.commit(prepared)
             report.fetched += 1
             if progress:
                 progress(done, total)
@@ -349,10 +386,42 @@ class Pipeline:
 
     def process(self, fetched: FetchedMessage) -> Outcome:
         """Process one message in its own transaction; never raises for a bad message."""
+        return self.commit(self.prepare(fetched))
+
+    def prepare(self, fetched: FetchedMessage) -> Prepared:
+        """Keep the raw message, parse it, judge it and hash its photos; never raises.
+
+        Touches no database row, so it may run ahead in the read-ahead thread while the
+        previous message is committed (photo decoding and hashing release the GIL). The
+        files written here are content-addressed: a crash before :meth:`commit` leaves
+        files that the next run writes again under the same names.
+        """
         try:
             if fetched.raw is None:
+                return Prepared(fetched)
+            raw = fetched.raw
+            digest, path = self.store.raw.put(raw, "eml")  # durable before anything refers to it
+            limits = self.config.limits
+            mail = parse_message(
+                raw, max_parts=limits.max_mime_parts, max_depth=limits.max_mime_depth
+            )
+            evaluation = evaluate(mail, self.config, own_addresses=self.own)
+            return Prepared(
+                fetched, digest, self.store.raw.relative(path), mail, evaluation,
+                _photo_hasher().submit(_perceptual_hashes, evaluation),
+            )
+        except Exception:
+            return Prepared(fetched, error=traceback.format_exc())
+
+    def commit(self, prepared: Prepared) -> Outcome:
+        """Store a prepared message in its own transaction; never raises for a bad message."""
+        fetched = prepared.fetched
+        if prepared.error is not None:
+            return self._failed(fetched, prepared.error)
+        try:
+            if prepared.mail is None or prepared.evaluation is None:
                 return self._too_large(fetched)
-            return self._process(fetched, fetched.raw)
+            return self._commit(prepared)
         except Exception:
             return self._failed(fetched, traceback.format_exc())
 
@@ -459,20 +528,12 @@ class Pipeline:
             "defects": json.dumps(mail.defects[:50], ensure_ascii=False) if mail.defects else None,
         }
 
-    def _process(self, fetched: FetchedMessage, raw: bytes) -> Outcome:
-        digest, path = self.store.raw.put(raw, "eml")  # durable before anything refers to it
-        raw_path = self.store.raw.relative(path)
-        limits = self.config.limits
-        mail = parse_message(raw, max_parts=limits.max_mime_parts, max_depth=limits.max_mime_depth)
+    def _commit(self, prepared: Prepared) -> Outcome:
+        assert prepared.mail is not None and prepared.evaluation is not None
+        fetched, mail, evaluation = prepared.fetched, prepared.mail, prepared.evaluation
+        digest, raw_path = prepared.digest, prepared.raw_path
+        hashes = prepared.hashing.result() if prepared.hashing else []
         mlog = message_logger(log, mail.message_id)
-        # Reading photos and documents happens outside the write transaction.
-        evaluation = evaluate(mail, self.config, own_addresses=self.own)
-        hashes = [
-            perceptual_hash(data) if data and not photo.error else None
-            for photo, data in zip(
-                evaluation.candidate.photos, evaluation.photo_payloads, strict=False
-            )
-        ]
         with self.store.transaction():
             existing = self.store.message_by_message_id(mail.message_id)
             if existing is not None:

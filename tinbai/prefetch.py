@@ -5,16 +5,21 @@ Running the fetch one step ahead in a thread overlaps the two, which is most of 
 backlog of photo mail costs. The read-ahead is bounded (a few messages) so memory stays
 bounded, and the source's connection is shared through a lock: the pipeline takes the
 same lock to MOVE a message, since an IMAP connection is not thread-safe.
+
+An optional ``transform`` runs in the same thread on each item, outside the lock: the
+pipeline uses it to parse, judge and hash the next message while the current one is
+committed.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
+S = TypeVar("S")
 T = TypeVar("T")
 
 _DONE = object()
@@ -28,8 +33,23 @@ class Prefetcher(Generic[T]):
     Exceptions raised by ``source`` are re-raised in the consuming thread, in order.
     """
 
-    def __init__(self, source: Iterator[T], lock: threading.Lock, depth: int = 2) -> None:
+    @overload
+    def __init__(
+        self: Prefetcher[T], source: Iterator[T], lock: threading.Lock, depth: int = 2
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self, source: Iterator[S], lock: threading.Lock, depth: int = 2, *,
+        transform: Callable[[S], T],
+    ) -> None: ...
+
+    def __init__(
+        self, source: Iterator[Any], lock: threading.Lock, depth: int = 2, *,
+        transform: Callable[[Any], T] | None = None,
+    ) -> None:
         self._source = source
+        self._transform = transform
         self._lock = lock
         self._queue: queue.Queue[object] = queue.Queue(maxsize=max(1, depth))
         self._closing = threading.Event()
@@ -49,7 +69,11 @@ class Prefetcher(Generic[T]):
             while not self._closing.is_set():
                 with self._lock:
                     item = next(self._source, _DONE)
-                if item is _DONE or not self._put(item):
+                if item is _DONE:
+                    break
+                if self._transform is not None:
+                    item = self._transform(item)
+                if not self._put(item):
                     break
         except BaseException as exc:  # handed to the consumer, raised there
             self._put(_Raised(exc))

@@ -82,6 +82,23 @@ def _mapped_errors(what: str, host: str) -> Iterator[None]:
         raise SourceProtocolError(f"{host}: unparseable response during {what}: {e}") from e
 
 
+_IMAPLIB_LOGGER = logging.getLogger("imapclient.imaplib")
+
+
+def quiet_protocol_trace(client: IMAPClient) -> None:
+    """Turn imaplib's protocol trace off unless its logger would print it.
+
+    imapclient sets ``imaplib.IMAP4.debug = 5`` and routes the trace to the
+    ``imapclient.imaplib`` logger, but imaplib formats each trace line before the logger
+    can drop it: the ``repr()`` of every fetched literal, twice per message. For a 5 MB
+    photo mail that is about 90 ms of CPU with the GIL held, ten times the cost of
+    receiving it (benchmarks/poll.py). With DEBUG logging on for that logger the trace
+    stays, for diagnosing a server.
+    """
+    if not _IMAPLIB_LOGGER.isEnabledFor(logging.DEBUG):
+        client._imap.debug = 0
+
+
 class ImapSource:
     """One IMAP folder as a :class:`~ingest.sources.base.MailSource`.
 
@@ -235,6 +252,7 @@ class ImapSource:
                 ssl_context=self._context() if self.tls == "ssl" else None,
                 timeout=SocketTimeout(connect=self.connect_timeout, read=self.read_timeout),
             )
+        quiet_protocol_trace(client)
         self._client = client
         try:
             with _mapped_errors("login", where):
