@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
+from ingest.template import FIELD_KEYS
+
 
 class Severity(StrEnum):
     """How a problem affects acceptance: errors block it, warnings are shown to editors."""
@@ -19,8 +21,8 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-#: The template fields in form order (SPEC §2) with the Vietnamese label of the form.
-FIELD_LABELS: dict[str, str] = {
+#: The Vietnamese label of each template field, as the form prints it (SPEC §2).
+_LABELS: dict[str, str] = {
     "title": "Tít tin, bài",
     "body": "Nội dung bài viết",
     "caption": "Chú thích ảnh",
@@ -32,17 +34,11 @@ FIELD_LABELS: dict[str, str] = {
     "bank_name": "Ngân hàng",
 }
 
-#: Fields 1-8 of the form are required.
-REQUIRED_FIELDS: tuple[str, ...] = (
-    "title",
-    "body",
-    "caption",
-    "author",
-    "unit",
-    "phone",
-    "bank_account",
-    "account_holder",
-)
+#: The template fields in form order (the keys of ingest.template) with their labels.
+FIELD_LABELS: dict[str, str] = {key: _LABELS[key] for key in FIELD_KEYS}
+
+#: Fields 1-8 of the form are required (the bank's name, the ninth, is optional).
+REQUIRED_FIELDS: tuple[str, ...] = tuple(key for key in FIELD_KEYS if key != "bank_name")
 
 
 @dataclass(frozen=True)

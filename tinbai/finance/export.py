@@ -7,15 +7,13 @@ each a field of the payee row and a header. Account numbers are always written a
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Alignment, Font, PatternFill
 
+from tinbai import sheets
 from tinbai.config import Config, PaymentLayoutConfig
 from tinbai.finance.batches import FLAG_LABELS, Batch, Payee, ascii_text
 from tinbai.finance.money import vnd_in_words
@@ -23,27 +21,6 @@ from tinbai.finance.money import vnd_in_words
 VND_FORMAT = "#,##0"
 MONEY_FIELDS = frozenset({"gross", "tax", "net"})
 TEXT_FIELDS = frozenset({"account_number", "bank_bin", "bank_code"})
-
-
-#: First characters that make a spreadsheet treat text as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: Any) -> Any:
-    """Text that starts like a formula gets a leading apostrophe (OWASP CSV injection);
-    titles and names come from emails, so a contributor could otherwise plant one."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def no_formulas(wb: Workbook) -> None:
-    """Store every cell openpyxl took for a formula (text starting with =) as text."""
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
 
 
 class LayoutError(ValueError):
@@ -112,11 +89,7 @@ def table_rows(batch: Batch, layout: PaymentLayoutConfig) -> list[list[Any]]:
 
 def write_csv(batch: Batch, layout: PaymentLayoutConfig, path: Path) -> None:
     """CSV, UTF-8 with BOM (Excel opens Vietnamese correctly), comma-separated, CRLF."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in table_rows(batch, layout):
-        writer.writerow([csv_safe(value) for value in row])
-    path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+    sheets.write_csv(path, table_rows(batch, layout))
 
 
 def write_xlsx(batch: Batch, layout: PaymentLayoutConfig, path: Path) -> None:
@@ -130,25 +103,19 @@ def write_xlsx(batch: Batch, layout: PaymentLayoutConfig, path: Path) -> None:
     ws = wb.active
     assert ws is not None
     ws.title = "Danh sách chi"
-    bold = Font(bold=True)
-    thin = Side(style="thin", color="999999")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    header_fill = PatternFill("solid", fgColor="DDEBF7")
+    bold, border = sheets.BOLD, sheets.BORDER
     flag_fill = PatternFill("solid", fgColor="FCE4D6")
     columns = layout.columns
     ws.cell(row=1, column=1, value=f"DANH SÁCH CHI NHUẬN BÚT — {batch.period_label.upper()}")
-    ws.cell(row=1, column=1).font = Font(bold=True, size=13)
+    ws.cell(row=1, column=1).font = sheets.TITLE
     ws.cell(row=2, column=1,
             value=f"Đợt {batch.code} · lập ngày {batch.created_at[:10]} · ngày chi "
                   f"{batch.payment_date} · {layout.label}")
     header_row = 4
-    for col, column in enumerate(columns, start=1):
-        cell = ws.cell(row=header_row, column=col, value=column.header)
-        cell.font = bold
-        cell.fill = header_fill
-        cell.border = border
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(col)].width = column.width or 16
+    sheets.header_row(
+        ws, header_row, [c.header for c in columns], [c.width or 16 for c in columns],
+        alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
+    )
     row = header_row
     for payee in batch.payees:
         row += 1
@@ -192,34 +159,23 @@ def write_xlsx(batch: Batch, layout: PaymentLayoutConfig, path: Path) -> None:
         row += 2
         ws.cell(row=row, column=1,
                 value=f"Số tiền thực nhận bằng chữ: {vnd_in_words(batch.total_net)}.").font = \
-            Font(italic=True)
+            sheets.ITALIC
         row += 2
         places = sorted({min(2, len(columns)), max(1, (len(columns) + 1) // 2), len(columns)})
         titles = ("NGƯỜI LẬP BIỂU", "KẾ TOÁN TRƯỞNG", "THỦ TRƯỞNG ĐƠN VỊ")[-len(places):]
         for col, title in zip(places, titles, strict=True):
             cell = ws.cell(row=row, column=col, value=title)
             cell.font = bold
-            cell.alignment = Alignment(horizontal="center")
+            cell.alignment = sheets.CENTER
             ws.cell(row=row + 1, column=col, value="(Ký, ghi rõ họ tên)").alignment = \
-                Alignment(horizontal="center")
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+                sheets.CENTER
+    sheets.print_setup(ws, header_row, landscape=True)
 
     detail = wb.create_sheet("Chi tiết tin bài")
     heads = [("STT", 6), ("Tác giả", 24), ("Mã số", 14), ("Tít tin, bài", 50),
              ("Ngày đăng", 12), ("Thể loại", 10), ("Hệ số", 8), ("Giá trị 1 hệ số", 14),
              ("Nhuận bút", 14)]
-    for col, (head, width) in enumerate(heads, start=1):
-        cell = detail.cell(row=1, column=col, value=head)
-        cell.font = bold
-        cell.fill = header_fill
-        cell.border = border
-        detail.column_dimensions[get_column_letter(col)].width = width
+    sheets.header_row(detail, 1, [h for h, _ in heads], [w for _, w in heads])
     r = 1
     for payee in batch.payees:
         for item in payee.items:
@@ -233,10 +189,7 @@ def write_xlsx(batch: Batch, layout: PaymentLayoutConfig, path: Path) -> None:
                 if col in (8, 9):
                     cell.number_format = VND_FORMAT
     detail.freeze_panes = "A2"
-    no_formulas(wb)
-    wb.properties.title = f"Danh sách chi nhuận bút {batch.code}"
-    wb.properties.creator = "tinbai"
-    wb.save(path)
+    sheets.save(wb, path, f"Danh sách chi nhuận bút {batch.code}")
 
 
 def write_batch(batch: Batch, layout: PaymentLayoutConfig, path: Path, fmt: str) -> None:

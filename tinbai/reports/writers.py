@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from tinbai.finance.export import csv_safe, no_formulas
+from tinbai import sheets
 from tinbai.reports.chart import bar_chart
 from tinbai.reports.data import OTHER_KIND, UnitReport
 
@@ -69,17 +67,15 @@ def people_rows(report: UnitReport) -> list[list[Any]]:
 
 def write_csv(report: UnitReport, path: Path) -> None:
     """The unit table; after one empty row, the public list of individuals."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(UNIT_HEADERS)
-    writer.writerows([[csv_safe(v) for v in row] for row in unit_rows(report)])
-    writer.writerow(["", "Tổng cộng", "", report.received, report.accepted, report.published,
-                     "", ""])
-    writer.writerow([])
-    writer.writerow([f"Danh sách công khai cá nhân có tin, bài được đăng — {report.period.label}"])
-    writer.writerow(PEOPLE_HEADERS)
-    writer.writerows([[csv_safe(v) for v in row] for row in people_rows(report)])
-    path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+    sheets.write_csv(path, [
+        UNIT_HEADERS,
+        *unit_rows(report),
+        ["", "Tổng cộng", "", report.received, report.accepted, report.published, "", ""],
+        [],
+        [f"Danh sách công khai cá nhân có tin, bài được đăng — {report.period.label}"],
+        PEOPLE_HEADERS,
+        *people_rows(report),
+    ])
 
 
 def write_xlsx(report: UnitReport, path: Path, *, org: str = DEFAULT_ORG) -> None:
@@ -88,27 +84,18 @@ def write_xlsx(report: UnitReport, path: Path, *, org: str = DEFAULT_ORG) -> Non
     ws = wb.active
     assert ws is not None
     ws.title = "Theo đơn vị"
-    bold = Font(bold=True)
-    thin = Side(style="thin", color="999999")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    head_fill = PatternFill("solid", fgColor="DDEBF7")
+    bold, border = sheets.BOLD, sheets.BORDER
     group_fill = PatternFill("solid", fgColor="ECEFF1")
     ws["A1"] = org
     ws["A1"].font = bold
     ws["A2"] = f"BÁO CÁO KẾT QUẢ GỬI TIN, BÀI THEO ĐƠN VỊ — {report.period.label.upper()}"
-    ws["A2"].font = Font(bold=True, size=13)
+    ws["A2"].font = sheets.TITLE
     ws["A3"] = (f"Từ {report.period.start.strftime('%d/%m/%Y')} đến "
                 f"{report.period.end.strftime('%d/%m/%Y')} · lập lúc {report.generated_at}")
     headers = ("STT", "Đơn vị", "Gửi đến", "Hợp lệ", "Đã đăng", "Chỉ tiêu", "Đánh giá")
     widths = (6, 46, 10, 10, 10, 10, 12)
     header_row = 5
-    for col, (head, width) in enumerate(zip(headers, widths, strict=True), start=1):
-        cell = ws.cell(row=header_row, column=col, value=head)
-        cell.font = bold
-        cell.fill = head_fill
-        cell.border = border
-        cell.alignment = Alignment(horizontal="center")
-        ws.column_dimensions[get_column_letter(col)].width = width
+    sheets.header_row(ws, header_row, headers, widths)
     r = header_row
     for group in report.groups:
         r += 1
@@ -134,7 +121,7 @@ def write_xlsx(report: UnitReport, path: Path, *, org: str = DEFAULT_ORG) -> Non
         for col, value in enumerate(["", f"Cộng {group.label}", group.received, group.accepted,
                                      group.published, "", ""], start=1):
             cell = ws.cell(row=r, column=col, value=value)
-            cell.font = Font(italic=True)
+            cell.font = sheets.ITALIC
             cell.border = border
     r += 1
     for col, value in enumerate(["", "Tổng cộng", report.received, report.accepted,
@@ -145,25 +132,16 @@ def write_xlsx(report: UnitReport, path: Path, *, org: str = DEFAULT_ORG) -> Non
     if report.has_derived_quota:
         ws.cell(row=r + 2, column=1,
                 value="(*) Chỉ tiêu suy ra theo tỷ lệ thời gian từ chỉ tiêu đã giao.")
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{header_row}:{header_row}"
+    sheets.print_setup(ws, header_row)
 
     pl = wb.create_sheet("Danh sách công khai")
     pl["A1"] = (f"DANH SÁCH CÁC ĐƠN VỊ, CÁ NHÂN CÓ TIN, BÀI ĐƯỢC ĐĂNG — "
                 f"{report.period.label.upper()}")
-    pl["A1"].font = Font(bold=True, size=13)
+    pl["A1"].font = sheets.TITLE
     pl["A3"] = "Đơn vị"
     pl["A3"].font = bold
     row_no = 4
-    for col, head in enumerate(("STT", "Đơn vị", "Số tin, bài"), start=1):
-        cell = pl.cell(row=row_no, column=col, value=head)
-        cell.font = bold
-        cell.fill = head_fill
-        cell.border = border
+    sheets.header_row(pl, row_no, ("STT", "Đơn vị", "Số tin, bài"))
     for index, (name, count) in enumerate(report.public_units, start=1):
         row_no += 1
         for col, value in enumerate((index, name, count), start=1):
@@ -171,11 +149,7 @@ def write_xlsx(report: UnitReport, path: Path, *, org: str = DEFAULT_ORG) -> Non
     row_no += 2
     pl.cell(row=row_no, column=1, value="Cá nhân").font = bold
     row_no += 1
-    for col, head in enumerate(PEOPLE_HEADERS, start=1):
-        cell = pl.cell(row=row_no, column=col, value=head)
-        cell.font = bold
-        cell.fill = head_fill
-        cell.border = border
+    sheets.header_row(pl, row_no, PEOPLE_HEADERS)
     for values in people_rows(report):
         row_no += 1
         for col, value in enumerate(values, start=1):
@@ -184,10 +158,7 @@ def write_xlsx(report: UnitReport, path: Path, *, org: str = DEFAULT_ORG) -> Non
             cell.alignment = Alignment(vertical="top", wrap_text=col == 5)
     for col, width in enumerate((6, 28, 40, 12, 70), start=1):
         pl.column_dimensions[get_column_letter(col)].width = width
-    no_formulas(wb)
-    wb.properties.title = f"Báo cáo tin, bài theo đơn vị {report.period.code}"
-    wb.properties.creator = "tinbai"
-    wb.save(path)
+    sheets.save(wb, path, f"Báo cáo tin, bài theo đơn vị {report.period.code}")
 
 
 def write_report(report: UnitReport, path: Path, fmt: str, *, org: str = DEFAULT_ORG) -> None:
