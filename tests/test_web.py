@@ -495,6 +495,61 @@ def test_edits_update_normalised_columns(editor: TestClient, site: tuple[Config,
     assert store.submission("TB-2026-0005")["unit_name"] == "LĐLĐ huyện Chợ Đồn"
 
 
+def test_edits_run_the_checks_again(
+    site: tuple[Config, Store], editor: TestClient
+) -> None:
+    """A corrected field loses its problem; overrides stay; once no error is left the
+    submission moves from «Cần bổ sung» to «Chờ duyệt», as when the last error is
+    overridden."""
+    config, store = site
+    sid = int(store.submission("TB-2026-0005")["id"])
+
+    def codes() -> list[str]:
+        return sorted(p["code"] for p in store.problems_of(sid))
+
+    assert codes() == ["invalid_bank_account", "invalid_phone", "photo_screenshot",
+                       "unknown_unit"]
+    screenshot = next(p for p in store.problems_of(sid) if p["code"] == "photo_screenshot")
+    token = csrf_of(editor.get("/s/TB-2026-0005").text)
+    editor.post(f"/s/TB-2026-0005/problems/{screenshot['id']}/override",
+                data={"csrf": token, "note": "Ảnh minh hoạ, Ban Biên tập chấp nhận"})
+
+    answer = editor.post("/s/TB-2026-0005/edit", data={
+        "csrf": token, "phone": "0912 345 678", "unit": "Công đoàn ngành Y tế"},
+        follow_redirects=True)
+    assert "Đã kiểm tra lại: còn 1 lỗi." in answer.text
+    assert codes() == ["invalid_bank_account", "photo_screenshot"]
+    kept = next(p for p in store.problems_of(sid) if p["code"] == "photo_screenshot")
+    assert kept["overridden_by"] == "bientap"  # the override survives the re-check
+    row = store.submission("TB-2026-0005")
+    assert (row["status"], row["error_count"]) == ("needs_fix", 1)
+    assert json.loads(row["candidate_json"])["fields"]["phone"] == "0912 345 678"
+
+    # A wrong correction is caught as in new mail.
+    editor.post("/s/TB-2026-0005/edit", data={"csrf": token, "phone": "0912"})
+    assert "invalid_phone" in codes()
+    editor.post("/s/TB-2026-0005/edit", data={"csrf": token, "phone": "0912 345 678"})
+
+    # Only an administrator may correct the account; that was the last error.
+    with TestClient(create_app(config, store=store, key=KEY), follow_redirects=False) as admin:
+        login(admin, "quantri")
+        answer = admin.post("/s/TB-2026-0005/edit", data={
+            "csrf": csrf_of(admin.get("/s/TB-2026-0005").text),
+            "bank_account": "0123 4567 8901"}, follow_redirects=True)
+    assert "không còn lỗi" in answer.text and "chuyển sang «Chờ duyệt»" in answer.text
+    row = store.submission("TB-2026-0005")
+    assert (row["status"], row["error_count"]) == ("pending_review", 0)
+    assert row["bank_account_digits"] == "012345678901"
+    history = store._all("SELECT * FROM status_history WHERE submission_id = ? ORDER BY id",
+                         (sid,))
+    assert history[-1]["actor"] == "quantri" and history[-1]["to_status"] == "pending_review"
+    # A valid account with no bank named: the same warning as in new mail.
+    assert codes() == ["missing_bank_name", "photo_screenshot"]
+    assert {p["code"]: p["severity"] for p in store.problems_of(sid)}["missing_bank_name"] \
+        == "warning"
+    assert "TB-2026-0005" in refs(editor.get("/", params={"status": "pending_review"}).text)
+
+
 def test_reopen_after_a_change_request(editor: TestClient, site: tuple[Config, Store]) -> None:
     _, store = site
     token = csrf_of(editor.get("/s/TB-2026-0001").text)

@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
@@ -280,6 +281,21 @@ def caption_for(candidate: Candidate, index: int) -> str | None:
     if len(candidate.photos) == 1 and candidate.fields.get("caption"):
         return candidate.fields["caption"]
     return None
+
+
+def photo_key(photo: PhotoFacts, index: int) -> str:
+    """The photos table's key of a photo: its SHA-256, or a name for an unreadable one."""
+    return photo.sha256 or f"unreadable-{index}-{photo.filename}"
+
+
+def photo_verdicts(
+    candidate: Candidate, verdict: Verdict
+) -> Iterator[tuple[str, int, str | None, str]]:
+    """(key, position, caption, problems as JSON) of each photo of ``candidate``."""
+    for index, photo in enumerate(candidate.photos):
+        found = verdict.photo_problems[index] if index < len(verdict.photo_problems) else []
+        problems = json.dumps([p.as_dict() for p in found], ensure_ascii=False)
+        yield photo_key(photo, index), index, caption_for(candidate, index), problems
 
 
 def author_key(candidate: Candidate) -> str:

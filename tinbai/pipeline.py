@@ -50,10 +50,11 @@ from tinbai.evaluate import (
     derived_values,
     evaluate,
     merge_candidates,
+    photo_verdicts,
 )
 from tinbai.logs import message_logger
 from tinbai.prefetch import Prefetcher
-from validators.builtin import classify, validate
+from validators.builtin import Verdict, classify, validate
 from validators.dispositions import DispositionContext
 from validators.model import Candidate
 
@@ -657,7 +658,7 @@ class Pipeline:
         )
         store.add_version(submission_id, version, row_id, candidate_to_json(candidate), problems)
         self._store_photos(
-            submission_id, version, candidate, verdict.photo_problems, new_payloads, new_hashes
+            submission_id, version, candidate, verdict, new_payloads, new_hashes
         )
         kind = "receipt" if status == lifecycle.PENDING_REVIEW else "fix_request"
         context = ReplyContext(
@@ -720,22 +721,15 @@ class Pipeline:
         submission_id: int,
         version: int,
         candidate: Candidate,
-        photo_problems: list[list[Any]],
+        verdict: Verdict,
         payloads: dict[str, bytes],
         hashes: dict[str, str | None],
     ) -> None:
         store = self.store
         existing = {row["sha256"]: row for row in store.photos_of(submission_id)}
-        for index, photo in enumerate(candidate.photos):
-            problems = json.dumps(
-                [
-                    p.as_dict()
-                    for p in (photo_problems[index] if index < len(photo_problems) else [])
-                ],
-                ensure_ascii=False,
-            )
-            caption = caption_for(candidate, index)
-            key = photo.sha256 or f"unreadable-{index}-{photo.filename}"
+        for (key, index, caption, problems), photo in zip(
+            photo_verdicts(candidate, verdict), candidate.photos, strict=True
+        ):
             if key in existing:
                 store.db.table("photos").update(
                     existing[key]["id"],

@@ -393,7 +393,6 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         user = require(request, *REVIEWERS)
         form = await checked_form(request)
         submission = load(request.path_params["ref"])
-        sid = int(submission["id"])
         if submission["status"] not in EDIT_STATES:
             flash(request, "Tin, bài đã đóng: không sửa được nữa.", "error")
             return back(submission)
@@ -408,18 +407,16 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         if "unit_name" in changes and changes["unit_name"] not in units | {None}:
             flash(request, "Đơn vị không có trong danh mục.", "error")
             return back(submission, "#fields")
-        with store.transaction():
-            derived = derived_columns(submission, changes, ctx.config)
-            store.update_submission(sid, {**changes, **derived})
-            for key, new in changes.items():
-                store.audit(user["name"], "edit_field", sid,
-                            {"field": key, "old": submission.get(key), "new": new})
-            if "unit_name" in derived and derived["unit_name"] != submission["unit_name"]:
-                store.audit(user["name"], "edit_field", sid,
-                            {"field": "unit_name", "old": submission["unit_name"],
-                             "new": derived["unit_name"], "derived": True})
-        names = ", ".join(FIELD_LABELS.get(k, k) for k in changes)
-        flash(request, f"Đã lưu: {names}.")
+        from tinbai.decisions import edit_fields
+
+        result = edit_fields(store, ctx.config, str(submission["ref"]), changes,
+                             actor=user["name"])
+        names = ", ".join(FIELD_LABELS.get(k, k) for k in result.changed)
+        checked = (f"Đã kiểm tra lại: còn {result.open_errors} lỗi."
+                   if result.open_errors else "Đã kiểm tra lại: không còn lỗi.")
+        if result.moved_to_review:
+            checked += " Tin, bài chuyển sang «Chờ duyệt»."
+        flash(request, f"Đã lưu: {names}. {checked}")
         return back(submission, "#fields")
 
     async def add_note(request: Request) -> Response:
@@ -522,29 +519,6 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         Route("/photos/{pid:int}/thumb.jpg", thumb, methods=["GET"]),
         Route("/photos/{pid:int}/original", original, methods=["GET"]),
     ]
-
-
-def derived_columns(
-    submission: Row, changes: dict[str, str | None], config: Any
-) -> dict[str, Any]:
-    """The normalised columns that follow from edited fields (SPEC §2 normalisation), so
-    the queue's unit filter, the reports and the payment list see the correction.
-
-    The same rules as for new mail (:func:`tinbai.evaluate.normalize`); a unit the editor
-    picked from the registry is kept unless the unit text itself was edited.
-    """
-    from ingest.template import FIELD_KEYS
-    from tinbai.evaluate import derived_values, normalize
-    from validators.model import Candidate
-
-    fields = {key: str(submission.get(key) or "") for key in FIELD_KEYS}
-    fields.update({key: value or "" for key, value in changes.items() if key in FIELD_KEYS})
-    candidate = Candidate(fields={key: value for key, value in fields.items() if value.strip()})
-    normalize(candidate, config)
-    values = derived_values(candidate)
-    if "unit" not in changes or "unit_name" in changes:
-        del values["unit_name"]
-    return values
 
 
 def _changes(submission: Row, form: FormData, allowed: list[str]) -> dict[str, str | None]:
