@@ -19,9 +19,6 @@ from tinbai.config import Config
 
 log = logging.getLogger(__name__)
 
-#: At most one alert email per kind in this window (the alerts table keeps every one).
-ALERT_EMAIL_INTERVAL = timedelta(hours=6)
-
 #: Vietnamese titles of the alert kinds admins receive (docs/operations.md explains them).
 TITLES: dict[str, str] = {
     "auth_failure": "Hộp thư từ chối đăng nhập",
@@ -37,7 +34,7 @@ def alert_subject(kind: str) -> str:
 
 def raise_alert(store: Store, config: Config, kind: str, text: str) -> bool:
     """Record an alert and queue an email to ``replies.admin_emails`` unless one of the
-    same kind was queued within :data:`ALERT_EMAIL_INTERVAL`; returns True when queued.
+    same kind was queued within ``replies.alert_interval_hours``; returns True when queued.
 
     Joins the caller's transaction when there is one.
     """
@@ -47,15 +44,15 @@ def raise_alert(store: Store, config: Config, kind: str, text: str) -> bool:
         if not admins:
             return False
         subject = alert_subject(kind)
-        since = iso(utcnow() - ALERT_EMAIL_INTERVAL)
+        interval = timedelta(hours=config.replies.alert_interval_hours)
+        since = iso(utcnow() - interval)
         row = store.db.execute(
             "SELECT count(*) FROM outbox WHERE kind = 'alert' AND subject = ? "
             "AND created_at >= ?",
             (subject, since),
         ).fetchone()
         if row and int(row[0]) > 0:
-            log.info("alert %s: email already sent within %s, not repeated", kind,
-                     ALERT_EMAIL_INTERVAL)
+            log.info("alert %s: email already sent within %s, not repeated", kind, interval)
             return False
         sender = config.smtp.from_
         domain = parseaddr(sender)[1].rpartition("@")[2] or "tinbai.invalid"
@@ -70,7 +67,7 @@ def raise_alert(store: Store, config: Config, kind: str, text: str) -> bool:
             message["X-Auto-Response-Suppress"] = "All"
             message.set_content(
                 f"{TITLES.get(kind, kind)}\n\n{text}\n\n"
-                f"Các cảnh báo cùng loại trong {int(ALERT_EMAIL_INTERVAL.total_seconds() // 3600)}"
+                f"Các cảnh báo cùng loại trong {config.replies.alert_interval_hours:g}"
                 " giờ tới chỉ được ghi vào nhật ký, không gửi lại thư.\n"
                 "Hướng dẫn xử lý: docs/operations.md (mục Cảnh báo).\n"
             )

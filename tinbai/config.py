@@ -108,6 +108,11 @@ class RepliesConfig(_Strict):
     admin_emails: list[str] = Field(
         default_factory=list, description="Who gets operational alerts (auth failures, quarantine)."
     )
+    alert_interval_hours: float = Field(
+        6, gt=0, le=24 * 7,
+        description="At most one alert email per kind in this many hours; every alert is "
+        "still recorded and shown in the web pages.",
+    )
 
 
 class LimitsConfig(_Strict):

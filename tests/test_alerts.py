@@ -1,0 +1,51 @@
+"""Alert emails to admins: every alert recorded, at most one email per kind per window."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from resilience_support import write_maildir_config
+
+from store.db import Store, iso
+from tinbai.alerts import raise_alert
+from tinbai.config import load_config
+
+
+def test_one_email_per_kind_per_configured_window(tmp_path: Path) -> None:
+    config = load_config(write_maildir_config(tmp_path, (
+        "replies:\n  admin_emails: [quantri@congdoan.example.vn, it@congdoan.example.vn]\n"
+        "  alert_interval_hours: 0.5\n")))
+    store = Store(config.data_path)
+
+    def queued(kind: str) -> list[dict[str, object]]:
+        return store._all("SELECT * FROM outbox WHERE kind = 'alert' AND subject LIKE ?",
+                          (f"%({kind})",))
+
+    assert raise_alert(store, config, "quarantined", "editorial UID 7: lỗi")
+    assert not raise_alert(store, config, "quarantined", "editorial UID 8: lỗi")
+    assert raise_alert(store, config, "auth_failure", "login refused")  # another kind
+    assert len(queued("quarantined")) == 2  # one per admin
+    assert len(store._all("SELECT * FROM alerts WHERE kind = 'quarantined'")) == 2
+    body = email.message_from_bytes(
+        bytes(queued("quarantined")[0]["raw"]),  # type: ignore[arg-type]
+        policy=email.policy.default,
+    )
+    assert "trong 0.5 giờ tới" in body.get_content()  # type: ignore[union-attr]
+
+    def age_alerts(minutes: int) -> None:
+        with store.transaction():
+            for row in store._all("SELECT id, created_at FROM outbox WHERE kind = 'alert'"):
+                earlier = datetime.fromisoformat(str(row["created_at"])) - timedelta(
+                    minutes=minutes)
+                store.db.execute("UPDATE outbox SET created_at = ? WHERE id = ?",
+                                 (iso(earlier), row["id"]))
+
+    age_alerts(25)  # still inside the half-hour window
+    assert not raise_alert(store, config, "quarantined", "editorial UID 9: lỗi")
+    age_alerts(6)  # now 31 minutes ago: the next alert of that kind is emailed
+    assert raise_alert(store, config, "quarantined", "editorial UID 10: lỗi")
+    assert len(queued("quarantined")) == 4
+    store.close()
