@@ -4,9 +4,10 @@ A .docx is a zip archive: its entry sizes are checked against configured limits 
 anything is inflated (a zip bomb must not exhaust memory), then python-docx reads the
 paragraphs and tables in document order. Text typed in the legacy TCVN3 (.VnTime…) or VNI
 (VNI-Times…) fonts is detected from the run/style fonts and from its characteristic
-characters: TCVN3 is a one-byte-per-letter code and is converted reliably (run by run, with
-the upper-case ".VnTimeH" fonts upper-cased); VNI puts tone marks in separate characters
-and is only reported.
+characters, and converted run by run so editors can read it (TCVN3 is one character per
+letter, with the upper-case ".VnTimeH" fonts upper-cased; VNI writes a letter and its
+marks as two characters). Either is still reported, for the contributor to resend in
+Unicode.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class DocumentInfo:
     legacy: str = ""
     """``tcvn3`` or ``vni`` when legacy font text was found, else ''."""
     converted: bool = False
-    """True when legacy (TCVN3) text was converted to Unicode in ``text``."""
+    """True when legacy (TCVN3 or VNI) text was converted to Unicode in ``text``."""
 
 
 DOCUMENT_EXTENSIONS: dict[str, str] = {
@@ -126,6 +127,69 @@ _VNI_RE = re.compile(r"[öÖ][ôÔ]|(?<![A-Za-z])[ñÑ][aeiouyAEIOUY]")
 _WORD_RE = re.compile(r"\S+")
 
 
+def _vni_table() -> dict[str, str]:
+    """VNI (VNI-Windows, "VNI-Times") sequences → Unicode letters, built from its rules.
+
+    VNI writes a base letter followed by a mark character: a tone (sắc ù, huyền ø, hỏi û,
+    ngã õ, nặng ï), a circumflex â or a breve ê, or one character for a circumflex or
+    breve combined with a tone. ơ ư đ and the toned i and ỵ are single characters.
+    Capitals take the capital mark (AÙ); a capital with a small mark is accepted too.
+    """
+    tones = {"ù": "\u0301", "ø": "\u0300", "û": "\u0309", "õ": "\u0303", "ï": "\u0323"}
+    circumflex_tones = {"á": "\u0301", "à": "\u0300", "å": "\u0309", "ã": "\u0303",
+                        "ä": "\u0323"}
+    breve_tones = {"é": "\u0301", "è": "\u0300", "ú": "\u0309", "ü": "\u0303",
+                   "ë": "\u0323"}
+    singles = {"ô": "ơ", "ö": "ư", "ñ": "đ", "ì": "ì", "í": "í", "æ": "ỉ", "ó": "ĩ",
+               "ò": "ị", "î": "ỵ"}
+    table: dict[str, str] = {}
+
+    def add(sequence: str, letter: str) -> None:
+        letter = unicodedata.normalize("NFC", letter)
+        table[sequence] = letter
+        upper = sequence[0].upper() + sequence[1:]
+        table.setdefault(upper, letter.upper())  # a capital with a small mark
+        table[sequence.upper()] = letter.upper()
+
+    for base in "aeouy":
+        for mark, combining in tones.items():
+            add(base + mark, base + combining)
+    for base in "aeo":
+        add(base + "â", base + "\u0302")
+        for mark, combining in circumflex_tones.items():
+            add(base + mark, base + "\u0302" + combining)
+    add("aê", "ă")
+    for mark, combining in breve_tones.items():
+        add("a" + mark, "ă" + combining)
+    for code, letter in singles.items():
+        table[code] = letter
+        table[code.upper()] = letter.upper()
+    for horned in "ôö":  # ơ and ư take the plain tone marks
+        for mark, combining in tones.items():
+            add(horned + mark, singles[horned] + combining)
+    return table
+
+
+_VNI_TABLE = _vni_table()
+_VNI_SEQUENCE = re.compile(
+    "|".join(re.escape(k) for k in sorted(_VNI_TABLE, key=len, reverse=True))
+)
+
+
+def vni_to_unicode(text: str) -> str:
+    """Convert VNI text (as stored with a VNI-Times font) to NFC Unicode."""
+    return _VNI_SEQUENCE.sub(lambda m: _VNI_TABLE[m.group(0)], text)
+
+
+def unicode_to_vni(text: str) -> str:
+    """The inverse mapping (used to build test documents)."""
+    inverse: dict[str, str] = {}
+    for sequence, letter in _VNI_TABLE.items():
+        if letter not in inverse or sequence == sequence.upper():  # capitals: AÙ, not Aù
+            inverse[letter] = sequence
+    return "".join(inverse.get(ch, ch) for ch in unicodedata.normalize("NFC", text))
+
+
 def tcvn3_to_unicode(text: str, *, upper: bool = False) -> str:
     """Convert TCVN3 text (as stored with a .VnTime font) to NFC Unicode.
 
@@ -161,6 +225,27 @@ def detect_legacy_text(text: str) -> str | None:
     if len(marked) >= 3 and len(marked) * 2 >= len(non_ascii) and len(unicode_vi) < len(marked):
         return "tcvn3"
     return None
+
+
+_VNI_MARKS = frozenset("ùøûõïâáàåãäêéèúüëôöñìíæóòî" + "ùøûõïâáàåãäêéèúüëôöñìíæóòî".upper())
+
+
+def looks_legacy(text: str, kind: str) -> bool:
+    """Whether one value (a field of a mail known to hold ``kind`` text) is legacy text.
+
+    Mail often mixes labels typed in Unicode with values pasted from a .VnTime or VNI
+    document; a value is legacy when it holds characters of that encoding and none of
+    the letters only Unicode Vietnamese uses.
+    """
+    if any(_is_unicode_vietnamese(ch) for ch in text):
+        return False
+    marks = _VNI_MARKS if kind == "vni" else _TCVN3_MARKERS | {"\u00ad"}
+    return any(ch in marks for ch in text)
+
+
+def legacy_to_unicode(text: str, kind: str) -> str:
+    """Convert ``text`` typed in ``kind`` (``tcvn3`` or ``vni``) to NFC Unicode."""
+    return vni_to_unicode(text) if kind == "vni" else tcvn3_to_unicode(text)
 
 
 def _is_unicode_vietnamese(ch: str) -> bool:
@@ -293,6 +378,8 @@ def _paragraph_text(p: Any, ctx: _Reading) -> str:
             ctx.legacy_runs[legacy] += 1
         if legacy == "tcvn3":
             text = tcvn3_to_unicode(text, upper=_is_upper_font(font))
+        elif legacy == "vni":
+            text = vni_to_unicode(text)
         parts.append(text)
     return "".join(parts)
 
@@ -395,12 +482,12 @@ def _read_docx(filename: str, kind: str, payload: bytes, rules: FieldRules | Non
 
 
 def _judge_legacy(info: DocumentInfo, ctx: _Reading) -> None:
-    """Mark TCVN3/VNI text: TCVN3 font runs were converted; VNI is reported, not read."""
+    """Mark TCVN3/VNI text; the legacy-font runs were converted while reading, and text
+    recognised as legacy without its font (copied into another font) is converted here."""
     tcvn3_runs, vni_runs = ctx.legacy_runs["tcvn3"], ctx.legacy_runs["vni"]
     if vni_runs:
-        info.status, info.legacy = "legacy_encoding", "vni"
-        info.detail = "phông VNI (ví dụ VNI-Times); chưa chuyển đổi được"
-        info.text = ""
+        info.status, info.legacy, info.converted = "legacy_encoding", "vni", True
+        info.detail = "phông VNI (ví dụ VNI-Times); đã tự chuyển sang Unicode để đọc thử"
         return
     if tcvn3_runs:
         info.status, info.legacy, info.converted = "legacy_encoding", "tcvn3", True
@@ -412,9 +499,9 @@ def _judge_legacy(info: DocumentInfo, ctx: _Reading) -> None:
         info.text = tcvn3_to_unicode(info.text)
         info.detail = "mã TCVN3 (phông không rõ); đã tự chuyển sang Unicode để đọc thử"
     elif found == "vni":
-        info.status, info.legacy = "legacy_encoding", "vni"
-        info.detail = "mã VNI; chưa chuyển đổi được"
-        info.text = ""
+        info.status, info.legacy, info.converted = "legacy_encoding", "vni", True
+        info.text = vni_to_unicode(info.text)
+        info.detail = "mã VNI (phông không rõ); đã tự chuyển sang Unicode để đọc thử"
 
 
 def _convert_doc(filename: str, payload: bytes, rules: FieldRules | None) -> DocumentInfo:

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from ingest.documents import DocumentInfo
+from ingest.documents import DocumentInfo, detect_legacy_text, legacy_to_unicode, looks_legacy
 from ingest.htmltext import html_to_text
 from ingest.normalize import find_bank, fold, fold_keep_length
 
@@ -236,6 +236,9 @@ class TemplateResult:
     """The recognised field keys in order of first appearance."""
     notes: list[str] = field(default_factory=list)
     """How the reader decided (forwarded part used, fields merged from another source…)."""
+    legacy: str = ""
+    """``tcvn3`` or ``vni`` when the mail text was typed in a legacy font encoding; its
+    values were read as Unicode."""
 
     @property
     def filled(self) -> int:
@@ -788,6 +791,38 @@ def _merge(into: TemplateResult, other: TemplateResult, what: str) -> None:
 
 
 def find_template(text: str, html: str, documents: Sequence[DocumentInfo]) -> TemplateResult:
+    """Read the template from the mail or its documents (see :func:`_find_in_sources`),
+    reading text pasted from a .VnTime or VNI-Times document as the Unicode it means.
+
+    Either the whole form was pasted (its labels only match once converted) or labels
+    typed in the mail hold pasted values (then only those values are converted:
+    converting the Unicode labels would garble them). ``legacy`` records the encoding, so
+    that legacy_encoding still asks the contributor for Unicode.
+    """
+    result = _find_in_sources(text, html, documents)
+    kind = detect_legacy_text(text or html_to_text(html or ""))
+    if not kind:
+        return result
+    converted = _find_in_sources(
+        legacy_to_unicode(text, kind), legacy_to_unicode(html, kind) if html else html,
+        documents,
+    )
+    if converted.labels_found > result.labels_found:
+        result = converted
+    else:
+        for key, value in result.fields.items():
+            if value and looks_legacy(value, kind):
+                result.fields[key] = legacy_to_unicode(value, kind)
+        result.captions = [
+            legacy_to_unicode(c, kind) if looks_legacy(c, kind) else c for c in result.captions
+        ]
+    result.legacy = kind
+    return result
+
+
+def _find_in_sources(
+    text: str, html: str, documents: Sequence[DocumentInfo]
+) -> TemplateResult:
     """Pick where the template is: plain-text body, HTML body, or one attached document.
 
     The plain text wins unless it is empty or the HTML (converted) has more labels; a

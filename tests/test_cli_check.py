@@ -89,3 +89,20 @@ def test_unreadable_file_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "cannot read" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_form_typed_in_legacy_fonts_is_read_and_reported() -> None:
+    """A form pasted from a VNI-Times or .VnTime document into the mail: the fields are
+    read as the Vietnamese they are, and legacy_encoding asks for Unicode."""
+    for name, kind in (("check_vni_text.eml", "VNI"), ("check_tcvn3_text.eml", "TCVN3")):
+        status, data = check(DATA / name)
+        assert_shape(data)
+        assert status == 0 and data["status"] == "needs_fix", name
+        assert data["fields"]["title"] == "LĐLĐ huyện Chợ Đồn tập huấn nghiệp vụ công đoàn"
+        assert data["fields"]["author"] == "Hoàng Văn Hùng"
+        assert data["fields"]["phone_e164"] == "+84912345678"
+        assert data["fields"]["bank_account_digits"] == "8600205012345"
+        legacy = [p for p in data["problems"] if p["code"] == "legacy_encoding"]
+        assert len(legacy) == 1 and legacy[0]["detail"] == kind, data["problems"]
+        assert [p["code"] for p in data["problems"] if p["severity"] == "error"] == [
+            "legacy_encoding"]

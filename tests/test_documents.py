@@ -16,6 +16,8 @@ from ingest.documents import (
     read_document,
     tcvn3_to_unicode,
     unicode_to_tcvn3,
+    unicode_to_vni,
+    vni_to_unicode,
 )
 from validators.settings import FieldRules
 
@@ -191,15 +193,43 @@ def test_tcvn3_style_font_is_seen() -> None:
     assert info.text == "Đơn vị công tác: Công đoàn"
 
 
-def test_vni_font_is_reported_not_read() -> None:
+def test_vni_font_is_converted_and_still_reported() -> None:
     def build(d: docx.document.Document) -> None:
-        r = d.add_paragraph().add_run("Coâng ñoaøn cô sôû")
+        d.add_paragraph("Tác giả: ").add_run(unicode_to_vni("Nguyễn Thị Hương")).font.name = (
+            "VNI-Times")
+        r = d.add_paragraph().add_run(unicode_to_vni(
+            "Đơn vị công tác: Công đoàn cơ sở trường học, ĐẠI HỘI ỦY BAN"))
         r.font.name = "VNI-Times"
 
     info = read_document("a.docx", _docx(build), RULES)
     assert info.status == "legacy_encoding"
-    assert info.legacy == "vni" and not info.converted
-    assert info.text == ""
+    assert info.legacy == "vni" and info.converted
+    assert info.text == ("Tác giả: Nguyễn Thị Hương\n"
+                         "Đơn vị công tác: Công đoàn cơ sở trường học, ĐẠI HỘI ỦY BAN")
+
+
+def test_vni_text_without_its_font_is_converted() -> None:
+    def build(d: docx.document.Document) -> None:
+        d.add_paragraph(unicode_to_vni("Người lao động tham gia hội thao; "
+                                       "Ban Thường vụ Liên đoàn Lao động tỉnh"))
+
+    info = read_document("a.docx", _docx(build), RULES)
+    assert (info.status, info.legacy, info.converted) == ("legacy_encoding", "vni", True)
+    assert info.text == ("Người lao động tham gia hội thao; "
+                         "Ban Thường vụ Liên đoàn Lao động tỉnh")
+
+
+def test_vni_conversion_covers_every_vietnamese_letter() -> None:
+    """Every letter (both cases) survives Unicode → VNI → Unicode; known VNI spellings
+    read as the words they are."""
+    vowels = "aáàảãạăắằẳẵặâấầẩẫậeéèẻẽẹêếềểễệiíìỉĩịoóòỏõọôốồổỗộơớờởỡợuúùủũụưứừửữựyýỳỷỹỵđ"
+    for letter in vowels + vowels.upper():
+        assert vni_to_unicode(unicode_to_vni(letter)) == letter, letter
+    assert vni_to_unicode("Coâng ñoaøn cô sôû tröôøng hoïc toå chöùc hoäi nghò") == (
+        "Công đoàn cơ sở trường học tổ chức hội nghị")
+    assert vni_to_unicode("AÙnh saùng, Aùnh saùng") == "Ánh sáng, Ánh sáng"
+    assert vni_to_unicode("Phone 0983 123 456, email a@b.vn") == (
+        "Phone 0983 123 456, email a@b.vn")
 
 
 def test_legacy_text_detection() -> None:

@@ -77,6 +77,7 @@ def run_case(path: Path) -> Outcome:
     candidate.labels_found = template.labels_found
     candidate.template_source = template.source
     candidate.captions = list(template.captions)
+    candidate.legacy_text = template.legacy
     auth = msg.get_all("Authentication-Results") or []
     if auth:
         found = _AUTH_FAIL.finditer(str(auth[0]))

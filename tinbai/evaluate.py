@@ -17,7 +17,11 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
-from ingest.documents import DocumentInfo, is_document, read_document
+from ingest.documents import (
+    DocumentInfo,
+    is_document,
+    read_document,
+)
 from ingest.links import find_cloud_links
 from ingest.model import ParsedMail
 from ingest.normalize import (
@@ -143,6 +147,7 @@ def read_candidate(mail: ParsedMail, config: Config) -> tuple[Candidate, list[by
             if media_hashes.get(image) not in attached:
                 candidate.embedded_images.append(f"{doc.filename}/{image}")
     template = find_template(mail.text, mail.html, candidate.documents)
+    candidate.legacy_text = template.legacy
     candidate.fields = {k: v for k, v in template.fields.items() if v and v.strip()}
     candidate.labels_found = template.labels_found
     candidate.template_source = template.source

@@ -47,3 +47,6 @@ class Candidate:
     """Photo filename to the reference of an earlier submission using the same photo."""
     other_attachments: list[str] = field(default_factory=list)
     """Attachments that are neither photos nor documents (kept, not judged)."""
+    legacy_text: str = ""
+    """``tcvn3`` or ``vni`` when the mail text was typed in a legacy font encoding (it was
+    converted to Unicode to read the template)."""

@@ -26,7 +26,9 @@ class LegacyEncoding:
             if doc.status == "legacy_encoding"
         ]
         if not found:
-            kind = detect_legacy_text("\n".join(candidate.fields.values()))
+            kind = candidate.legacy_text or detect_legacy_text(
+                "\n".join(candidate.fields.values())
+            )
             if kind:
                 found.append(problem("legacy_encoding", detail=kind.upper()))
         return found

@@ -795,10 +795,11 @@ def _cases() -> list[Case]:
     pasted = form(unicode_to_tcvn3(TITLE_QUA), unicode_to_tcvn3(BODY_QUA), CAP_QUA, K)
     add(
         "29_tcvn3_pasted_in_body",
-        "Labels typed in Gmail, title and body pasted from a .VnTime document ('C«ng ®oµn').",
+        "Labels typed in Gmail, title and body pasted from a .VnTime document ('C«ng ®oµn'): "
+        "the pasted values are read as Unicode, the labels typed in Unicode are left alone.",
         lambda: build("29_tcvn3_pasted_in_body", subject="Gui tin bai", sender=SENDER_K,
                       text=pasted, attachments=[jpg(1), jpg(2)]),
-        fields={"author": K.author, "title": unicode_to_tcvn3(TITLE_QUA)},
+        fields={"author": K.author, "title": TITLE_QUA, "body": BODY_QUA},
         problems=["legacy_encoding"], status="needs_fix",
     )
     add(
