@@ -9,15 +9,18 @@ and judged again after a fix-by-reply.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
 import posixpath
 import re
 import struct
+import threading
 import warnings
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -521,6 +524,58 @@ def content_digest(facts: PhotoFacts, data: bytes) -> PhotoFacts:
     return facts
 
 
+# -- Pillow's warnings, per thread ------------------------------------------------------
+#
+# Pillow reports corrupt EXIF as a warning, which the rules need per photo. The standard
+# warnings.catch_warnings() swaps process-wide state: while the pipeline reads one photo's
+# headers in one thread and decodes another for its pHash in a second, a warning from one
+# thread could be recorded for the other photo, and the filters left behind could belong
+# to either. Instead, one router (installed once, idempotent) hands each warning raised
+# while a thread collects to that thread's list; other warnings go on as before.
+
+_CAPTURE = threading.local()
+_ROUTER_LOCK = threading.Lock()
+
+
+def _route_warning(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int,
+    file: Any = None, line: str | None = None,
+) -> None:
+    sink: list[warnings.WarningMessage] | None = getattr(_CAPTURE, "sink", None)
+    if sink is not None:
+        sink.append(warnings.WarningMessage(message, category, filename, lineno, file, line))
+        return
+    _route_warning.previous(message, category, filename, lineno, file, line)  # type: ignore[attr-defined]
+
+
+def _install_router() -> None:
+    """Route warnings.showwarning through :func:`_route_warning` (again, if a
+    catch_warnings() block, as pytest uses, put the previous one back)."""
+    with _ROUTER_LOCK:
+        if warnings.showwarning is _route_warning:
+            return
+        _route_warning.previous = warnings.showwarning  # type: ignore[attr-defined]
+        warnings.showwarning = _route_warning
+        # Every Pillow warning is reported (not once per place), and a decompression bomb
+        # is an error everywhere in the process. (catch_warnings() restores the filters
+        # together with showwarning, so they are put back here together.)
+        warnings.filterwarnings("always", module=r"PIL(\.|$)")
+        warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+
+
+@contextlib.contextmanager
+def collected_warnings() -> Iterator[list[warnings.WarningMessage]]:
+    """The warnings raised in this thread inside the block, collected, not printed."""
+    _install_router()
+    previous = getattr(_CAPTURE, "sink", None)
+    sink: list[warnings.WarningMessage] = []
+    _CAPTURE.sink = sink
+    try:
+        yield sink
+    finally:
+        _CAPTURE.sink = previous
+
+
 def _read_into(facts: PhotoFacts, data: bytes, rules: PhotoRules) -> None:
     """The body of :func:`read_photo_facts`; may raise, the caller turns that into data."""
     if not data:
@@ -537,9 +592,7 @@ def _read_into(facts: PhotoFacts, data: bytes, rules: PhotoRules) -> None:
     Image.MAX_IMAGE_PIXELS = rules.max_pixels
     # Pillow reports corrupt EXIF and oversized headers as warnings: record them (nothing
     # reaches stderr) and turn the decompression-bomb warning into an error.
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+    with collected_warnings() as caught:
         _open_and_read(facts, data, rules, sniffed, ext, caught)
 
 
@@ -699,18 +752,16 @@ def perceptual_hash(data: bytes) -> str | None:
     import imagehash  # deferred: only the store path needs it
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the rules already reported what is wrong
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as im:
-                if im.format in ("JPEG", "MPO"):
-                    im.draft("L", (256, 256))
-                im.load()
-                # HEIC/PNG have no draft(): a box reduce first keeps pHash's resize cheap
-                # (same hash, 20x less time on a 12-MP photo).
-                gray = im.convert("L")
-                factor = min(gray.size) // 256
-                small = gray.reduce(factor) if factor > 1 else gray
-                return str(_phash(small, imagehash))
+        # The rules already reported what is wrong: warnings are collected and dropped.
+        with collected_warnings(), Image.open(io.BytesIO(data)) as im:
+            if im.format in ("JPEG", "MPO"):
+                im.draft("L", (256, 256))
+            im.load()
+            # HEIC/PNG have no draft(): a box reduce first keeps pHash's resize cheap
+            # (same hash, 20x less time on a 12-MP photo).
+            gray = im.convert("L")
+            factor = min(gray.size) // 256
+            small = gray.reduce(factor) if factor > 1 else gray
+            return str(_phash(small, imagehash))
     except Exception:  # unreadable photos have no hash; the rules report them
         return None

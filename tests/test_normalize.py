@@ -118,6 +118,20 @@ def test_bank_snapshot_is_dated_and_unique() -> None:
     assert banks_snapshot_date()
     assert len({b.bin for b in banks}) == len(banks)
     assert len({b.code for b in banks}) == len(banks)
+    assert all(len(b.bin) == 6 and b.bin.isdigit() for b in banks)
+
+
+@pytest.mark.parametrize(("text", "code", "bin_"), [
+    ("Đông Á Bank", "Vikki", "970406"),  # DongA Bank renamed Vikki Bank: VietQR code Vikki
+    ("Ngân hàng Bản Việt", "VCCB", "970454"),
+    ("ví Viettel Money", "VTLMONEY", "971005"),
+    ("PVcomBank Pay", "PVDB", "971133"),  # the longer alias wins over PVcomBank
+    ("PVcomBank chi nhánh Hà Nội", "PVCB", "970412"),
+    ("Kookmin Bank", "KBHN", "970462"),
+])
+def test_renamed_and_added_banks_use_the_vietqr_codes(text: str, code: str, bin_: str) -> None:
+    bank = find_bank(text)
+    assert bank is not None and (bank.code, bank.bin) == (code, bin_)
 
 
 def test_fold_and_holder() -> None:
