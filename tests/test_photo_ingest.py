@@ -163,3 +163,38 @@ def test_phash_matches_imagehash_without_scipy() -> None:
     for data in samples:
         gray = Image.open(io.BytesIO(data)).convert("L")
         assert str(_phash(gray, imagehash)) == str(imagehash.phash(gray))
+
+
+@pytest.mark.filterwarnings("ignore:Possibly corrupt EXIF data .uncollected.")
+def test_warnings_are_collected_per_thread() -> None:
+    """The pipeline reads one photo's headers while another thread decodes the previous
+    photo: a warning raised in one thread is never recorded for the other's photo."""
+    import threading
+    import warnings
+
+    from ingest.photos import collected_warnings
+
+    inside = threading.Event()
+    emitted = threading.Event()
+    other: list[str] = []
+
+    def decoder() -> None:
+        inside.wait(5)
+        with collected_warnings() as mine:
+            warnings.warn("Possibly corrupt EXIF data (other photo)", UserWarning,
+                          stacklevel=1)
+        other.extend(str(w.message) for w in mine)
+        # Not collected by this thread: handled as usual (here: ignored by the mark
+        # below), never handed to the thread that is collecting.
+        warnings.warn("Possibly corrupt EXIF data (uncollected)", UserWarning, stacklevel=1)
+        emitted.set()
+
+    thread = threading.Thread(target=decoder)
+    thread.start()
+    with collected_warnings() as caught:
+        inside.set()
+        assert emitted.wait(5)
+        warnings.warn("Possibly corrupt EXIF data (this photo)", UserWarning, stacklevel=1)
+    thread.join(5)
+    assert [str(w.message) for w in caught] == ["Possibly corrupt EXIF data (this photo)"]
+    assert other == ["Possibly corrupt EXIF data (other photo)"]
