@@ -526,6 +526,9 @@ def _convert_doc(filename: str, payload: bytes, rules: FieldRules | None) -> Doc
             "--norestore",
             "--nologo",
             f"-env:UserInstallation=file://{tmp}/profile",
+            # Only the Word 97-2003 reader: a broken file fails to load instead of being
+            # taken as plain text (LibreOffice's fallback, which turns it into garbage).
+            "--infilter=MS Word 97",
             "--convert-to",
             "docx",
             "--outdir",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -325,3 +327,48 @@ def test_doc_conversion_is_bounded_in_time(
     assert time.monotonic() - start < 10
     assert info.status == "unreadable"
     assert "thời gian" in info.detail
+
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+needs_libreoffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed")
+
+
+def _word97(tmp_path: Path, build: object) -> bytes:
+    """A real Word 97-2003 .doc: a .docx made with python-docx, saved by LibreOffice's
+    "MS Word 97" filter (what Word 2003 users send)."""
+    source = tmp_path / "bai.docx"
+    source.write_bytes(_docx(build))
+    subprocess.run(
+        [str(SOFFICE), "--headless", "--norestore",
+         f"-env:UserInstallation=file://{tmp_path}/profile",
+         "--convert-to", "doc", "--outdir", str(tmp_path / "out"), str(source)],
+        check=True, capture_output=True, timeout=120,
+    )
+    data = (tmp_path / "out" / "bai.doc").read_bytes()
+    assert data.startswith(b"\xd0\xcf\x11\xe0")  # an OLE compound file, not a renamed docx
+    return data
+
+
+@needs_libreoffice
+def test_a_real_word_97_document_is_read_through_libreoffice(tmp_path: Path) -> None:
+    def build(d: docx.document.Document) -> None:
+        d.add_paragraph("1. Tít tin, bài: Hội thao công nhân lao động năm 2026")
+        d.add_paragraph("2. Nội dung bài viết: Sáng 20/11, Công đoàn cơ sở tổ chức hội thao.")
+        d.add_paragraph().add_run(unicode_to_tcvn3("4. Tác giả: Nông Văn K")).font.name = (
+            ".VnTime")
+
+    info = read_document("Bai viet.doc", _word97(tmp_path, build), RULES)
+    assert info.kind == "doc" and info.legacy == "tcvn3" and info.converted
+    assert info.text.split("\n") == [
+        "1. Tít tin, bài: Hội thao công nhân lao động năm 2026",
+        "2. Nội dung bài viết: Sáng 20/11, Công đoàn cơ sở tổ chức hội thao.",
+        "4. Tác giả: Nông Văn K",
+    ]
+
+
+@needs_libreoffice
+def test_a_broken_doc_gets_a_clear_status_from_real_libreoffice() -> None:
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 16
+    info = read_document("hong.doc", ole, RULES)
+    assert info.kind == "doc"
+    assert info.status == "unreadable" and info.detail

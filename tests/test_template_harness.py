@@ -7,6 +7,7 @@ Shared by the template tests: parse with ``email`` (policy.default), read docume
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from ingest.documents import is_document, read_document
@@ -110,3 +112,13 @@ def load_expected(path: Path) -> dict[str, Any]:
 
 def soffice_available() -> bool:
     return bool(shutil.which("soffice") or shutil.which("libreoffice"))
+
+
+def without_soffice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hide LibreOffice from PATH, for the cases that show what happens without it."""
+    keep = [
+        d for d in os.environ.get("PATH", "").split(os.pathsep)
+        if not (shutil.which("soffice", path=d) or shutil.which("libreoffice", path=d))
+    ]
+    monkeypatch.setenv("PATH", os.pathsep.join(keep))
+    assert not soffice_available()
