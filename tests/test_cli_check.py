@@ -106,3 +106,50 @@ def test_form_typed_in_legacy_fonts_is_read_and_reported() -> None:
         assert len(legacy) == 1 and legacy[0]["detail"] == kind, data["problems"]
         assert [p["code"] for p in data["problems"] if p["severity"] == "error"] == [
             "legacy_encoding"]
+
+
+def test_article_in_a_word_97_document(tmp_path: Path) -> None:
+    """The whole form in an attached Word 2003 .doc, converted by a real LibreOffice."""
+    import shutil
+
+    import pytest
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    from email.message import EmailMessage
+
+    import docx
+
+    from tinbai.samples import BODY_2, _form
+
+    document = docx.Document()
+    for line in _form("Tập huấn nghiệp vụ công đoàn năm 2026", BODY_2, "Quang cảnh lớp học",
+                      "Hoàng Văn Hùng", "LĐLĐ huyện Chợ Đồn", "0912 345 678",
+                      "8600 2050 12345 tại Vietinbank", "Hoàng Văn Hùng").splitlines():
+        document.add_paragraph(line)
+    document.save(tmp_path / "Tin tap huan.docx")
+    subprocess.run(
+        [soffice, "--headless", "--norestore",
+         f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "doc",
+         "--outdir", str(tmp_path), str(tmp_path / "Tin tap huan.docx")],
+        check=True, capture_output=True, timeout=120,
+    )
+    msg = EmailMessage()
+    msg["From"] = "Hoàng Văn Hùng <hunghv@example.org>"
+    msg["To"] = "toasoan@example.org"
+    msg["Subject"] = "Gửi tin bài"
+    msg["Message-ID"] = "<doc-97@example.org>"
+    msg.set_content("Em gửi tin bài trong tệp đính kèm ạ.")
+    msg.add_attachment((tmp_path / "Tin tap huan.doc").read_bytes(), maintype="application",
+                       subtype="msword", filename="Tin tap huan.doc")
+    eml = tmp_path / "doc.eml"
+    eml.write_bytes(msg.as_bytes())
+    status, data = check(eml)
+    assert status == 0
+    assert_shape(data)
+    assert data["template_source"] == "docx:Tin tap huan.doc"
+    assert data["fields"]["title"] == "Tập huấn nghiệp vụ công đoàn năm 2026"
+    assert data["fields"]["phone_e164"] == "+84912345678"
+    assert data["fields"]["bank_account_digits"] == "8600205012345"
+    assert "unsupported_document" not in {p["code"] for p in data["problems"]}
