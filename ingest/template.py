@@ -800,7 +800,8 @@ def find_template(text: str, html: str, documents: Sequence[DocumentInfo]) -> Te
     that legacy_encoding still asks the contributor for Unicode.
     """
     result = _find_in_sources(text, html, documents)
-    kind = detect_legacy_text(text or html_to_text(html or ""))
+    # The detector reads the first 200,000 characters: convert no more HTML than that.
+    kind = detect_legacy_text(text or html_to_text((html or "")[:400_000]))
     if not kind:
         return result
     converted = _find_in_sources(
