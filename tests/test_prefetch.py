@@ -84,3 +84,22 @@ def test_the_transform_runs_in_the_reader_thread_outside_the_lock() -> None:
     with Prefetcher(iter(range(3)), lock, transform=prepare) as ahead:
         assert list(ahead) == ["prepared 0", "prepared 1", "prepared 2"]
     assert calls == [(n, False, "tinbai-prefetch") for n in range(3)]
+
+
+def test_heavy_items_wait_until_the_weight_ahead_allows_them() -> None:
+    """Large messages are not held two ahead: while what waits weighs more than the
+    budget, the reader waits; one item always gets through, however heavy."""
+    sizes = [40, 40, 40, 5, 5, 5, 5, 5, 100, 5]
+    seen: list[int] = []
+    queued: list[tuple[int, int]] = []  # (items waiting, their weight) at each step
+    with Prefetcher(iter(sizes), threading.Lock(), depth=4, weight=lambda size: size,
+                    max_weight=64) as ahead:
+        for size in ahead:
+            time.sleep(0.2)  # the reader fills what the budget allows meanwhile
+            queued.append((ahead._queue.qsize(), ahead._waiting_weight))
+            seen.append(size)
+    assert seen == sizes
+    assert all(weight <= 64 or count == 1 for count, weight in queued), queued
+    assert queued[0] == (1, 40)  # a second 40 would make 80: the reader waits
+    assert (4, 20) in queued  # small messages fill the depth
+    assert (1, 100) in queued  # one item always gets through, however heavy

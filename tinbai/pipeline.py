@@ -103,6 +103,10 @@ class Prepared:
     error: str | None = None  # the traceback when preparing failed: stored as failed
 
 
+#: Raw bytes of prepared messages that may wait beside the one being committed.
+READ_AHEAD_BYTES = 64 * 1024 * 1024
+
+
 def _perceptual_hashes(evaluation: Evaluation) -> list[str | None]:
     """The pHash of each readable photo of ``evaluation`` (None for the others)."""
     return [
@@ -291,7 +295,13 @@ class Pipeline:
             limit = self.config.limits.max_message_bytes
             connection = threading.Lock()  # the prefetch thread and MOVE share the source
             fetching = source.fetch([uid for uid, _ in new], limit)
-            with Prefetcher(fetching, connection, transform=self.prepare) as ahead:
+            with Prefetcher(
+                fetching, connection, transform=self.prepare,
+                # Two messages ahead, but not two of 40 MB: at most 64 MB of raw mail
+                # (about three times that once parsed) waits beside the one in hand.
+                weight=lambda prepared: len(prepared.fetched.raw or b""),
+                max_weight=READ_AHEAD_BYTES,
+            ) as ahead:
                 self._process_fetched(source, mailbox, ahead, len(new), connection, report,
                                       progress)
 

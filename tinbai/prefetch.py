@@ -28,6 +28,10 @@ _DONE = object()
 class Prefetcher(Generic[T]):
     """Iterate ``source`` in a background thread, at most ``depth`` items ahead.
 
+    With ``weight`` and ``max_weight`` (bytes, say), items also wait while those already
+    waiting weigh more than ``max_weight`` together (one is always let through), so a few
+    very large messages are not held ahead at once.
+
     Use as a context manager: leaving it (normally, on error or on a stop request) stops
     the thread and waits for it, so the caller may close the connection afterwards.
     Exceptions raised by ``source`` are re-raised in the consuming thread, in order.
@@ -35,34 +39,59 @@ class Prefetcher(Generic[T]):
 
     @overload
     def __init__(
-        self: Prefetcher[T], source: Iterator[T], lock: threading.Lock, depth: int = 2
+        self: Prefetcher[T], source: Iterator[T], lock: threading.Lock, depth: int = 2, *,
+        weight: Callable[[T], int] | None = None, max_weight: int = 0,
     ) -> None: ...
 
     @overload
     def __init__(
         self, source: Iterator[S], lock: threading.Lock, depth: int = 2, *,
         transform: Callable[[S], T],
+        weight: Callable[[T], int] | None = None, max_weight: int = 0,
     ) -> None: ...
 
     def __init__(
         self, source: Iterator[Any], lock: threading.Lock, depth: int = 2, *,
         transform: Callable[[Any], T] | None = None,
+        weight: Callable[[T], int] | None = None, max_weight: int = 0,
     ) -> None:
         self._source = source
         self._transform = transform
         self._lock = lock
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=max(1, depth))
+        self._queue: queue.Queue[tuple[object, int]] = queue.Queue(maxsize=max(1, depth))
+        self._weight = weight
+        self._max_weight = max_weight
+        self._waiting_weight = 0  # of the items in the queue
+        self._room = threading.Condition()
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tinbai-prefetch", daemon=True)
 
     def _put(self, item: object) -> bool:
+        heavy = 0
+        if self._weight is not None and not isinstance(item, _Raised) and item is not _DONE:
+            heavy = max(0, self._weight(item))  # type: ignore[arg-type]
+        with self._room:
+            while (
+                heavy and self._max_weight and self._waiting_weight
+                and self._waiting_weight + heavy > self._max_weight
+            ):
+                if self._closing.is_set():
+                    return False
+                self._room.wait(0.2)
+            self._waiting_weight += heavy
         while not self._closing.is_set():
             try:
-                self._queue.put(item, timeout=0.2)
+                self._queue.put((item, heavy), timeout=0.2)
                 return True
             except queue.Full:
                 continue
         return False
+
+    def _taken(self, heavy: int) -> None:
+        if heavy:
+            with self._room:
+                self._waiting_weight -= heavy
+                self._room.notify_all()
 
     def _run(self) -> None:
         try:
@@ -86,7 +115,8 @@ class Prefetcher(Generic[T]):
 
     def __iter__(self) -> Iterator[T]:
         while True:
-            item = self._queue.get()
+            item, heavy = self._queue.get()
+            self._taken(heavy)
             if item is _DONE:
                 return
             if isinstance(item, _Raised):
@@ -100,7 +130,7 @@ class Prefetcher(Generic[T]):
         self._closing.set()
         while True:  # unblock a producer waiting on a full queue
             try:
-                self._queue.get_nowait()
+                self._taken(self._queue.get_nowait()[1])
             except queue.Empty:
                 break
         self._thread.join()
