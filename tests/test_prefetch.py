@@ -96,7 +96,7 @@ def test_heavy_items_wait_until_the_weight_ahead_allows_them() -> None:
                     max_weight=64) as ahead:
         for size in ahead:
             time.sleep(0.2)  # the reader fills what the budget allows meanwhile
-            queued.append((ahead._queue.qsize(), ahead._waiting_weight))
+            queued.append((len(ahead._waiting), ahead._waiting_weight))
             seen.append(size)
     assert seen == sizes
     assert all(weight <= 64 or count == 1 for count, weight in queued), queued

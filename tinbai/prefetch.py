@@ -13,8 +13,8 @@ committed.
 
 from __future__ import annotations
 
-import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, Generic, TypeVar, overload
@@ -58,44 +58,40 @@ class Prefetcher(Generic[T]):
         self._source = source
         self._transform = transform
         self._lock = lock
-        self._queue: queue.Queue[tuple[object, int]] = queue.Queue(maxsize=max(1, depth))
+        self._depth = max(1, depth)
         self._weight = weight
         self._max_weight = max_weight
-        self._waiting_weight = 0  # of the items in the queue
-        self._room = threading.Condition()
-        self._closing = threading.Event()
+        # The items waiting, with their weight, and the weight they add up to; one
+        # condition guards both, for the reader (room) and the consumer (an item).
+        self._waiting: deque[tuple[object, int]] = deque()
+        self._waiting_weight = 0
+        self._changed = threading.Condition()
+        self._closing = False
         self._thread = threading.Thread(target=self._run, name="tinbai-prefetch", daemon=True)
+
+    def _full(self, heavy: int) -> bool:
+        if len(self._waiting) >= self._depth:
+            return True
+        over = self._waiting_weight + heavy > self._max_weight
+        return bool(heavy and self._max_weight and self._waiting and over)
 
     def _put(self, item: object) -> bool:
         heavy = 0
         if self._weight is not None and not isinstance(item, _Raised) and item is not _DONE:
             heavy = max(0, self._weight(item))  # type: ignore[arg-type]
-        with self._room:
-            while (
-                heavy and self._max_weight and self._waiting_weight
-                and self._waiting_weight + heavy > self._max_weight
-            ):
-                if self._closing.is_set():
-                    return False
-                self._room.wait(0.2)
+        with self._changed:
+            while self._full(heavy) and not self._closing:
+                self._changed.wait()
+            if self._closing:
+                return False
+            self._waiting.append((item, heavy))
             self._waiting_weight += heavy
-        while not self._closing.is_set():
-            try:
-                self._queue.put((item, heavy), timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _taken(self, heavy: int) -> None:
-        if heavy:
-            with self._room:
-                self._waiting_weight -= heavy
-                self._room.notify_all()
+            self._changed.notify_all()
+        return True
 
     def _run(self) -> None:
         try:
-            while not self._closing.is_set():
+            while not self._closing:
                 with self._lock:
                     item = next(self._source, _DONE)
                 if item is _DONE:
@@ -115,8 +111,12 @@ class Prefetcher(Generic[T]):
 
     def __iter__(self) -> Iterator[T]:
         while True:
-            item, heavy = self._queue.get()
-            self._taken(heavy)
+            with self._changed:
+                while not self._waiting:
+                    self._changed.wait()
+                item, heavy = self._waiting.popleft()
+                self._waiting_weight -= heavy
+                self._changed.notify_all()
             if item is _DONE:
                 return
             if isinstance(item, _Raised):
@@ -127,12 +127,11 @@ class Prefetcher(Generic[T]):
         self, exc_type: type[BaseException] | None, exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._closing.set()
-        while True:  # unblock a producer waiting on a full queue
-            try:
-                self._taken(self._queue.get_nowait()[1])
-            except queue.Empty:
-                break
+        with self._changed:  # unblock a reader waiting for room
+            self._closing = True
+            self._waiting.clear()
+            self._waiting_weight = 0
+            self._changed.notify_all()
         self._thread.join()
 
 
