@@ -227,7 +227,8 @@ def detect_legacy_text(text: str) -> str | None:
     return None
 
 
-_VNI_MARKS = frozenset("ùøûõïâáàåãäêéèúüëôöñìíæóòî" + "ùøûõïâáàåãäêéèúüëôöñìíæóòî".upper())
+#: The characters VNI uses for marks and for ơ ư đ and the toned i, ỵ (both cases).
+_VNI_MARKS = frozenset(ch for sequence in _VNI_TABLE for ch in sequence if not ch.isascii())
 
 
 def looks_legacy(text: str, kind: str) -> bool:

@@ -535,6 +535,7 @@ def content_digest(facts: PhotoFacts, data: bytes) -> PhotoFacts:
 
 _CAPTURE = threading.local()
 _ROUTER_LOCK = threading.Lock()
+_shown_before_router = warnings.showwarning  # where warnings nobody collects go
 
 
 def _route_warning(
@@ -545,16 +546,17 @@ def _route_warning(
     if sink is not None:
         sink.append(warnings.WarningMessage(message, category, filename, lineno, file, line))
         return
-    _route_warning.previous(message, category, filename, lineno, file, line)  # type: ignore[attr-defined]
+    _shown_before_router(message, category, filename, lineno, file, line)
 
 
 def _install_router() -> None:
     """Route warnings.showwarning through :func:`_route_warning` (again, if a
     catch_warnings() block, as pytest uses, put the previous one back)."""
+    global _shown_before_router
     with _ROUTER_LOCK:
         if warnings.showwarning is _route_warning:
             return
-        _route_warning.previous = warnings.showwarning  # type: ignore[attr-defined]
+        _shown_before_router = warnings.showwarning
         warnings.showwarning = _route_warning
         # Every Pillow warning is reported (not once per place), and a decompression bomb
         # is an error everywhere in the process. (catch_warnings() restores the filters
