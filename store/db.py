@@ -12,7 +12,7 @@ import os
 import re
 import socket
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -358,6 +358,23 @@ class Store:
         table = self.db.table("photos")
         table.insert(row)
         return int(table.last_rowid or 0)
+
+    def update_photo_verdicts(
+        self, submission_id: int, verdicts: Iterable[tuple[str, int, str | None, str]]
+    ) -> set[str]:
+        """Set position, caption and problems (JSON) of the submission's stored photos, by
+        key (``photos.sha256``); return the keys of the verdicts with no stored photo."""
+        stored = {row["sha256"]: row["id"] for row in self.photos_of(submission_id)}
+        missing: set[str] = set()
+        for key, position, caption, problems_json in verdicts:
+            if key not in stored:
+                missing.add(key)
+                continue
+            self.db.table("photos").update(
+                stored[key],
+                {"position": position, "caption": caption, "problems_json": problems_json},
+            )
+        return missing
 
     def photos_of(self, submission_id: int) -> list[Row]:
         return self._all(

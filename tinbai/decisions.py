@@ -123,11 +123,7 @@ def edit_fields(
             "error_count": open_errors,
             "warning_count": warnings,
         })
-        photos = {row["sha256"]: row for row in store.photos_of(sid)}
-        for key, index, caption, photo_problems in photo_verdicts(candidate, verdict):
-            if key in photos:
-                store.db.table("photos").update(photos[key]["id"], {
-                    "position": index, "caption": caption, "problems_json": photo_problems})
+        store.update_photo_verdicts(sid, photo_verdicts(candidate, verdict))
         for key, new in changes.items():
             store.audit(actor, "edit_field", sid,
                         {"field": key, "old": submission.get(key), "new": new})

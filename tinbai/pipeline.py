@@ -736,15 +736,12 @@ class Pipeline:
         hashes: dict[str, str | None],
     ) -> None:
         store = self.store
-        existing = {row["sha256"]: row for row in store.photos_of(submission_id)}
+        verdicts = list(photo_verdicts(candidate, verdict))
+        new_keys = store.update_photo_verdicts(submission_id, verdicts)  # kept from before
         for (key, index, caption, problems), photo in zip(
-            photo_verdicts(candidate, verdict), candidate.photos, strict=True
+            verdicts, candidate.photos, strict=True
         ):
-            if key in existing:
-                store.db.table("photos").update(
-                    existing[key]["id"],
-                    {"position": index, "caption": caption, "problems_json": problems},
-                )
+            if key not in new_keys:
                 continue
             data = payloads.get(photo.sha256, b"")
             ext = (photo.format or "bin").lower().replace("jpeg", "jpg")
