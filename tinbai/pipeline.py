@@ -417,9 +417,14 @@ class Pipeline:
                 raw, max_parts=limits.max_mime_parts, max_depth=limits.max_mime_depth
             )
             evaluation = evaluate(mail, self.config, own_addresses=self.own)
+            # Only mail that may be stored as a submission (a text-only reply can still be
+            # a fix) needs its photos decoded; a robot's or spam's are not.
+            may_be_stored = evaluation.disposition in (None, "not_submission")
+            hashing = (
+                _photo_hasher().submit(_perceptual_hashes, evaluation) if may_be_stored else None
+            )
             return Prepared(
-                fetched, digest, self.store.raw.relative(path), mail, evaluation,
-                _photo_hasher().submit(_perceptual_hashes, evaluation),
+                fetched, digest, self.store.raw.relative(path), mail, evaluation, hashing
             )
         except Exception:
             return Prepared(fetched, error=traceback.format_exc())
