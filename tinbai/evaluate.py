@@ -17,11 +17,7 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
-from ingest.documents import (
-    DocumentInfo,
-    is_document,
-    read_document,
-)
+from ingest.documents import DocumentInfo, is_document, read_document
 from ingest.links import find_cloud_links
 from ingest.model import ParsedMail
 from ingest.normalize import (
