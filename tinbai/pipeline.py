@@ -651,13 +651,16 @@ class Pipeline:
             assert submission_id is not None
             ref = str(thread["ref"])
             version = int(thread["version"]) + 1
-            store.update_submission(submission_id, {**values, "version": version})
             # An editor's override of a verdict survives the contributor's fix: the same
             # problem (code, field, file) found again stays overridden and asks nothing.
             kept = store.replace_problems(submission_id, problems)
             open_problems = [p for p in problems if problem_key(p) not in kept]
-            accepted = not any(p["severity"] == "error" for p in open_problems)
-            status = lifecycle.PENDING_REVIEW if accepted else lifecycle.NEEDS_FIX
+            open_errors = sum(1 for p in open_problems if p["severity"] == "error")
+            # error_count is what is still open, as after an override in the web page.
+            store.update_submission(
+                submission_id, {**values, "version": version, "error_count": open_errors}
+            )
+            status = lifecycle.PENDING_REVIEW if open_errors == 0 else lifecycle.NEEDS_FIX
             store.set_status(
                 submission_id,
                 status,
