@@ -8,6 +8,7 @@ import mailbox
 import re
 import smtplib
 import ssl
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
@@ -61,6 +62,7 @@ class SmtpTransport:
     def __init__(
         self, host: str, port: int, *, implicit_tls: bool, starttls: bool,
         username: str | None, password: str | None, timeout: float, ca_file: str | None = None,
+        oauth_token: Callable[[], str] | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -70,6 +72,8 @@ class SmtpTransport:
         self.password = password
         self.timeout = timeout
         self.ca_file = ca_file
+        self.oauth_token = oauth_token
+        """With a token source the login is SASL XOAUTH2 (Gmail, Microsoft 365)."""
         self._conn: smtplib.SMTP | None = None
 
     def _context(self) -> ssl.SSLContext:
@@ -86,13 +90,44 @@ class SmtpTransport:
                 conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
                 if self.starttls:
                     conn.starttls(context=self._context())
-            if self.username and self.password is not None:
+            if self.oauth_token is not None:
+                self._xoauth2_login(conn)
+            elif self.username and self.password is not None:
                 conn.login(self.username, self.password)
             return conn
         except smtplib.SMTPAuthenticationError as exc:
             raise TransportError(f"SMTP login refused for {self.username}: {exc}") from exc
+        except TransportError:
+            raise
         except (OSError, smtplib.SMTPException) as exc:
             raise TransportError(f"SMTP {self.host}:{self.port} unavailable: {exc}") from exc
+
+    def _xoauth2_login(self, conn: smtplib.SMTP) -> None:
+        """AUTH XOAUTH2 (Google's and Microsoft's SASL profile): the bearer token as the
+        initial response; on the server's error challenge an empty line ends the exchange
+        (then 535). A refused token is renewed once (``fresh()``) and tried again."""
+        assert self.oauth_token is not None
+        if not self.username:
+            raise TransportError("SMTP XOAUTH2 needs a login name (smtp.username)")
+        conn.ehlo_or_helo_if_needed()
+        renew: Callable[[], str] | None = getattr(self.oauth_token, "fresh", None)
+        for attempt in (0, 1):
+            try:
+                token = renew() if attempt and renew is not None else self.oauth_token()
+            except Exception as exc:  # the token source's own, clear failure
+                raise TransportError(f"SMTP XOAUTH2: no access token: {exc}") from exc
+            auth = f"user={self.username}\x01auth=Bearer {token}\x01\x01"
+
+            def respond(challenge: bytes | None = None, auth: str = auth) -> str:
+                return auth if challenge is None else ""
+
+            try:
+                conn.auth("XOAUTH2", respond, initial_response_ok=True)
+                return
+            except smtplib.SMTPAuthenticationError:
+                if attempt or renew is None:
+                    raise
+                log.info("SMTP XOAUTH2 token refused; retrying with a renewed one")
 
     def __enter__(self) -> SmtpTransport:
         return self
@@ -126,7 +161,7 @@ class SmtpTransport:
 
 def open_transport(
     url: str, *, base_dir: Path, username: str | None, password: str | None,
-    timeout: float, ca_file: str | None = None,
+    timeout: float, ca_file: str | None = None, oauth_token: Callable[[], str] | None = None,
 ) -> Transport:
     """The transport for ``smtp.url``: smtp://host:port[?starttls=1], smtps://, maildir:PATH."""
     if url.startswith("maildir:"):
@@ -145,4 +180,5 @@ def open_transport(
     return SmtpTransport(
         parts.hostname or "localhost", port, implicit_tls=implicit, starttls=starttls,
         username=user, password=password, timeout=timeout, ca_file=ca_file,
+        oauth_token=oauth_token,
     )

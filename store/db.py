@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psutil
 import sqlite_utils
 
 from store import lifecycle
@@ -37,13 +38,8 @@ def _claimant() -> str:
 
 def _process_alive(pid: int) -> bool:
     """Whether a process with this pid runs on this host."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    # psutil, not os.kill(pid, 0): on Windows that call terminates the process.
+    return bool(psutil.pid_exists(pid))
 
 REF_PATTERN = re.compile(r"\bTB-(\d{4})-(\d{4,})\b", re.IGNORECASE)
 

@@ -99,3 +99,43 @@ def smtp_server_factory() -> Iterator[Callable[..., SmtpServer]]:
 def smtp_server(smtp_server_factory: Callable[..., SmtpServer]) -> SmtpServer:
     """A plain aiosmtpd server on 127.0.0.1 collecting what it receives."""
     return smtp_server_factory()
+
+
+# -- OAuth 2.0 (issue 17): the local authorization server and the servers trusting it --
+
+
+@pytest.fixture
+def oauth_server() -> Iterator[Any]:
+    """A local OAuth 2.0 server (tests/oauth_server.py), fresh per test."""
+    from oauth_server import OAuthServer
+
+    server = OAuthServer()
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def oauth_dovecot(oauth_server: Any) -> Iterator[Dovecot]:
+    """A Dovecot whose XOAUTH2 logins are checked by its oauth2 passdb at the local
+    OAuth server's introspection endpoint."""
+    if find_dovecot() is None:
+        pytest.skip("dovecot is not installed: apt-get install dovecot-imapd to run IMAP tests")
+    from oauth_server import OAuthDovecot
+
+    server = OAuthDovecot(oauth_server.introspection_url)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def oauth_smtp(oauth_server: Any) -> Iterator[SmtpServer]:
+    """An aiosmtpd server requiring AUTH XOAUTH2, checked at the same introspection."""
+    from oauth_server import xoauth_smtp_server
+
+    server = xoauth_smtp_server(oauth_server.introspection_url)
+    yield server
+    server.close()

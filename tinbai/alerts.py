@@ -24,6 +24,8 @@ TITLES: dict[str, str] = {
     "auth_failure": "Hộp thư từ chối đăng nhập",
     "quarantined": "Có thư không xử lý được (đã cách ly)",
     "mailbox_unreachable": "Không kết nối được hộp thư",
+    "oauth_revoked": "Đăng nhập OAuth của hộp thư đã hết hạn hoặc bị thu hồi",
+    "backup_failed": "Sao lưu hằng ngày không thành công",
 }
 
 

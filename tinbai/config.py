@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from tinbai.config_ops import BackupConfig, OAuthConfig, check_oauth_wiring
 from validators.settings import ValidationSettings
 
 
@@ -49,9 +50,19 @@ class MailboxConfig(_Strict):
     auth: Literal["password", "xoauth2"] = Field(
         "password", description="Login method; xoauth2 for Gmail / Microsoft 365 OAuth."
     )
+    oauth_provider: str | None = Field(
+        None, description="xoauth2: a key of oauth.providers (google, microsoft); the "
+        "login is made once with `tinbai auth login NAME`."
+    )
     oauth_token_command: str | None = Field(
         None,
-        description="xoauth2 only: a command printing a fresh access token on standard output.",
+        description="xoauth2 escape hatch instead of oauth_provider: a command printing a "
+        "fresh access token on standard output.",
+    )
+    gmail_labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="Gmail (X-GM-EXT-1) only: label added to each processed message by "
+        "verdict (accepted, needs_fix, ignored, failed); empty: no labels.",
     )
     processed_folder: str | None = Field(
         None, description="Move each message here after it is stored (None: leave it)."
@@ -82,6 +93,16 @@ class SmtpConfig(_Strict):
         "Ban Biên tập <toasoan@congdoan.example.vn>",
         alias="from",
         description="From address of every reply.",
+    )
+    auth: Literal["password", "xoauth2"] = Field(
+        "password", description="Login method; xoauth2 for Gmail / Microsoft 365 OAuth."
+    )
+    oauth_mailbox: str | None = Field(
+        None, description="xoauth2: use the OAuth login of this mailbox (default: the "
+        "first xoauth2 mailbox)."
+    )
+    oauth_token_command: str | None = Field(
+        None, description="xoauth2 escape hatch: a command printing a fresh access token."
     )
     timeout_seconds: float = Field(30.0, gt=0, description="Connect/read timeout.")
     ca_file: str | None = Field(None, description="Extra CA bundle for a private SMTP server.")
@@ -344,6 +365,8 @@ class Config(_Strict):
         description="The unit registry that free-text units of emails are matched to.",
     )
     web: WebConfig = Field(default_factory=WebConfig)
+    oauth: OAuthConfig = Field(default_factory=OAuthConfig)
+    backup: BackupConfig = Field(default_factory=BackupConfig)
     royalties: RoyaltyConfig = Field(default_factory=RoyaltyConfig)
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
 
@@ -356,6 +379,19 @@ class Config(_Strict):
         if len(set(names)) != len(names):
             raise ValueError("mailbox names must be unique")
         return value
+
+    @model_validator(mode="after")
+    def _oauth_wiring(self) -> Config:
+        check_oauth_wiring(self)
+        return self
+
+    def mailbox(self, name: str) -> MailboxConfig:
+        """The configured mailbox called ``name`` (ConfigError naming the known ones)."""
+        for box in self.mailboxes:
+            if box.name == name:
+                return box
+        known = ", ".join(b.name for b in self.mailboxes)
+        raise ConfigError(f"no mailbox named {name!r} in config.yaml (mailboxes: {known})")
 
     def resolve(self, path: str | Path) -> Path:
         """A path from the file, made absolute against the config file's folder (SPEC §7)."""

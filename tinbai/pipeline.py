@@ -14,8 +14,6 @@ import hashlib
 import json
 import logging
 import random
-import shlex
-import subprocess
 import threading
 import time
 import traceback
@@ -34,6 +32,7 @@ from ingest.model import FetchedMessage, ParsedMail
 from ingest.photos import perceptual_hash
 from ingest.sources import open_source
 from ingest.sources.base import MailSource
+from ingest.sources.oauth import RefreshTokenRevoked, TokenSource
 from notifier.compose import ReplyContext, compose_reply
 from notifier.errors import NotifierError, PermanentTransportError
 from notifier.transport import Transport, open_transport
@@ -155,18 +154,23 @@ class Pipeline:
         self.own = own_addresses(config)
         self._transport_factory = transport_factory or self._default_transport
         self._auth_refused: dict[str, float] = {}
+        self._tokens: dict[str, TokenSource] = {}
 
     def _default_transport(self) -> Transport:
         smtp = self.config.smtp
-        needs_password = not smtp.url.startswith("maildir:")
+        oauth = smtp.auth == "xoauth2" and not smtp.url.startswith("maildir:")
+        needs_password = not smtp.url.startswith("maildir:") and not oauth
         password = secret(smtp.password_env, "smtp.password_env") if needs_password else None
+        from tinbai.oauth.wiring import smtp_username
+
         return open_transport(
             smtp.url,
             base_dir=self.config.base_dir,
-            username=smtp.username,
+            username=smtp_username(self.config),
             password=password,
             timeout=smtp.timeout_seconds,
             ca_file=smtp.ca_file,
+            oauth_token=self._token_source(None) if oauth else None,
         )
 
     # -- polling ---------------------------------------------------------------------------
@@ -194,14 +198,15 @@ class Pipeline:
                 self._auth_refused.pop(mailbox.name, None)
             except SourceAuthError as exc:
                 what = (
-                    mailbox.oauth_token_command
+                    mailbox.oauth_token_command or f"tinbai auth status {mailbox.name}"
                     if mailbox.auth == "xoauth2"
                     else mailbox.password_env
                 )
                 text = f"mailbox {mailbox.name}: login refused ({exc}); check {what}"
                 log.error(text)
                 self._auth_refused[mailbox.name] = time.monotonic()
-                self._alert("auth_failure", text)
+                revoked = isinstance(exc, RefreshTokenRevoked)
+                self._alert("oauth_revoked" if revoked else "auth_failure", text)
                 report.errors.append(text)
             except SourceError as exc:
                 text = f"mailbox {mailbox.name}: {exc}"
@@ -213,6 +218,22 @@ class Pipeline:
     def _alert(self, kind: str, text: str) -> None:
         raise_alert(self.store, self.config, kind, text)
 
+    def _token_source(self, mailbox: str | None) -> TokenSource:
+        """The XOAUTH2 token source of a mailbox (None: of SMTP), kept for the pipeline's
+        life so access tokens are reused until they near expiry (tinbai.oauth.wiring)."""
+        from tinbai.oauth import wiring
+
+        key = mailbox or ""
+        if key not in self._tokens:
+            def revoked(text: str) -> None:  # SMTP only: a refused mailbox is alerted by poll
+                self._alert("oauth_revoked", text)
+
+            self._tokens[key] = (
+                wiring.mailbox_token_source(self.config, self.config.mailbox(mailbox))
+                if mailbox else wiring.smtp_token_source(self.config, revoked)
+            )
+        return self._tokens[key]
+
     def _open(self, mailbox: MailboxConfig) -> MailSource:
         needs_password = not mailbox.url.startswith("maildir:") and mailbox.auth == "password"
         password = (
@@ -220,40 +241,7 @@ class Pipeline:
             if needs_password
             else None
         )
-        token: Callable[[], str] | None = None
-        if mailbox.auth == "xoauth2":
-            command = mailbox.oauth_token_command
-            if not command:
-                from tinbai.config import ConfigError
-
-                raise ConfigError(
-                    f"mailboxes[{mailbox.name}]: auth is xoauth2 but oauth_token_command is not set"
-                )
-
-            def token() -> str:
-                # Run per connection so an expired token is refreshed; a failing command is
-                # an authentication failure (clear log line + alert), never a traceback.
-                try:
-                    done = subprocess.run(
-                        shlex.split(command),
-                        capture_output=True,
-                        text=True,
-                        timeout=60,
-                        check=False,
-                    )
-                except (OSError, subprocess.TimeoutExpired, ValueError) as exc:
-                    raise SourceAuthError(
-                        f"oauth_token_command of mailbox {mailbox.name} failed: {exc}"
-                    ) from exc
-                value = done.stdout.strip()
-                if done.returncode != 0 or not value:
-                    detail = (done.stderr or "").strip().splitlines()[-1:] or ["no token printed"]
-                    raise SourceAuthError(
-                        f"oauth_token_command of mailbox {mailbox.name} failed "
-                        f"(exit {done.returncode}): {detail[0][:200]}"
-                    )
-                return value
-
+        token = self._token_source(mailbox.name) if mailbox.auth == "xoauth2" else None
         return open_source(
             mailbox.name,
             mailbox.url,

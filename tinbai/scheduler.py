@@ -3,13 +3,12 @@
 One job, ``max_instances=1`` (never two polls at once) and ``coalesce=True`` (a machine
 that slept through several intervals polls once, not N times). SIGINT/SIGTERM set a stop
 flag that the pipeline checks between messages, so the current message is finished and
-committed before the process exits. A file lock on the data folder keeps a second
-``tinbai run`` from starting on the same data.
+committed before the process exits. A file lock on the data folder (portalocker: POSIX
+and Windows) keeps a second ``tinbai run`` from starting on the same data.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import signal
@@ -20,12 +19,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from types import FrameType
 
+import portalocker
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from store.db import Store
 from store.errors import DataDirLocked
 from tinbai.config import Config
 from tinbai.pipeline import Pipeline
+from tinbai.platform import stop_signals
 
 log = logging.getLogger(__name__)
 
@@ -35,20 +36,32 @@ def data_dir_lock(data_dir: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``DATA_DIR/tinbai.lock`` (released when the process dies)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / "tinbai.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
+    # portalocker: flock on POSIX, LockFileEx on Windows; released when the process dies.
+    with open(path, "a+", encoding="ascii") as fh:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            other = path.read_text(encoding="ascii", errors="replace").strip() or "?"
+            portalocker.lock(fh, portalocker.LOCK_EX | portalocker.LOCK_NB)
+        except portalocker.exceptions.LockException:
+            other = _lock_owner(path)
             raise DataDirLocked(
                 f"another tinbai run (pid {other}) already uses {data_dir}; stop it first"
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        yield
-    finally:
-        os.close(fd)
+        try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(str(os.getpid()))
+            fh.flush()
+            yield
+        finally:
+            portalocker.unlock(fh)
+
+
+def _lock_owner(path: Path) -> str:
+    """The pid written in the lock file by its holder ("?" when unreadable: on Windows
+    the locked byte cannot be read by another process)."""
+    try:
+        return path.read_text(encoding="ascii", errors="replace").strip() or "?"
+    except OSError:
+        return "?"
 
 
 def previous_quarter(today: date) -> str:
@@ -125,9 +138,7 @@ def run_daemon(config: Config) -> int:
             log.info("signal %s: stopping after the current message", signal.Signals(signum).name)
             stop.set()
 
-        previous = {
-            sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
-        }
+        previous = {sig: signal.signal(sig, on_signal) for sig in stop_signals()}
         log.info("tinbai run: polling every %ss (data in %s)",
                  config.polling.interval_seconds, config.data_path)
         scheduler.start()

@@ -264,8 +264,7 @@ class ImapSource:
                         )
                     client.starttls(self._context())
                 if self.auth == "xoauth2":
-                    assert self._oauth_token is not None
-                    client.oauth2_login(self.user, self._fresh_token())
+                    self._xoauth2_login(client)
                 else:
                     assert self._password is not None
                     client.login(self.user, self._password)
@@ -287,18 +286,34 @@ class ImapSource:
         )
         return self
 
-    def _fresh_token(self) -> str:
+    def _xoauth2_login(self, client: IMAPClient) -> None:
+        """SASL XOAUTH2; when the server refuses the token and the source can renew it
+        (``fresh()``), once more with a renewed token: a token revoked early or a clock
+        off by minutes must not cost an hour of mail."""
+        try:
+            client.oauth2_login(self.user, self._token())
+        except imap_exc.LoginError as refused:
+            if getattr(self._oauth_token, "fresh", None) is None:
+                raise
+            log.info("mailbox %r: XOAUTH2 token refused (%s); retrying with a renewed one",
+                     self.name, refused)
+            client.oauth2_login(self.user, self._token(fresh=True))
+
+    def _token(self, fresh: bool = False) -> str:
         """Ask the token source for an access token; its failure is an auth problem."""
         assert self._oauth_token is not None
+        renew: Callable[[], str] | None = getattr(self._oauth_token, "fresh", None)
         try:
-            token = self._oauth_token()
+            token = renew() if fresh and renew is not None else self._oauth_token()
+        except SourceAuthError:
+            raise
         except Exception as e:
             raise SourceAuthError(
                 f"mailbox {self.name!r}: could not get an OAuth2 access token: {e}"
             ) from e
         if not token:
             raise SourceAuthError(f"mailbox {self.name!r}: the token source returned nothing")
-        return token
+        return str(token)
 
     def __exit__(
         self,

@@ -2,7 +2,7 @@
 
 Maildir has no UIDs, so like Dovecot's ``dovecot-uidlist`` we keep a ``tinbai-uidlist``
 file in the Maildir: a header line ``V<uidvalidity>`` then one ``<uid> <basename>`` line
-per message ever seen, appended under an fcntl lock. The basename is the file name without
+per message ever seen, appended under a file lock. The basename is the file name without
 the ``:2,FLAGS`` info suffix, so a mail client moving a file from new/ to cur/ or changing
 its flags keeps its UID. Deleting the uidlist starts a new UIDVALIDITY, exactly as an IMAP
 server would signal a resync.
@@ -11,7 +11,6 @@ server would signal a resync.
 from __future__ import annotations
 
 import datetime
-import fcntl
 import logging
 import os
 import re
@@ -19,6 +18,8 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
+
+import portalocker
 
 from ingest.errors import SourceConnectError, SourceProtocolError
 from ingest.model import FetchedMessage
@@ -120,7 +121,8 @@ class MaildirSource:
     def _scan(self) -> None:
         """Assign UIDs to files not yet in the uidlist and map every UID to its file.
 
-        The whole read-assign-append runs under an exclusive ``fcntl.flock`` on the uidlist
+        The whole read-assign-append runs under an exclusive lock on the uidlist
+        (portalocker: ``flock``, or ``LockFileEx`` on Windows),
         so two processes never hand out the same UID.
         """
         current: dict[str, Path] = {}
@@ -144,7 +146,7 @@ class MaildirSource:
         except OSError as e:
             raise SourceConnectError(f"mailbox {self.name!r}: {listfile}: {e}") from e
         with os.fdopen(fd, "r+", encoding="utf-8", errors="replace") as fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            portalocker.lock(fh, portalocker.LOCK_EX)  # flock; LockFileEx on Windows
             try:
                 fh.seek(0)
                 lines = fh.read().splitlines()
@@ -180,7 +182,7 @@ class MaildirSource:
                     fh.flush()
                     os.fsync(fh.fileno())
             finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+                portalocker.unlock(fh)
         self._uidvalidity = uidvalidity
         self._paths = {known[base]: p for base, p in current.items()}
 
