@@ -145,14 +145,14 @@ class OAuthServer:
             answer["refresh_token"] = new
         return answer
 
-    def authorize(self, query: dict[str, str]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def authorize(self, query: dict[str, str]) -> tuple[int, dict[str, Any], dict[str, str]]:
         redirect = query.get("redirect_uri", "")
         if (query.get("client_id") != self.client_id
                 or not redirect.startswith("http://127.0.0.1:")
                 or query.get("response_type") != "code"
                 or query.get("code_challenge_method") != "S256"
                 or not query.get("code_challenge")):
-            return 400, {}, {"error": "invalid_request"}
+            return 400, {"error": "invalid_request"}, {}
         params = {"state": query.get("state", "")}
         if self.deny:
             params["error"] = "access_denied"
@@ -163,7 +163,7 @@ class OAuthServer:
                                     "challenge": query["code_challenge"],
                                     "user": query.get("login_hint") or self.user}
             params["code"] = code
-        return 302, {"Location": f"{redirect}?{urllib.parse.urlencode(params)}"}, {}
+        return 302, {}, {"Location": f"{redirect}?{urllib.parse.urlencode(params)}"}
 
     def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         if form.get("client_id") != self.client_id or (

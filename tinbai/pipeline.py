@@ -205,8 +205,8 @@ class Pipeline:
                 text = f"mailbox {mailbox.name}: login refused ({exc}); check {what}"
                 log.error(text)
                 self._auth_refused[mailbox.name] = time.monotonic()
-                revoked = isinstance(exc, RefreshTokenRevoked)
-                self._alert("oauth_revoked" if revoked else "auth_failure", text)
+                if not isinstance(exc, RefreshTokenRevoked):  # that one alerted already
+                    self._alert("auth_failure", text)
                 report.errors.append(text)
             except SourceError as exc:
                 text = f"mailbox {mailbox.name}: {exc}"
@@ -223,13 +223,15 @@ class Pipeline:
         life so access tokens are reused until they near expiry (tinbai.oauth.wiring)."""
         from tinbai.oauth import wiring
 
+        if mailbox is None and not self.config.smtp.oauth_token_command:
+            mailbox = wiring.smtp_oauth_mailbox(self.config).name  # one login, one source
         key = mailbox or ""
         if key not in self._tokens:
-            def revoked(text: str) -> None:  # SMTP only: a refused mailbox is alerted by poll
+            def revoked(text: str) -> None:  # once per dead login, whoever finds it
                 self._alert("oauth_revoked", text)
 
             self._tokens[key] = (
-                wiring.mailbox_token_source(self.config, self.config.mailbox(mailbox))
+                wiring.mailbox_token_source(self.config, self.config.mailbox(mailbox), revoked)
                 if mailbox else wiring.smtp_token_source(self.config, revoked)
             )
         return self._tokens[key]

@@ -19,7 +19,8 @@ from ingest.sources.oauth import (
     apply_token_answer,
 )
 from tinbai.config import Config, ConfigError, MailboxConfig, secret
-from tinbai.config_ops import OAuthProviderConfig, smtp_oauth_mailbox
+from tinbai.config_ops import OAuthProviderConfig
+from tinbai.config_ops import smtp_oauth_mailbox as _smtp_oauth_mailbox
 from tinbai.oauth import flows, vault
 
 OnRevoked = Callable[[str], None]
@@ -77,15 +78,19 @@ def mailbox_token_source(
     )
 
 
+def smtp_oauth_mailbox(config: Config) -> MailboxConfig:
+    """The mailbox whose login SMTP reuses (ConfigError when there is none)."""
+    try:
+        return _smtp_oauth_mailbox(config)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def smtp_token_source(config: Config, on_revoked: OnRevoked | None = None) -> TokenSource:
     """The token source of SMTP with ``smtp.auth: xoauth2``."""
     if config.smtp.oauth_token_command:
         return TokenCommand("smtp", config.smtp.oauth_token_command)
-    try:
-        mailbox = smtp_oauth_mailbox(config)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    return mailbox_token_source(config, mailbox, on_revoked)
+    return mailbox_token_source(config, smtp_oauth_mailbox(config), on_revoked)
 
 
 def smtp_username(config: Config) -> str | None:
