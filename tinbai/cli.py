@@ -25,6 +25,7 @@ Handler = Callable[[argparse.Namespace, Config], int]
 #: Modules adding sub-commands of their own: each has ``add_parser(subparsers)``.
 COMMAND_MODULES: tuple[str, ...] = (
     "tinbai.commands.auth",
+    "tinbai.commands.backup",
     "tinbai.commands.check_photo",
     "tinbai.commands.export",
     "tinbai.commands.paid",

@@ -51,6 +51,7 @@ from tinbai.evaluate import (
     merge_candidates,
     photo_verdicts,
 )
+from tinbai.health import record_poll
 from tinbai.logs import message_logger
 from tinbai.prefetch import Prefetcher
 from validators.builtin import Verdict, classify, validate
@@ -213,6 +214,7 @@ class Pipeline:
                 log.warning("poll incomplete: %s", text)
                 report.errors.append(text)
         self.send_pending(report)
+        record_poll(self.config.data_path, report.errors)
         return report
 
     def _alert(self, kind: str, text: str) -> None:

@@ -24,6 +24,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from store.db import Store
 from store.errors import DataDirLocked
+from tinbai.alerts import raise_alert
 from tinbai.config import Config
 from tinbai.pipeline import Pipeline
 from tinbai.platform import stop_signals
@@ -120,7 +121,24 @@ def run_daemon(config: Config) -> int:
             except Exception:
                 log.exception("quarterly report failed; will retry at the next run")
 
+        def backup_job() -> None:
+            from tinbai.commands.backup import daily_backup
+
+            try:
+                daily_backup(config)
+            except Exception as exc:  # never kills the daemon; the admins are told
+                log.exception("daily backup failed; will retry at the next run")
+                raise_alert(store, config, "backup_failed", str(exc))
+
         scheduler = BackgroundScheduler(timezone=UTC)
+        if config.backup.folder:
+            # Once a day at backup.hour Vietnam time, and at start-up when today's is missing.
+            scheduler.add_job(
+                backup_job, "cron", hour=(config.backup.hour - 7) % 24, id="daily_backup",
+                max_instances=1, coalesce=True, misfire_grace_time=12 * 3600,
+            )
+            scheduler.add_job(backup_job, "date", run_date=datetime.now(UTC),
+                              id="backup_catch_up")
         # First day of each quarter, 07:00 Vietnam time (00:00 UTC), and once at start-up.
         scheduler.add_job(
             report_job, "cron", month="1,4,7,10", day=1, hour=0, id="quarter_report",
