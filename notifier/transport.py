@@ -129,6 +129,11 @@ class SmtpTransport:
                     raise
                 log.info("SMTP XOAUTH2 token refused; retrying with a renewed one")
 
+    def open(self) -> None:
+        """Connect and log in now (``tinbai doctor``); ``send`` otherwise does it lazily."""
+        if self._conn is None:
+            self._conn = self._connect()
+
     def __enter__(self) -> SmtpTransport:
         return self
 

@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tinbai.commands.auth",
     "tinbai.commands.backup",
     "tinbai.commands.check_photo",
+    "tinbai.commands.doctor",
     "tinbai.commands.export",
     "tinbai.commands.paid",
     "tinbai.commands.report",
@@ -227,6 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(args.config)
     except ConfigError as exc:
+        if getattr(args, "on_config_error", None):  # `tinbai doctor` reports it
+            return int(args.on_config_error(args, exc))
         print(f"tinbai: {exc}", file=sys.stderr)
         return 2
     setup_logging(args.log_level or config.log_level)

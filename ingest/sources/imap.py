@@ -504,6 +504,11 @@ class ImapSource:
         else:
             client.copy(uid_set(ids), folder)
 
+    def ensure_folder(self, folder: str) -> None:
+        """Create ``folder`` when missing (``tinbai doctor`` checks it can be created)."""
+        with _mapped_errors(f"create {folder}", f"{self.host}:{self.port}"):
+            self._ensure_folder(folder)
+
     def _ensure_folder(self, folder: str) -> None:
         """Create the folder when missing; checked once per session (the pipeline moves
         message by message, so this saves a LIST round trip per message)."""
