@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tinbai.commands.check_photo",
     "tinbai.commands.doctor",
     "tinbai.commands.export",
+    "tinbai.commands.init",
     "tinbai.commands.paid",
     "tinbai.commands.report",
     "tinbai.commands.reprocess",

@@ -7,9 +7,9 @@ private identity server (or the tests' local one) is a matter of config.yaml.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 if TYPE_CHECKING:
     from tinbai.config import Config, MailboxConfig
@@ -88,8 +88,21 @@ class OAuthConfig(_Strict):
     )
     providers: dict[str, OAuthProviderConfig] = Field(
         default_factory=default_providers,
-        description="Authorization servers by name; mailboxes[].oauth_provider picks one.",
+        description="Authorization servers by name; mailboxes[].oauth_provider picks one. "
+        "google and microsoft have every key but client_id by default: give only what differs.",
     )
+
+    @field_validator("providers", mode="before")
+    @classmethod
+    def _over_defaults(cls, value: Any) -> Any:
+        """``google: {client_id: …}`` is the default Google entry with that client ID."""
+        if not isinstance(value, dict):
+            return value
+        merged: dict[str, Any] = {k: v.model_dump() for k, v in default_providers().items()}
+        for name, entry in value.items():
+            base = merged.get(name, {})
+            merged[name] = {**base, **entry} if isinstance(entry, dict) else entry
+        return merged
 
 
 class BackupConfig(_Strict):
