@@ -23,6 +23,8 @@ class FetchedMessage:
     header_bytes: bytes | None = None
     """The header section alone (BODY.PEEK[HEADER]) when ``raw`` was not downloaded, so
     that an oversized message can still be identified and answered."""
+    gmail_msgid: int | None = None
+    """Gmail's X-GM-MSGID (stable across UIDVALIDITY changes), when the server is Gmail."""
 
 
 @dataclass(frozen=True)

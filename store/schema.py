@@ -324,7 +324,25 @@ def _v5_outbox_claims(db: sqlite_utils.Database) -> None:
     run_script(db, "ALTER TABLE outbox ADD COLUMN claimed_by TEXT")
 
 
-MIGRATIONS: list[Migration] = [_v1_core, _v2_audit, _v3_web, _v4_finance, _v5_outbox_claims]
+def _v6_gmail_ids(db: sqlite_utils.Database) -> None:
+    """Gmail's X-GM-MSGID of every message processed: its identity across UIDVALIDITY
+    changes, so a renumbered Gmail folder is not downloaded again (issue 17)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE gmail_message_ids (
+            mailbox TEXT NOT NULL,
+            msgid INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (mailbox, msgid)
+        )
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    _v1_core, _v2_audit, _v3_web, _v4_finance, _v5_outbox_claims, _v6_gmail_ids,
+]
 
 
 def current_version(db: sqlite_utils.Database) -> int:

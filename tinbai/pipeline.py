@@ -38,6 +38,7 @@ from notifier.errors import NotifierError, PermanentTransportError
 from notifier.transport import Transport, open_transport
 from store import lifecycle
 from store.db import Store, iso, problem_key, utcnow
+from tinbai import gmail
 from tinbai.alerts import raise_alert
 from tinbai.config import Config, MailboxConfig, secret
 from tinbai.evaluate import (
@@ -281,6 +282,8 @@ class Pipeline:
             if last and (mailbox.processed_folder or mailbox.quarantine_folder):
                 self._move_left_behind(source, mailbox, uidvalidity, last)
             new = source.list_new(last, since)
+            if not last:  # Gmail: mail processed under an earlier UIDVALIDITY is skipped
+                new = gmail.skip_known(self.store, source, mailbox.name, uidvalidity, new)
             if not new:
                 return
             log.info("mailbox %s: %d new message(s)", mailbox.name, len(new))
@@ -315,6 +318,10 @@ class Pipeline:
             if progress:
                 progress(done, total)
             self._count(report, outcome)
+            if fetched.gmail_msgid is not None:  # X-GM-EXT-1 only (tinbai/gmail.py)
+                with connection:
+                    gmail.after_commit(self.store, source, mailbox, fetched, outcome.kind,
+                                       outcome.ref)
             if done % mailbox.batch_size == 0:
                 # A long backlog: answer the first senders now, not after the last.
                 self.send_pending(report)

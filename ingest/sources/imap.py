@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import logging
-import socket
 import ssl
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
@@ -24,13 +23,14 @@ from imapclient import exceptions as imap_exc
 from ingest.errors import (
     SourceAuthError,
     SourceConnectError,
-    SourceError,
     SourceProtocolError,
-    SourceTimeout,
     UnsupportedSourceURL,
 )
 from ingest.model import FetchedMessage
+from ingest.sources import gmail
 from ingest.sources.base import batched_by_size, uid_set
+from ingest.sources.imap_errors import mapped_errors as _mapped_errors
+from ingest.sources.imap_errors import quiet_protocol_trace
 
 log = logging.getLogger(__name__)
 
@@ -47,56 +47,6 @@ _HEADER_KEY = b"BODY[HEADER]<0>"
 _BODY = b"BODY[]"
 _SIZE = b"RFC822.SIZE"
 _DATE = b"INTERNALDATE"
-
-
-@contextlib.contextmanager
-def _mapped_errors(what: str, host: str) -> Iterator[None]:
-    """Translate imapclient, imaplib, ssl and socket errors into the ingest error tree.
-
-    Order matters: LoginError and the abort error are subclasses of imaplib's generic
-    error, and TimeoutError and SSLError are subclasses of OSError.
-    """
-    try:
-        yield
-    except SourceError:
-        raise
-    except imap_exc.LoginError as e:
-        raise SourceAuthError(f"{host}: login refused during {what}: {e}") from e
-    except TimeoutError as e:  # socket.timeout is TimeoutError since Python 3.10
-        raise SourceTimeout(f"{host}: timed out during {what}") from e
-    except ssl.SSLError as e:
-        raise SourceConnectError(f"{host}: TLS failure during {what}: {e}") from e
-    except socket.gaierror as e:
-        raise SourceConnectError(f"{host}: cannot resolve host: {e}") from e
-    except OSError as e:
-        raise SourceConnectError(f"{host}: connection failed during {what}: {e}") from e
-    except imap_exc.IMAPClientAbortError as e:
-        # imaplib raises "abort" when the socket closed or the server said BYE.
-        raise SourceConnectError(f"{host}: connection lost during {what}: {e}") from e
-    except imap_exc.CapabilityError as e:
-        raise SourceProtocolError(f"{host}: server lacks a capability for {what}: {e}") from e
-    except imap_exc.IMAPClientError as e:
-        raise SourceProtocolError(f"{host}: server refused {what}: {e}") from e
-    except (ValueError, IndexError, KeyError) as e:
-        # imaplib/imapclient response parsing failed: a reply outside the grammar.
-        raise SourceProtocolError(f"{host}: unparseable response during {what}: {e}") from e
-
-
-_IMAPLIB_LOGGER = logging.getLogger("imapclient.imaplib")
-
-
-def quiet_protocol_trace(client: IMAPClient) -> None:
-    """Turn imaplib's protocol trace off unless its logger would print it.
-
-    imapclient sets ``imaplib.IMAP4.debug = 5`` and routes the trace to the
-    ``imapclient.imaplib`` logger, but imaplib formats each trace line before the logger
-    can drop it: the ``repr()`` of every fetched literal, twice per message. For a 5 MB
-    photo mail that is about 90 ms of CPU with the GIL held, ten times the cost of
-    receiving it (benchmarks/poll.py). With DEBUG logging on for that logger the trace
-    stays, for diagnosing a server.
-    """
-    if not _IMAPLIB_LOGGER.isEnabledFor(logging.DEBUG):
-        client._imap.debug = 0
 
 
 class ImapSource:
@@ -357,6 +307,21 @@ class ImapSource:
         """The server's CAPABILITY list after login (upper-case bytes)."""
         return self._capabilities
 
+    @property
+    def gmail(self) -> bool:
+        """The server advertises Gmail's extensions (X-GM-EXT-1)."""
+        return gmail.is_gmail(self._capabilities)
+
+    def gmail_ids(self, uids: Sequence[int]) -> dict[int, int]:
+        """``{uid: X-GM-MSGID}`` (empty when the server is not Gmail)."""
+        with _mapped_errors("fetch X-GM-MSGID", f"{self.host}:{self.port}"):
+            return gmail.message_ids(self._conn(), uids) if self.gmail and uids else {}
+
+    def label(self, uids: Sequence[int], label: str) -> bool:
+        """Add a Gmail label; False (and nothing done) when the server is not Gmail."""
+        with _mapped_errors(f"label {label}", f"{self.host}:{self.port}"):
+            return bool(self.gmail and uids) and gmail.add_label(self._conn(), uids, label)
+
     # -- the interface ------------------------------------------------------------------
 
     def list_new(
@@ -420,12 +385,13 @@ class ImapSource:
             small = [u for u, size in batch if size <= max_bytes]
             large = [u for u, size in batch if size > max_bytes]
             data: dict[int, dict[bytes, Any]] = {}
+            extra = ["X-GM-MSGID"] if self.gmail else []
             with _mapped_errors("fetch", where):
                 if small:
-                    data.update(client.fetch(small, ["BODY.PEEK[]", "INTERNALDATE"]))
+                    data.update(client.fetch(small, ["BODY.PEEK[]", "INTERNALDATE", *extra]))
                 if large:
                     # Headers only (at most 64 KiB): enough to identify and answer it.
-                    data.update(client.fetch(large, [_HEADER, "INTERNALDATE"]))
+                    data.update(client.fetch(large, [_HEADER, "INTERNALDATE", *extra]))
             for uid, size in batch:
                 item = data.get(uid)
                 if item is None:
@@ -451,6 +417,7 @@ class ImapSource:
                     raw=raw,
                     internal_date=idate if isinstance(idate, datetime.datetime) else None,
                     header_bytes=header,
+                    gmail_msgid=gmail.msgid_of(item),
                 )
 
     def move(self, uids: Sequence[int], folder: str) -> None:
@@ -470,7 +437,7 @@ class ImapSource:
         where = f"{self.host}:{self.port}"
         caps = self._capabilities
         with _mapped_errors(f"move to {folder}", where):
-            if b"X-GM-EXT-1" in caps:
+            if gmail.is_gmail(caps):
                 self._ensure_folder(folder)
                 client.add_gmail_labels(ids, [folder], silent=True)
                 client.remove_gmail_labels(ids, ["\\Inbox"], silent=True)
