@@ -97,10 +97,8 @@ class SmtpConfig(_Strict):
     auth: Literal["password", "xoauth2"] = Field(
         "password", description="Login method; xoauth2 for Gmail / Microsoft 365 OAuth."
     )
-    oauth_mailbox: str | None = Field(
-        None, description="xoauth2: use the OAuth login of this mailbox (default: the "
-        "first xoauth2 mailbox)."
-    )
+    oauth_mailbox: str | None = Field(None, description="xoauth2: use the OAuth login of "
+                                      "this mailbox (default: the first xoauth2 mailbox).")
     oauth_token_command: str | None = Field(
         None, description="xoauth2 escape hatch: a command printing a fresh access token."
     )
