@@ -312,6 +312,25 @@ def test_revoked_refresh_token_alerts_admins_and_does_not_loop(
     assert len(store.open_alerts()) == 1
 
 
+def test_revoked_login_is_a_line_in_the_web_pages(
+    revoked_pipeline: tuple[Pipeline, Store, OAuthServer]
+) -> None:
+    from starlette.testclient import TestClient
+    from web_support import PASSWORD, login
+
+    from tinbai.web.app import create_app
+    from tinbai.web.auth import create_user
+
+    pipeline, store, _ = revoked_pipeline
+    pipeline.poll()
+    create_user(store, "quantri", "admin", PASSWORD)
+    with TestClient(create_app(pipeline.config, store=store, key="k" * 32)) as client:
+        login(client, "quantri")
+        page = client.get("/messages").text
+    assert "Cảnh báo vận hành" in page and "oauth_revoked" in page
+    assert "run: tinbai auth login editorial" in page
+
+
 def test_revoked_token_for_smtp_is_an_alert_and_a_retry_later(
     tmp_path: Path, oauth_server: OAuthServer, oauth_smtp: SmtpServer
 ) -> None:
