@@ -17,7 +17,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import os
 import secrets
+import sys
 import threading
 import time
 import urllib.parse
@@ -90,6 +92,14 @@ def _listener(redirect: _Redirect) -> ThreadingHTTPServer:
     return ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 
 
+def _has_desktop() -> bool:
+    """A graphical browser can be opened: Windows, macOS, or a Linux desktop session
+    (on a bare server ``webbrowser`` would start lynx in this very terminal)."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def loopback_login(
     provider: OAuthProviderConfig,
     *,
@@ -121,7 +131,7 @@ def loopback_login(
         say("Mở địa chỉ sau bằng trình duyệt trên máy này, đăng nhập bằng tài khoản "
             f"{account or 'của hộp thư'} và bấm «Cho phép» (Allow):")
         say(url)
-        if open_browser:
+        if open_browser and _has_desktop():
             webbrowser.open(url, new=1)
         say(f"Đang chờ trình duyệt quay lại (tối đa {timeout / 60:.0f} phút)…")
         if not redirect.done.wait(timeout):
