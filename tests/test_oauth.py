@@ -374,3 +374,16 @@ def test_no_login_yet_is_a_clear_auth_error(tmp_path: Path, oauth_server: OAuthS
     source = wiring.mailbox_token_source(config, config.mailbox("editorial"))
     with pytest.raises(RefreshTokenRevoked, match="run: tinbai auth login editorial"):
         source()
+
+
+def test_doctor_reports_a_dead_login_without_alerting(
+    revoked_pipeline: tuple[Pipeline, Store, OAuthServer]
+) -> None:
+    from tinbai.doctor import run_checks
+
+    pipeline, store, _ = revoked_pipeline
+    checks = {c.name: c for c in run_checks(pipeline.config)}
+    assert checks["imap_login"].status == "fail"
+    assert checks["imap_login"].hint == "Chạy: tinbai auth login editorial"
+    assert checks["smtp"].status == "fail" and "revoked" in checks["smtp"].message
+    assert store.open_alerts() == []  # a check informs; only the daemon alerts

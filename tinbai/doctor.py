@@ -113,8 +113,6 @@ def _tcp_tls(host: str, port: int, tls: bool, ca_file: str | None, timeout: floa
 
 
 def check_mailboxes(ctx: Context) -> list[Check]:
-    from tinbai.pipeline import Pipeline
-
     results: list[Check] = []
     for box in ctx.config.mailboxes:
         if box.url.startswith("maildir:"):
@@ -142,17 +140,17 @@ def check_mailboxes(ctx: Context) -> list[Check]:
             continue
         results.append(Check("imap_reachable", "ok", f"Hộp thư {box.name}: kết nối {host}:"
                              f"{port}" + (" (TLS hợp lệ)." if tls else ".")))
-        results.extend(_imap_session(ctx, Pipeline, box))
+        results.extend(_imap_session(ctx, box))
     return results
 
 
-def _imap_session(ctx: Context, pipeline_class: type, box: MailboxConfig) -> list[Check]:
-    from store.db import Store
+def _imap_session(ctx: Context, box: MailboxConfig) -> list[Check]:
+    from tinbai.connections import open_mailbox
+    from tinbai.oauth.wiring import mailbox_token_source
 
-    store = Store(ctx.config.data_path)
-    try:
-        pipeline = pipeline_class(ctx.config, store)
-        with pipeline._open(box) as source:
+    try:  # a token source that alerts nobody: the doctor reports, it does not alarm
+        token = mailbox_token_source(ctx.config, box) if box.auth == "xoauth2" else None
+        with open_mailbox(ctx.config, box, token) as source:
             found = [Check("imap_login", "ok", f"Hộp thư {box.name}: đăng nhập và mở thư mục "
                            f"thành công (UIDVALIDITY {source.uidvalidity}).")]
             for folder in (box.processed_folder, box.quarantine_folder):
@@ -175,19 +173,17 @@ def _imap_session(ctx: Context, pipeline_class: type, box: MailboxConfig) -> lis
                       "Kiểm tra tên thư mục (thường là INBOX) ở cuối url.")]
     except (SourceConnectError, SourceError, ConfigError) as exc:
         return [Check("imap_login", "fail", f"Hộp thư {box.name}: {exc}")]
-    finally:
-        store.close()
 
 
 def check_smtp(ctx: Context) -> list[Check]:
     from notifier.errors import NotifierError
     from notifier.transport import MaildirTransport
-    from store.db import Store
-    from tinbai.pipeline import Pipeline
+    from tinbai.connections import open_smtp, smtp_uses_oauth
+    from tinbai.oauth.wiring import smtp_token_source
 
-    store = Store(ctx.config.data_path)
     try:
-        transport = Pipeline(ctx.config, store)._default_transport()
+        token = smtp_token_source(ctx.config) if smtp_uses_oauth(ctx.config) else None
+        transport = open_smtp(ctx.config, token)
         if isinstance(transport, MaildirTransport):
             path = transport.path
             path.mkdir(parents=True, exist_ok=True)
@@ -208,8 +204,6 @@ def check_smtp(ctx: Context) -> list[Check]:
     except (NotifierError, ConfigError, OSError) as exc:
         return [Check("smtp", "fail", f"SMTP: {exc}",
                       "Kiểm tra smtp.url, tên đăng nhập và mật khẩu/OAuth.")]
-    finally:
-        store.close()
 
 
 def _send_test(ctx: Context, transport: SmtpTransport) -> Check:

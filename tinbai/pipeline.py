@@ -30,17 +30,17 @@ from ingest.errors import SourceAuthError, SourceError
 from ingest.mime import parse_message
 from ingest.model import FetchedMessage, ParsedMail
 from ingest.photos import perceptual_hash
-from ingest.sources import open_source
 from ingest.sources.base import MailSource
 from ingest.sources.oauth import RefreshTokenRevoked, TokenSource
 from notifier.compose import ReplyContext, compose_reply
 from notifier.errors import NotifierError, PermanentTransportError
-from notifier.transport import Transport, open_transport
+from notifier.transport import Transport
 from store import lifecycle
 from store.db import Store, iso, problem_key, utcnow
 from tinbai import gmail
 from tinbai.alerts import raise_alert
-from tinbai.config import Config, MailboxConfig, secret
+from tinbai.config import Config, MailboxConfig
+from tinbai.connections import open_mailbox, open_smtp, smtp_uses_oauth
 from tinbai.evaluate import (
     Evaluation,
     author_key,
@@ -159,21 +159,8 @@ class Pipeline:
         self._tokens: dict[str, TokenSource] = {}
 
     def _default_transport(self) -> Transport:
-        smtp = self.config.smtp
-        oauth = smtp.auth == "xoauth2" and not smtp.url.startswith("maildir:")
-        needs_password = not smtp.url.startswith("maildir:") and not oauth
-        password = secret(smtp.password_env, "smtp.password_env") if needs_password else None
-        from tinbai.oauth.wiring import smtp_username
-
-        return open_transport(
-            smtp.url,
-            base_dir=self.config.base_dir,
-            username=smtp_username(self.config),
-            password=password,
-            timeout=smtp.timeout_seconds,
-            ca_file=smtp.ca_file,
-            oauth_token=self._token_source(None) if oauth else None,
-        )
+        token = self._token_source(None) if smtp_uses_oauth(self.config) else None
+        return open_smtp(self.config, token)
 
     # -- polling ---------------------------------------------------------------------------
 
@@ -240,23 +227,8 @@ class Pipeline:
         return self._tokens[key]
 
     def _open(self, mailbox: MailboxConfig) -> MailSource:
-        needs_password = not mailbox.url.startswith("maildir:") and mailbox.auth == "password"
-        password = (
-            secret(mailbox.password_env, f"mailboxes[{mailbox.name}].password_env")
-            if needs_password
-            else None
-        )
         token = self._token_source(mailbox.name) if mailbox.auth == "xoauth2" else None
-        return open_source(
-            mailbox.name,
-            mailbox.url,
-            password=password,
-            base_dir=self.config.base_dir,
-            timeout=mailbox.timeout_seconds,
-            batch_size=mailbox.batch_size,
-            ca_file=mailbox.ca_file,
-            oauth_token=token,
-        )
+        return open_mailbox(self.config, mailbox, token)
 
     def poll_mailbox(
         self,

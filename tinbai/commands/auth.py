@@ -57,17 +57,14 @@ def _local(epoch: float | None) -> str:
 
 def _check_imap(config: Config, mailbox: MailboxConfig) -> str | None:
     """Log in to the mailbox with the new token; None when it worked, else why not."""
-    from store.db import Store
-    from tinbai.pipeline import Pipeline
+    from tinbai.connections import open_mailbox
+    from tinbai.oauth.wiring import mailbox_token_source
 
-    store = Store(config.data_path)
     try:
-        with Pipeline(config, store)._open(mailbox) as source:
+        with open_mailbox(config, mailbox, mailbox_token_source(config, mailbox)) as source:
             _ = source.uidvalidity
     except SourceError as exc:
         return str(exc)
-    finally:
-        store.close()
     return None
 
 
