@@ -21,9 +21,9 @@ from web_support import copy_site, csrf_of, login, outbox_messages, shared_templ
 
 from store.db import Store
 from tinbai.config import Config
+from tinbai.periods import PeriodError, parse_period
 from tinbai.web import queue as queue_module
 from tinbai.web.app import create_app
-from tinbai.web.periods import PeriodError, period_bounds, period_dates
 
 KEY = "test-key-" + "y" * 32
 
@@ -48,19 +48,26 @@ def refs(html: str) -> list[str]:
     return re.findall(r'<td class="ref"><a href="/s/(TB-\d{4}-\d{4})"', html)
 
 
-def test_periods() -> None:
+def test_queue_periods_are_local_calendar_ranges() -> None:
+    """The queue's period filter reads SPEC §7 periods as Vietnam-time ranges."""
     from datetime import date
 
-    assert period_dates("2026-10") == (date(2026, 10, 1), date(2026, 11, 1))
-    assert period_dates("2026-12") == (date(2026, 12, 1), date(2027, 1, 1))
-    assert period_dates("2026-Q3") == (date(2026, 7, 1), date(2026, 10, 1))
-    assert period_dates("2026-q4") == (date(2026, 10, 1), date(2027, 1, 1))
-    assert period_dates("2026-H1") == (date(2026, 1, 1), date(2026, 7, 1))
-    assert period_dates("2026") == (date(2026, 1, 1), date(2027, 1, 1))
-    assert period_bounds("2026-11") == ("2026-10-31T17:00:00+00:00", "2026-11-30T17:00:00+00:00")
+    def days(text: str) -> tuple[date, date]:
+        period = parse_period(text)
+        return period.start, period.end
+
+    assert days("2026-10") == (date(2026, 10, 1), date(2026, 10, 31))
+    assert days("2026-12") == (date(2026, 12, 1), date(2026, 12, 31))
+    assert days("2026-Q3") == (date(2026, 7, 1), date(2026, 9, 30))
+    assert days("2026-q4") == (date(2026, 10, 1), date(2026, 12, 31))
+    assert days("2026-H1") == (date(2026, 1, 1), date(2026, 6, 30))
+    assert days("2026") == (date(2026, 1, 1), date(2026, 12, 31))
+    november = parse_period("2026-11")
+    assert (november.start_utc_iso(), november.end_utc_iso()) == (
+        "2026-10-31T17:00:00+00:00", "2026-11-30T17:00:00+00:00")
     for bad in ("2026-13", "2026-Q5", "26", "2026-H3", "x"):
         with pytest.raises(PeriodError):
-            period_dates(bad)
+            parse_period(bad)
 
 
 def test_queue_lists_counts_and_orders(editor: TestClient, site: tuple[Config, Store]) -> None:

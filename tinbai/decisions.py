@@ -16,6 +16,7 @@ from typing import Any
 from ingest.template import FIELD_KEYS
 from store import lifecycle
 from store.db import Store
+from tinbai import clock
 from tinbai.config import Config
 from tinbai.evaluate import (
     author_key,
@@ -36,7 +37,7 @@ class DecisionError(ValueError):
 
 def _parse_date(value: str | None) -> str:
     if not value:
-        return date.today().isoformat()
+        return clock.today().isoformat()
     try:
         return date.fromisoformat(value).isoformat()
     except ValueError:

@@ -39,6 +39,7 @@ from notifier.errors import NotifierError, PermanentTransportError
 from notifier.transport import Transport, open_transport
 from store import lifecycle
 from store.db import Store, iso, problem_key, utcnow
+from tinbai import clock
 from tinbai.alerts import raise_alert
 from tinbai.config import Config, MailboxConfig, secret
 from tinbai.evaluate import (
@@ -631,7 +632,7 @@ class Pipeline:
         values = self._submission_values(candidate, errors, len(problems) - errors)
         open_problems = problems
         if thread is None:
-            ref = store.next_ref(utcnow().year)
+            ref = store.next_ref(clock.today().year)  # SPEC §7: Vietnam's year
             submission_id = store.insert_submission(
                 {
                     "ref": ref,

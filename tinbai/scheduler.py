@@ -24,6 +24,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from store.db import Store
 from store.errors import DataDirLocked
+from tinbai import clock
 from tinbai.config import Config
 from tinbai.pipeline import Pipeline
 
@@ -51,12 +52,6 @@ def data_dir_lock(data_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def previous_quarter(today: date) -> str:
-    """The code of the last complete quarter before ``today`` (``2026-Q3`` in October)."""
-    quarter = (today.month - 1) // 3  # 0-based index of the current quarter
-    return f"{today.year - 1}-Q4" if quarter == 0 else f"{today.year}-Q{quarter}"
-
-
 def write_quarter_report(store: Store, config: Config, today: date | None = None) -> Path | None:
     """Write the unit report of the last complete quarter once (HTML and XLSX).
 
@@ -64,11 +59,11 @@ def write_quarter_report(store: Store, config: Config, today: date | None = None
     with published items. Run at start-up too, so an office machine that was off on the
     first day of the quarter still produces it. Returns the HTML path when written.
     """
-    from tinbai.periods import VN_TZ, parse_period
+    from tinbai.periods import parse_period, previous_quarter
     from tinbai.reports.data import build_unit_report
     from tinbai.reports.writers import write_report
 
-    code = previous_quarter(today or datetime.now(VN_TZ).date())
+    code = previous_quarter(today or clock.today())
     folder = config.data_path / "reports"
     html = folder / f"units-{code}.html"
     if html.exists():

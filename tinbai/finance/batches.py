@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -25,9 +25,10 @@ from ingest.normalize import fold, holder_ascii
 from store import lifecycle
 from store.db import Store, iso
 from store.errors import StoreError
+from tinbai import clock
 from tinbai.config import Config
 from tinbai.finance.money import RoyaltyRules, format_coefficient, parse_decimal
-from tinbai.periods import VN_TZ, Period
+from tinbai.periods import Period
 
 FLAG_BANK_ACCOUNT_CHANGED = "bank_account_changed"
 
@@ -53,19 +54,6 @@ def _status_text(batch: Batch) -> str:
     """``Đợt chi NB-2026-Q3-01 đang ở trạng thái «Đã huỷ»`` for refusals."""
     label = BATCH_STATUS_LABELS.get(batch.status, batch.status)
     return f"Đợt chi {batch.code} đang ở trạng thái «{label}»"
-
-
-def _local_time(value: str | None) -> str:
-    """``dd/mm/yyyy HH:MM`` in Vietnam time for an ISO timestamp (as given if unreadable)."""
-    if not value:
-        return "—"
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
 
 
 def ascii_text(text: str) -> str:
@@ -199,7 +187,7 @@ def create_batch(
     and stay unpaid for a later batch.
     """
     rules = RoyaltyRules(config.royalties)
-    pay_day = payment_date or date.today()
+    pay_day = payment_date or clock.today()
     tax_rule = rules.tax_rule_on(pay_day)
     skipped: list[Skipped] = []
     with store.transaction():
@@ -387,8 +375,9 @@ def mark_paid(store: Store, batch_key: int | str, *, actor: str) -> Batch:
     with store.transaction():
         batch = load_batch(store, batch_key)
         if batch.status == "paid":
+            paid_at = clock.format_local(batch.paid_at, "—")
             raise FinanceError(
-                f"Đợt chi {batch.code} đã được đánh dấu đã chi lúc {_local_time(batch.paid_at)} "
+                f"Đợt chi {batch.code} đã được đánh dấu đã chi lúc {paid_at} "
                 f"bởi {batch.paid_by}; không cần đánh dấu lại."
             )
         if batch.status != "open":

@@ -48,10 +48,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from store import lifecycle
 from store.db import Row, Store
+from tinbai import clock
 from tinbai.config import Config
 from tinbai.web import csrf
 from tinbai.web.masking import Redactor, digits, mask_account
-from tinbai.web.periods import local_time
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +227,7 @@ def _environment(extra_dirs: Iterable[Path] = ()) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["localtime"] = local_time
+    env.filters["localtime"] = clock.format_local
     env.filters["mask_account"] = mask_account
     return env
 

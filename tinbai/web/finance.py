@@ -27,6 +27,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from store.errors import NotFound
+from tinbai import clock
 from tinbai.finance.batches import (
     FLAG_LABELS,
     Batch,
@@ -39,7 +40,13 @@ from tinbai.finance.batches import (
 )
 from tinbai.finance.export import LayoutError, items_text, layout_for, write_batch
 from tinbai.finance.money import RoyaltyError, format_vnd
-from tinbai.periods import VN_TZ, Period, PeriodError, parse_period
+from tinbai.periods import (
+    Period,
+    PeriodError,
+    current_quarter,
+    parse_period,
+    previous_quarter,
+)
 from tinbai.reports.chart import bar_chart
 from tinbai.reports.data import OTHER_KIND, UnitReport, build_unit_report
 from tinbai.reports.writers import write_report
@@ -62,21 +69,6 @@ FORMATS: dict[str, tuple[str, str]] = {
 }
 
 _PERIOD_WORDS = {"month": "tháng", "quarter": "quý", "half": "6 tháng", "year": "năm"}
-
-
-def _today() -> date:
-    from datetime import datetime
-
-    return datetime.now(VN_TZ).date()
-
-
-def previous_quarter(day: date) -> str:
-    quarter = (day.month - 1) // 3 + 1
-    return f"{day.year - 1}-Q4" if quarter == 1 else f"{day.year}-Q{quarter - 1}"
-
-
-def current_quarter(day: date) -> str:
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
 def _download(data: bytes, filename: str, fmt: str) -> Response:
@@ -114,7 +106,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         user = require(request, *PAYMENT_VIEWERS)
         return ctx.render(request, "finance_batches.html", {
             "batches": store.batches(), "vnd": format_vnd,
-            "default_period": previous_quarter(_today()), "today": _today().isoformat(),
+            "default_period": previous_quarter(clock.today()), "today": clock.today().isoformat(),
             "can_act": user["role"] in FINANCE,
         })
 
@@ -123,7 +115,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         form = await checked_form(request)
         try:
             period = parse_period(str(form.get("period") or ""))
-            pay_day = date.fromisoformat(str(form.get("payment_date") or _today().isoformat()))
+            pay_day = date.fromisoformat(str(form.get("payment_date") or clock.today().isoformat()))
         except PeriodError:
             flash(request, "Kỳ không hợp lệ: viết 2026-10, 2026-Q3, 2026-H1 hoặc 2026.", "error")
             return RedirectResponse("/finance", status_code=303)
@@ -219,7 +211,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         return _download(data, f"{batch.code}-{name}.{fmt}", fmt)
 
     def report_for(request: Request) -> tuple[str, Period | None, UnitReport | None]:
-        text = request.query_params.get("period") or current_quarter(_today())
+        text = request.query_params.get("period") or current_quarter(clock.today())
         try:
             period = parse_period(text)
         except PeriodError:

@@ -10,9 +10,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from store import lifecycle
+from tinbai.periods import PeriodError, parse_period
 from tinbai.web.app import NavItem, WebContext
 from tinbai.web.auth import READERS, require
-from tinbai.web.periods import PeriodError, period_bounds
 from validators.problems import CATALOGUE
 
 PAGE_SIZE = 50
@@ -91,10 +91,12 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         start = end = None
         if period:
             try:
-                start, end = period_bounds(period)
+                chosen = parse_period(period)
             except PeriodError as exc:
-                error = f"Kỳ {exc}"
+                error = str(exc)
                 period = ""
+            else:
+                start, end = chosen.start_utc_iso(), chosen.end_utc_iso()
         store = ctx.store
         rows = store.queue_page(
             status=status or None, unit=unit or None, received_from=start,

@@ -12,7 +12,6 @@ import email.policy
 import json
 import logging
 import re
-from datetime import date
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 from store import lifecycle
 from store.db import Row
 from store.errors import InvalidTransition, NotFound
+from tinbai import clock
 from tinbai.bundle import build_bundle, safe_filename
 from tinbai.web.app import WebContext, flash
 from tinbai.web.auth import ADMINS, READERS, REVIEWERS, require
@@ -120,7 +120,7 @@ def genres(ctx: WebContext) -> list[tuple[str, str]]:
     """Genres of the coefficient table in force today (``royalties``), else the defaults."""
     royalties: Any = getattr(ctx.config, "royalties", None)
     tables: list[Any] = list(getattr(royalties, "coefficient_tables", None) or [])
-    today = date.today()
+    today = clock.today()
     in_force = [t for t in tables if t.since <= today] or tables
     if not in_force:
         return list(DEFAULT_GENRES)
@@ -226,7 +226,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             "registry_units": [u.name for u in ctx.config.units],
             "show_bank": role in ("finance", "admin"),
             "genres": genres(ctx),
-            "today": date.today().isoformat(),
+            "today": clock.today().isoformat(),
             "action_labels": ACTION_LABELS,
             "reply_labels": REPLY_LABELS,
         }, redactor=ctx.redactor_for(sid))
