@@ -247,7 +247,7 @@ def empty_pipeline_poll_seconds(server: Dovecot, user: str, folder: Path,
         validity = src.uidvalidity
         last = max((u for u, _ in src.list_new(0)), default=0)
     with store.transaction():
-        store.set_last_uid("bench", validity, last)
+        store.messages.set_last_uid("bench", validity, last)
     times: list[float] = []
     for _ in range(repeat):
         t = time.perf_counter()

@@ -108,6 +108,17 @@ def count(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> int:
         db.close()
 
 
+def rows(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    """Rows of the tinbai database read on a separate connection: an independent witness
+    of what was committed to disk (as the crash test reads it), not the store's own code."""
+    db = sqlite3.connect(db_path)
+    db.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in db.execute(sql, params).fetchall()]
+    finally:
+        db.close()
+
+
 def folder_uids(server: Any, folder: str) -> list[int]:
     """UIDs in a Dovecot folder (empty when the folder does not exist)."""
     client = server.client()

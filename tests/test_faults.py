@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from resilience_support import count, pipeline, run_tinbai, submission, write_config
+from resilience_support import count, pipeline, rows, run_tinbai, submission, write_config
 
-from store.db import utcnow
+from store.base import utcnow
 
 
 def test_dovecot_restarted_mid_poll(imap_mailbox: Any, smtp_server: Any, tmp_path: Path) -> None:
@@ -132,16 +132,18 @@ def test_smtp_down_replies_wait_with_backoff_and_go_out_later(
     assert report.replies_failed == 1  # the server is down: one attempt, not three
     db = config.data_path / "tinbai.sqlite3"
     assert count(db, "SELECT count(*) FROM outbox WHERE state = 'pending'") == 3
-    first = store._one("SELECT attempts, next_attempt_at, last_error FROM outbox "
-                       "WHERE attempts > 0")
-    assert first is not None and first["attempts"] == 1
+    tried = rows(db, "SELECT attempts, next_attempt_at, last_error FROM outbox "
+                     "WHERE attempts > 0")
+    assert len(tried) == 1 and tried[0]["attempts"] == 1
+    first = tried[0]
     assert "refused" in first["last_error"].lower() or "connect" in first["last_error"].lower()
 
     # Still down an hour later: the delay doubles (60 s ± 20 %, then 120 s ± 20 %).
     later = utcnow() + timedelta(hours=1)
     pipe.send_pending(now=later)
-    row = store._one("SELECT attempts, next_attempt_at FROM outbox WHERE attempts = 2")
-    assert row is not None
+    twice = rows(db, "SELECT attempts, next_attempt_at FROM outbox WHERE attempts = 2")
+    assert len(twice) == 1
+    row = twice[0]
     from datetime import datetime
 
     delay = (datetime.fromisoformat(row["next_attempt_at"]) - utcnow()).total_seconds()

@@ -37,7 +37,7 @@ def test_demo_inbox_is_stored_answered_and_never_processed_twice(demo: Config) -
     report = Pipeline(demo, store).poll()
     assert report.fetched == 8
     assert report.failed == 0
-    queue = store.queue(include_dispositions=True)
+    queue = store.queue.listing(include_dispositions=True)
     submissions = [row for row in queue if row["ref"]]
     # Eight messages: six submissions, one fix-by-reply to an earlier one, one auto-reply.
     assert len(submissions) == 6
@@ -49,12 +49,13 @@ def test_demo_inbox_is_stored_answered_and_never_processed_twice(demo: Config) -
     assert all(r["Auto-Submitted"] == "auto-replied" for r in replies)
     assert not any("hanhchinh@" in str(r["To"]) for r in replies)
 
-    photos = store._all("SELECT sha256, blob_path FROM photos")
+    photos = [p for row in store.queue.page(limit=100)
+              for p in store.submissions.photos_of(int(row["id"]))]
     assert photos and all(len(p["sha256"]) == 64 for p in photos)
     assert all(store.photos.read(p["blob_path"]) for p in photos)
     again = Pipeline(demo, store).poll()
     assert (again.fetched, again.stored, again.replies_sent) == (0, 0, 0)
-    assert len(store.queue(include_dispositions=True)) == len(queue)
+    assert len(store.queue.listing(include_dispositions=True)) == len(queue)
     assert len(outbox(demo)) == 7
     store.close()
 
@@ -62,15 +63,15 @@ def test_demo_inbox_is_stored_answered_and_never_processed_twice(demo: Config) -
 def test_fix_by_reply_updates_the_same_submission(demo: Config) -> None:
     store = Store(demo.data_path)
     Pipeline(demo, store).poll()
-    rows = store._all("SELECT * FROM submissions WHERE sender = 'maitt.giaoduc@yahoo.com.vn'")
+    rows = [r for r in store.queue.listing() if r["sender"] == "maitt.giaoduc@yahoo.com.vn"]
     assert len(rows) == 1, "the reply must not create a second submission"
-    submission = rows[0]
+    submission = store.submissions.get(rows[0]["ref"])
     assert submission["version"] == 2
     assert submission["phone_e164"] == "+84868224466"
     assert submission["bank_account_digits"] == "10123456789"
-    statuses = [h["to_status"] for h in store.history(submission["id"])]
+    statuses = [h["to_status"] for h in store.submissions.history(submission["id"])]
     assert statuses[0] == "needs_fix"
-    versions = store.versions(submission["id"])
+    versions = store.submissions.versions(submission["id"])
     assert [v["version"] for v in versions] == [1, 2]
     # The contributor got the first verdict and then the new one, both threaded.
     replies = [r for r in outbox(demo) if "maitt" in str(r["To"])]
@@ -106,12 +107,12 @@ def test_an_unexpected_error_stores_the_message_as_failed_and_moves_on(
     report = Pipeline(demo, store).poll()
     assert report.failed == 1
     assert report.fetched == 8
-    failed = store._all("SELECT * FROM messages WHERE state = 'failed'")
+    failed = store.messages.failed()
     assert len(failed) == 1
     assert "injected fault" in failed[0]["error"]
     assert failed[0]["raw_path"], "the raw message is kept"
     assert b"<demo-2@tinbai.example>" in store.raw.read(failed[0]["raw_path"])
-    alerts = store._all("SELECT * FROM alerts")
+    alerts = store.outbox.open_alerts()
     assert alerts and alerts[0]["kind"] == "quarantined"
     store.close()
 
@@ -131,7 +132,8 @@ def test_rate_limit_suppresses_replies_to_one_sender(tmp_path: Path) -> None:
     report = Pipeline(config, store).poll()
     assert report.stored == 4
     assert report.replies_sent == 2
-    states = [r["state"] for r in store._all("SELECT state FROM outbox ORDER BY id")]
+    states = [reply["state"] for row in store.queue.listing()
+              for reply in store.outbox.of_submission(store.submissions.get(row["ref"])["id"])]
     assert states == ["sent", "sent", "suppressed", "suppressed"]
     store.close()
 
@@ -147,13 +149,13 @@ def test_an_editors_override_survives_the_contributors_fix(tmp_path: Path) -> No
     config = load_config(tmp_path / "config.yaml")
     store = Store(config.data_path)
     Pipeline(config, store).poll()
-    submission = store._all("SELECT * FROM submissions")[0]
-    problems = {(p["code"], p["field"]): p for p in store.problems_of(submission["id"])}
+    submission = store.submissions.get(store.queue.listing()[0]["ref"])
+    problems = {(p["code"], p["field"]): p for p in store.submissions.problems_of(submission["id"])}
     assert ("missing_field", "phone") in problems
     # The editor accepts the missing bank account (the author will be paid in cash).
     for field in ("bank_account", "account_holder"):
-        store.override_problem(problems[("missing_field", field)]["id"], actor="bientap",
-                               note="trả tiền mặt")
+        store.submissions.override_problem(problems[("missing_field", field)]["id"],
+                                           actor="bientap", note="trả tiền mặt")
 
     reply = email.message.EmailMessage()
     reply["From"] = first["From"]
@@ -165,12 +167,12 @@ def test_an_editors_override_survives_the_contributors_fix(tmp_path: Path) -> No
     inbox.add(reply.as_bytes())
     Pipeline(config, store).poll()
 
-    after = store.submission(submission["id"])
+    after = store.submissions.get(submission["id"])
     assert after["version"] == 2
     assert after["status"] == "pending_review"
     # The queue's count shows what is still open, as after an override in the web page.
-    assert after["error_count"] == store.active_error_count(submission["id"]) == 0
-    kept = [p for p in store.problems_of(submission["id"]) if p["overridden_at"]]
+    assert after["error_count"] == store.submissions.active_error_count(submission["id"]) == 0
+    kept = [p for p in store.submissions.problems_of(submission["id"]) if p["overridden_at"]]
     assert {p["field"] for p in kept} == {"bank_account", "account_holder"}
     assert all(p["overridden_by"] == "bientap" for p in kept)
     last = [r for r in outbox(config) if r["In-Reply-To"] == "<fix-1@example.org>"]

@@ -14,7 +14,8 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
-from store.db import Store, iso, utcnow
+from store.base import utcnow
+from store.db import Store
 from tinbai.config import Config
 
 log = logging.getLogger(__name__)
@@ -39,19 +40,13 @@ def raise_alert(store: Store, config: Config, kind: str, text: str) -> bool:
     Joins the caller's transaction when there is one.
     """
     with store.transaction():
-        store.add_alert(kind, text)
+        store.outbox.add_alert(kind, text)
         admins = [a for a in config.replies.admin_emails if "@" in a]
         if not admins:
             return False
         subject = alert_subject(kind)
         interval = timedelta(hours=config.replies.alert_interval_hours)
-        since = iso(utcnow() - interval)
-        row = store.db.execute(
-            "SELECT count(*) FROM outbox WHERE kind = 'alert' AND subject = ? "
-            "AND created_at >= ?",
-            (subject, since),
-        ).fetchone()
-        if row and int(row[0]) > 0:
+        if store.outbox.alert_emails_since(subject, utcnow() - interval) > 0:
             log.info("alert %s: email already sent within %s, not repeated", kind, interval)
             return False
         sender = config.smtp.from_
@@ -71,7 +66,7 @@ def raise_alert(store: Store, config: Config, kind: str, text: str) -> bool:
                 " giờ tới chỉ được ghi vào nhật ký, không gửi lại thư.\n"
                 "Hướng dẫn xử lý: docs/operations.md (mục Cảnh báo).\n"
             )
-            store.enqueue_reply(
+            store.outbox.enqueue(
                 {"submission_id": None, "message_row_id": None, "kind": "alert",
                  "to_addr": admin, "subject": subject,
                  "reply_message_id": str(message["Message-ID"]).strip("<>"),

@@ -111,7 +111,7 @@ def _cmd_queue(args: argparse.Namespace, config: Config) -> int:
 
     store = Store(config.data_path)
     try:
-        rows = store.queue(status=args.status, include_dispositions=args.all)
+        rows = store.queue.listing(status=args.status, include_dispositions=args.all)
     finally:
         store.close()
     keys = ("ref", "status", "disposition", "sender", "title", "author", "unit", "unit_name",

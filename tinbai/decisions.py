@@ -87,7 +87,7 @@ def edit_fields(
     ``changes`` may also hold ``unit_name``: a unit picked from the registry.
     """
     with store.transaction():
-        submission = store.submission(ref)
+        submission = store.submissions.get(ref)
         sid = int(submission["id"])
         candidate = _stored_candidate(submission)
         for key, value in changes.items():
@@ -107,37 +107,37 @@ def edit_fields(
         elif "unit" not in changes:
             candidate.unit_name = submission.get("unit_name")  # an editor's earlier pick
         candidate.previous_bank_accounts = (
-            store.previous_bank_accounts(author_key(candidate), sid)
+            store.submissions.previous_bank_accounts(author_key(candidate), sid)
             if candidate.fields.get("author")
             else []
         )
         verdict = validate(candidate, config.validation)
         problems = [p.as_dict() for p in verdict.problems]
         derived = derived_values(candidate)
-        store.replace_problems(sid, problems)
-        open_errors = store.active_error_count(sid)
+        store.submissions.replace_problems(sid, problems)
+        open_errors = store.submissions.active_error_count(sid)
         warnings = sum(1 for p in problems if p["severity"] != "error")
-        store.update_submission(sid, {
+        store.submissions.update(sid, {
             **changes,
             **derived,
             "candidate_json": json.dumps(candidate_to_json(candidate), ensure_ascii=False),
             "error_count": open_errors,
             "warning_count": warnings,
         })
-        store.update_photo_verdicts(sid, photo_verdicts(candidate, verdict))
+        store.submissions.update_photo_verdicts(sid, photo_verdicts(candidate, verdict))
         for key, new in changes.items():
-            store.audit(actor, "edit_field", sid,
+            store.audit.record(actor, "edit_field", sid,
                         {"field": key, "old": submission.get(key), "new": new})
         if (
             "unit_name" not in changes
             and derived["unit_name"] != submission.get("unit_name")
         ):
-            store.audit(actor, "edit_field", sid,
+            store.audit.record(actor, "edit_field", sid,
                         {"field": "unit_name", "old": submission.get("unit_name"),
                          "new": derived["unit_name"], "derived": True})
         moved = submission["status"] == lifecycle.NEEDS_FIX and open_errors == 0
         if moved:
-            store.set_status(sid, lifecycle.PENDING_REVIEW, actor=actor,
+            store.submissions.set_status(sid, lifecycle.PENDING_REVIEW, actor=actor,
                              reason="biên tập viên sửa lỗi cuối cùng")
     return EditResult(list(changes), open_errors, warnings, moved)
 
@@ -153,10 +153,10 @@ def _stored_candidate(submission: dict[str, Any]) -> Candidate:
 def approve(store: Store, ref: str, *, actor: str, note: str | None = None) -> dict[str, Any]:
     """pending_review → approved."""
     with store.transaction():
-        submission = store.submission(ref)
-        store.set_status(submission["id"], lifecycle.APPROVED, actor=actor, reason=note)
-        store.audit(actor, "approve", submission["id"], {"note": note})
-    return store.submission(ref)
+        submission = store.submissions.get(ref)
+        store.submissions.set_status(submission["id"], lifecycle.APPROVED, actor=actor, reason=note)
+        store.audit.record(actor, "approve", submission["id"], {"note": note})
+    return store.submissions.get(ref)
 
 
 def publish(
@@ -183,13 +183,13 @@ def publish(
         raise DecisionError(str(exc)) from None
     coef = None if coef_value is None else str(coef_value)
     with store.transaction():
-        submission = store.submission(ref)
+        submission = store.submissions.get(ref)
         extra = {"published_url": url, "published_date": published_date, "genre": genre,
                  "coefficient": coef}
-        store.set_status(submission["id"], lifecycle.PUBLISHED, actor=actor,
+        store.submissions.set_status(submission["id"], lifecycle.PUBLISHED, actor=actor,
                          reason=f"đăng tại {url}", extra=extra)
-        store.audit(actor, "publish", submission["id"], extra)
-    return store.submission(ref)
+        store.audit.record(actor, "publish", submission["id"], extra)
+    return store.submissions.get(ref)
 
 
 def reject(pipeline: Pipeline, ref: str, *, reason: str, actor: str) -> dict[str, Any]:
@@ -200,12 +200,12 @@ def reject(pipeline: Pipeline, ref: str, *, reason: str, actor: str) -> dict[str
         )
     store = pipeline.store
     with store.transaction():
-        submission = store.submission(ref)
-        store.set_status(submission["id"], lifecycle.REJECTED, actor=actor, reason=reason,
-                         extra={"reject_reason": reason})
-        store.audit(actor, "reject", submission["id"], {"reason": reason})
+        submission = store.submissions.get(ref)
+        store.submissions.set_status(submission["id"], lifecycle.REJECTED, actor=actor,
+                                     reason=reason, extra={"reject_reason": reason})
+        store.audit.record(actor, "reject", submission["id"], {"reason": reason})
         pipeline.enqueue_decision_reply("rejected", submission, reason)
-    return store.submission(ref)
+    return store.submissions.get(ref)
 
 
 def request_changes(pipeline: Pipeline, ref: str, *, message: str, actor: str) -> dict[str, Any]:
@@ -216,8 +216,9 @@ def request_changes(pipeline: Pipeline, ref: str, *, message: str, actor: str) -
         )
     store = pipeline.store
     with store.transaction():
-        submission = store.submission(ref)
-        store.set_status(submission["id"], lifecycle.NEEDS_FIX, actor=actor, reason=message)
-        store.audit(actor, "request_changes", submission["id"], {"message": message})
+        submission = store.submissions.get(ref)
+        store.submissions.set_status(submission["id"], lifecycle.NEEDS_FIX, actor=actor,
+                                     reason=message)
+        store.audit.record(actor, "request_changes", submission["id"], {"message": message})
         pipeline.enqueue_decision_reply("changes_requested", submission, message)
-    return store.submission(ref)
+    return store.submissions.get(ref)

@@ -84,7 +84,7 @@ def run_demo(config: Config, *, reset: bool = False) -> int:
     store = Store(demo_config.data_path)
     try:
         report = Pipeline(demo_config, store).poll()
-        rows = store.queue(include_dispositions=True)
+        rows = store.queue.listing(include_dispositions=True)
     finally:
         store.close()
     print_queue(rows, title="tinbai demo — kết quả tiếp nhận")

@@ -38,7 +38,9 @@ from notifier.compose import ReplyContext, compose_reply
 from notifier.errors import NotifierError, PermanentTransportError
 from notifier.transport import Transport, open_transport
 from store import lifecycle
-from store.db import Store, iso, problem_key, utcnow
+from store.base import iso, utcnow
+from store.db import Store
+from store.submissions import problem_key
 from tinbai import clock
 from tinbai.alerts import raise_alert
 from tinbai.config import Config, MailboxConfig, secret
@@ -275,11 +277,11 @@ class Pipeline:
         """Fetch and process everything new in one mailbox (UID > checkpoint)."""
         with self._open(mailbox) as source:
             uidvalidity = source.uidvalidity
-            last = self.store.last_uid(mailbox.name, uidvalidity)
+            last = self.store.messages.last_uid(mailbox.name, uidvalidity)
             since = None
             if last is None:
                 since = mailbox.since
-                if self.store.known_uidvalidities(mailbox.name):
+                if self.store.messages.known_uidvalidities(mailbox.name):
                     log.warning(
                         "mailbox %s: UIDVALIDITY changed to %s, resynchronising "
                         "(already stored messages are recognised by Message-ID)",
@@ -350,13 +352,7 @@ class Pipeline:
         uids = [uid for uid, _ in window if uid <= last]
         if not uids:
             return
-        marks = ",".join("?" for _ in uids)
-        rows = self.store._all(
-            f"SELECT uid, state, disposition FROM messages WHERE mailbox = ? AND "
-            f"uidvalidity = ? AND uid IN ({marks})",
-            (mailbox.name, uidvalidity, *uids),
-        )
-        for row in rows:
+        for row in self.store.messages.at_uids(mailbox.name, uidvalidity, uids):
             if row["disposition"] == "too_large":
                 continue  # left on the server on purpose
             folder = (
@@ -455,7 +451,7 @@ class Pipeline:
             if fetched.raw is not None:
                 _, path = self.store.raw.put(fetched.raw, "eml")
                 raw_path = self.store.raw.relative(path)
-            self.store.insert_message(
+            self.store.messages.insert(
                 {
                     "message_id": f"failed-{fetched.mailbox}-{fetched.uidvalidity}-{fetched.uid}"
                     f"-{digest[:16]}@tinbai",
@@ -470,7 +466,7 @@ class Pipeline:
                     "error": trace[-20000:],
                 }
             )
-            self.store.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
+            self.store.messages.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
             raise_alert(
                 self.store,
                 self.config,
@@ -489,12 +485,12 @@ class Pipeline:
             )
         mlog = message_logger(log, mail.message_id)
         with self.store.transaction():
-            if self.store.message_by_message_id(mail.message_id):
-                self.store.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
+            if self.store.messages.by_message_id(mail.message_id):
+                self.store.messages.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
                 return Outcome("seen")
             # Only the headers are here: a robot, a bounce or a list gets no reply.
             robot = classify(mail, DispositionContext(own_addresses=self.own))
-            row_id = self.store.insert_message(
+            row_id = self.store.messages.insert(
                 {**self._message_row(fetched, mail, None, None), "disposition": "too_large"}
             )
             if robot is None:
@@ -517,7 +513,7 @@ class Pipeline:
                     ),
                     mlog,
                 )
-            self.store.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
+            self.store.messages.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
         mlog.info("too large (%d bytes): left on the server", fetched.size)
         return Outcome("too_large")
 
@@ -552,13 +548,13 @@ class Pipeline:
         hashes = prepared.hashing.result() if prepared.hashing else []
         mlog = message_logger(log, mail.message_id)
         with self.store.transaction():
-            existing = self.store.message_by_message_id(mail.message_id)
+            existing = self.store.messages.by_message_id(mail.message_id)
             if existing is not None:
-                self.store.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
+                self.store.messages.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
                 if existing["raw_sha256"] == digest:
                     mlog.info("already stored (same bytes): skipped")
                     return Outcome("seen")
-                self.store.insert_message(
+                self.store.messages.insert(
                     {
                         **self._message_row(fetched, mail, digest, raw_path),
                         "disposition": "duplicate",
@@ -568,7 +564,7 @@ class Pipeline:
                 return Outcome("duplicate")
             thread = None
             if evaluation.disposition in (None, "not_submission"):
-                thread = self.store.find_thread_submission(
+                thread = self.store.submissions.find_thread(
                     [*(mail.references or []), mail.in_reply_to or ""], mail.subject
                 )
                 if thread is not None and thread["status"] not in lifecycle.OPEN_STATES:
@@ -577,19 +573,19 @@ class Pipeline:
                 # A reply to our fix request with only text is still a fix attempt.
                 evaluation.disposition = None
             if evaluation.disposition:
-                self.store.insert_message(
+                self.store.messages.insert(
                     {
                         **self._message_row(fetched, mail, digest, raw_path),
                         "disposition": evaluation.disposition,
                     }
                 )
-                self.store.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
+                self.store.messages.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
                 mlog.info("disposition %s: stored, not answered", evaluation.disposition)
                 return Outcome("ignored")
             ref = self._store_submission(
                 fetched, mail, digest, raw_path, evaluation, hashes, thread, mlog
             )
-            self.store.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
+            self.store.messages.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
         return Outcome("stored", ref=ref)
 
     def _store_submission(
@@ -614,7 +610,7 @@ class Pipeline:
             prior = candidate_from_json(json.loads(thread["candidate_json"]))
             candidate = merge_candidates(prior, candidate, self.config)
         candidate.previous_bank_accounts = (
-            store.previous_bank_accounts(author_key(candidate), submission_id)
+            store.submissions.previous_bank_accounts(author_key(candidate), submission_id)
             if candidate.fields.get("author")
             else []
         )
@@ -622,7 +618,7 @@ class Pipeline:
         for photo in candidate.photos:
             phash = new_hashes.get(photo.sha256)
             if phash and photo.sha256 in new_payloads:
-                earlier = store.earlier_photo_use(phash, photo.sha256, submission_id)
+                earlier = store.submissions.earlier_photo_use(phash, photo.sha256, submission_id)
                 if earlier:
                     candidate.duplicate_photos[photo.filename] = earlier
         verdict = validate(candidate, self.config.validation)
@@ -632,8 +628,8 @@ class Pipeline:
         values = self._submission_values(candidate, errors, len(problems) - errors)
         open_problems = problems
         if thread is None:
-            ref = store.next_ref(clock.today().year)  # SPEC §7: Vietnam's year
-            submission_id = store.insert_submission(
+            ref = store.submissions.next_ref(clock.today().year)  # SPEC §7: Vietnam's year
+            submission_id = store.submissions.insert(
                 {
                     "ref": ref,
                     "status": status,
@@ -647,35 +643,37 @@ class Pipeline:
                 reason="thư mới",
             )
             version = 1
-            store.replace_problems(submission_id, problems)
+            store.submissions.replace_problems(submission_id, problems)
         else:
             assert submission_id is not None
             ref = str(thread["ref"])
             version = int(thread["version"]) + 1
             # An editor's override of a verdict survives the contributor's fix: the same
             # problem (code, field, file) found again stays overridden and asks nothing.
-            kept = store.replace_problems(submission_id, problems)
+            kept = store.submissions.replace_problems(submission_id, problems)
             open_problems = [p for p in problems if problem_key(p) not in kept]
             open_errors = sum(1 for p in open_problems if p["severity"] == "error")
             # error_count is what is still open, as after an override in the web page.
-            store.update_submission(
+            store.submissions.update(
                 submission_id, {**values, "version": version, "error_count": open_errors}
             )
             status = lifecycle.PENDING_REVIEW if open_errors == 0 else lifecycle.NEEDS_FIX
-            store.set_status(
+            store.submissions.set_status(
                 submission_id,
                 status,
                 actor=SYSTEM_ACTOR,
                 reason=f"thư bổ sung (phiên bản {version})",
             )
-        row_id = store.insert_message(
+        row_id = store.messages.insert(
             {
                 **self._message_row(fetched, mail, digest, raw_path),
                 "submission_id": submission_id,
                 "version": version,
             }
         )
-        store.add_version(submission_id, version, row_id, candidate_to_json(candidate), problems)
+        store.submissions.add_version(
+            submission_id, version, row_id, candidate_to_json(candidate), problems
+        )
         self._store_photos(
             submission_id, version, candidate, verdict, new_payloads, new_hashes
         )
@@ -746,7 +744,8 @@ class Pipeline:
     ) -> None:
         store = self.store
         verdicts = list(photo_verdicts(candidate, verdict))
-        new_keys = store.update_photo_verdicts(submission_id, verdicts)  # kept from before
+        # The photos kept from an earlier version get their new verdicts.
+        new_keys = store.submissions.update_photo_verdicts(submission_id, verdicts)
         for (key, index, caption, problems), photo in zip(
             verdicts, candidate.photos, strict=True
         ):
@@ -760,7 +759,7 @@ class Pipeline:
                 else ""
             )
             facts = json.dumps(dataclasses.asdict(photo), ensure_ascii=False, default=str)
-            store.add_photo(
+            store.submissions.add_photo(
                 {
                     "submission_id": submission_id,
                     "version": version,
@@ -804,12 +803,12 @@ class Pipeline:
         elif mail.date and mail.date < utcnow() - timedelta(days=replies.max_age_days):
             reason = f"mail older than {replies.max_age_days} days: no reply"
         elif (
-            self.store.replies_to_since(mail.from_addr, utcnow() - timedelta(days=1))
+            self.store.outbox.replies_to_since(mail.from_addr, utcnow() - timedelta(days=1))
             >= replies.max_per_sender_per_day
         ):
             reason = f"more than {replies.max_per_sender_per_day} replies to this sender today"
         message = compose_reply(kind, context, from_header=self.config.smtp.from_)
-        self.store.enqueue_reply(
+        self.store.outbox.enqueue(
             {
                 "submission_id": submission_id,
                 "message_row_id": message_row_id,
@@ -833,7 +832,7 @@ class Pipeline:
     ) -> None:
         """A reply for an editor's decision (rejected, changes requested), in the caller's
         transaction."""
-        messages = self.store.messages_of(int(submission["id"]))
+        messages = self.store.messages.of_submission(int(submission["id"]))
         last = messages[-1] if messages else None
         refs = [m["message_id"] for m in messages]
         context = ReplyContext(
@@ -847,7 +846,7 @@ class Pipeline:
             reason=reason,
         )
         message = compose_reply(kind, context, from_header=self.config.smtp.from_)
-        self.store.enqueue_reply(
+        self.store.outbox.enqueue(
             {
                 "submission_id": submission["id"],
                 "message_row_id": last["id"] if last else None,
@@ -866,8 +865,8 @@ class Pipeline:
         retried later with exponential backoff."""
         report = report or PollReport()
         with self.store.transaction():
-            self.store.release_dead_claims()
-        due = self.store.due_replies(now)
+            self.store.outbox.release_dead_claims()
+        due = self.store.outbox.due(now)
         if not due:
             return report
         sender = parseaddr(self.config.smtp.from_)[1]
@@ -883,7 +882,7 @@ class Pipeline:
                 if self.stop.is_set():
                     break
                 with self.store.transaction():
-                    if not self.store.claim_reply(int(row["id"]), now):
+                    if not self.store.outbox.claim(int(row["id"]), now):
                         continue  # another process is sending it
                 try:
                     transport.send(bytes(row["raw"]), sender, [row["to_addr"]])
@@ -897,7 +896,7 @@ class Pipeline:
                     )
                     delay = delay * (0.8 + 0.4 * random.random())
                     with self.store.transaction():
-                        self.store.mark_reply_failed(
+                        self.store.outbox.mark_failed(
                             int(row["id"]),
                             str(exc),
                             utcnow() + timedelta(seconds=delay),
@@ -916,7 +915,7 @@ class Pipeline:
                         break  # the server is down: don't hammer it with the rest
                     continue
                 with self.store.transaction():
-                    self.store.mark_reply_sent(int(row["id"]))
+                    self.store.outbox.mark_sent(int(row["id"]))
                 report.replies_sent += 1
                 log.info("reply %s sent to %s", row["reply_message_id"], row["to_addr"])
         return report

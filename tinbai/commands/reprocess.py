@@ -21,8 +21,6 @@ from store.db import Store
 from tinbai.config import Config
 from tinbai.pipeline import Pipeline
 
-STATES = ("failed", "reprocessing")
-
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``reprocess``."""
@@ -36,17 +34,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.set_defaults(func=run)
 
 
-def failed_rows(store: Store, ids: list[int]) -> list[dict[str, Any]]:
-    """Failed (or interrupted) message rows, all or those with the given ids."""
-    marks = ",".join("?" for _ in STATES)
-    sql = f"SELECT * FROM messages WHERE state IN ({marks})"
-    params: list[Any] = list(STATES)
-    if ids:
-        sql += f" AND id IN ({','.join('?' for _ in ids)})"
-        params += ids
-    return store._all(sql + " ORDER BY id", params)
-
-
 def reprocess_row(pipeline: Pipeline, row: dict[str, Any]) -> str:
     """Run one failed message through the pipeline again; returns a one-line outcome."""
     store = pipeline.store
@@ -54,17 +41,14 @@ def reprocess_row(pipeline: Pipeline, row: dict[str, Any]) -> str:
         return f"message {row['id']}: no raw kept (too large?), nothing to reprocess"
     raw = store.raw.read(row["raw_path"])
     with store.transaction():
-        store.db.execute(
-            "UPDATE messages SET state = 'reprocessing', message_id = ? WHERE id = ?",
-            (f"reprocessing-{row['id']}@tinbai", row["id"]),
-        )
+        store.messages.mark_reprocessing(int(row["id"]))
     fetched = FetchedMessage(
         mailbox=row["mailbox"] or "reprocess", uidvalidity=int(row["uidvalidity"] or 0),
         uid=int(row["uid"] or 0), size=len(raw), raw=raw,
     )
     outcome = pipeline.process(fetched)
     with store.transaction():
-        store.db.execute("DELETE FROM messages WHERE id = ?", (row["id"],))
+        store.messages.delete(int(row["id"]))
     if outcome.kind == "failed":
         return f"message {row['id']}: failed again (see the new failed row and the log)"
     return f"message {row['id']}: {outcome.kind}" + (f" {outcome.ref}" if outcome.ref else "")
@@ -76,7 +60,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return 2
     store = Store(config.data_path)
     try:
-        rows = failed_rows(store, list(args.ids))
+        rows = store.messages.failed(list(args.ids))
         if args.list:
             for row in rows:
                 error = (row["error"] or "").strip().splitlines()[-1:] or [""]

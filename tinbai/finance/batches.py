@@ -23,7 +23,8 @@ from typing import Any
 
 from ingest.normalize import fold, holder_ascii
 from store import lifecycle
-from store.db import Store, iso
+from store.base import iso
+from store.db import Store
 from store.errors import StoreError
 from tinbai import clock
 from tinbai.config import Config
@@ -191,7 +192,7 @@ def create_batch(
     tax_rule = rules.tax_rule_on(pay_day)
     skipped: list[Skipped] = []
     with store.transaction():
-        rows = store.unbatched_published(period.start.isoformat(), period.end.isoformat())
+        rows = store.finance.unbatched_published(period.start.isoformat(), period.end.isoformat())
         groups: dict[tuple[str, str], list[tuple[dict[str, Any], BatchItem]]] = {}
         for row in rows:
             ref = str(row["ref"])
@@ -214,11 +215,11 @@ def create_batch(
             groups.setdefault((key, account), []).append((row, item))
         if not groups:
             return BatchResult(None, skipped)
-        number = store.batches_in_period(period.code) + 1
+        number = store.finance.batches_in_period(period.code) + 1
         code = f"NB-{period.code}-{number:02d}"
         while True:  # a code deleted by hand must not block the next export
             try:
-                store.batch(code)
+                store.finance.batch(code)
             except StoreError:
                 break
             number += 1
@@ -229,7 +230,7 @@ def create_batch(
             "tax_rate": str(tax_rule.rate), "tax_threshold": tax_rule.threshold,
             "tax_since": tax_rule.since.isoformat(),
         }
-        batch_id = store.insert_row("payment_batches", {
+        batch_id = store.finance.insert("payment_batches", {
             "code": code, "period": period.code, "period_start": period.start.isoformat(),
             "period_end": period.end.isoformat(), "status": "open",
             "payment_date": pay_day.isoformat(),
@@ -248,13 +249,13 @@ def create_batch(
             author = str(latest.get("author") or "")
             holder = str(latest.get("account_holder_ascii")
                          or holder_ascii(str(latest.get("account_holder") or author)))
-            others = store.other_accounts_before(key, account, earliest) if key else []
+            others = store.finance.other_accounts_before(key, account, earliest) if key else []
             flags = [FLAG_BANK_ACCOUNT_CHANGED] if others else []
             detail = ("trước đây: " + ", ".join(others)) if others else None
             description = _description(
                 config.royalties.description, period=period, refs=[i.ref for i in items],
                 author=author, batch_code=code)
-            payee_id = store.insert_row("batch_payees", {
+            payee_id = store.finance.insert("batch_payees", {
                 "batch_id": batch_id, "position": position, "author": author,
                 "author_key": key, "account_holder": holder, "account_digits": account,
                 "bank_short_name": latest.get("bank_short_name") or latest.get("bank_name"),
@@ -263,7 +264,7 @@ def create_batch(
                 "description": description, "flags": " ".join(flags), "flag_detail": detail,
             })
             for item in items:
-                store.insert_row("batch_items", {
+                store.finance.insert("batch_items", {
                     "batch_id": batch_id, "payee_id": payee_id,
                     "submission_id": item.submission_id, "ref": item.ref, "title": item.title,
                     "published_date": item.published_date, "genre": item.genre,
@@ -274,12 +275,12 @@ def create_batch(
             totals["tax"] += taxed.tax
             totals["net"] += taxed.net
             totals["items"] += len(items)
-        store.update_batch(batch_id, {
+        store.finance.update_batch(batch_id, {
             "payee_count": len(ordered), "item_count": totals["items"],
             "total_gross": totals["gross"], "total_tax": totals["tax"],
             "total_net": totals["net"],
         })
-        store.audit(actor, "finance_export", None, {
+        store.audit.record(actor, "finance_export", None, {
             "batch": code, "period": period.code, "payees": len(ordered),
             "items": totals["items"], "total_net": totals["net"],
             "skipped": [s.ref for s in skipped],
@@ -291,10 +292,10 @@ def load_batch(store: Store, key: int | str) -> Batch:
     """A batch with payees and items, by id or code; raises NotFound."""
     from tinbai.periods import parse_period
 
-    row = store.batch(key)
+    row = store.finance.batch(key)
     batch_id = int(row["id"])
     items_by_payee: dict[int, list[BatchItem]] = {}
-    for item in store.batch_items(batch_id):
+    for item in store.finance.batch_items(batch_id):
         items_by_payee.setdefault(int(item["payee_id"]), []).append(BatchItem(
             ref=str(item["ref"]), title=str(item["title"]),
             published_date=str(item["published_date"]), genre=item["genre"],
@@ -313,7 +314,7 @@ def load_batch(store: Store, key: int | str) -> Batch:
             confirmed_by=p["confirmed_by"], confirmed_at=p["confirmed_at"],
             confirm_note=p["confirm_note"],
         )
-        for p in store.batch_payees(batch_id)
+        for p in store.finance.batch_payees(batch_id)
     ]
     return Batch(
         id=batch_id, code=str(row["code"]), period=str(row["period"]),
@@ -355,12 +356,12 @@ def confirm_payee(
                 f"Người nhận STT {position} của đợt chi {batch.code} đã được "
                 f"{payee.confirmed_by} xác nhận rồi; không cần xác nhận lại."
             )
-        store.insert_row("payee_confirmations", {
+        store.finance.insert("payee_confirmations", {
             "payee_id": payee.id, "batch_id": batch.id, "confirmed_by": actor,
             "note": note.strip(), "at": iso(),
         })
         for item in payee.items:
-            store.audit(actor, "confirm_payee", item.submission_id, {
+            store.audit.record(actor, "confirm_payee", item.submission_id, {
                 "batch": batch.code, "position": position, "flags": payee.flags,
                 "account": mask_account(payee.account_digits), "note": note.strip(),
             })
@@ -398,11 +399,11 @@ def mark_paid(store: Store, batch_key: int | str, *, actor: str) -> Batch:
             )
         for payee in batch.payees:
             for item in payee.items:
-                store.set_status(item.submission_id, lifecycle.PAID, actor=actor,
+                store.submissions.set_status(item.submission_id, lifecycle.PAID, actor=actor,
                                  reason=f"chi nhuận bút, đợt {batch.code}")
-                store.audit(actor, "paid", item.submission_id,
+                store.audit.record(actor, "paid", item.submission_id,
                             {"batch": batch.code, "gross": item.gross})
-        store.update_batch(batch.id, {"status": "paid", "paid_by": actor, "paid_at": iso()})
+        store.finance.update_batch(batch.id, {"status": "paid", "paid_by": actor, "paid_at": iso()})
     return load_batch(store, batch.id)
 
 
@@ -421,12 +422,12 @@ def cancel_batch(store: Store, batch_key: int | str, *, actor: str, reason: str)
         held = [item.ref for payee in batch.payees for item in payee.items]
         for payee in batch.payees:
             for item in payee.items:
-                store.audit(actor, "cancel_batch", item.submission_id,
+                store.audit.record(actor, "cancel_batch", item.submission_id,
                             {"batch": batch.code, "reason": reason.strip()})
-        store.release_batch_items(batch.id)
+        store.finance.release_batch_items(batch.id)
         rules = {**batch.rules, "cancelled": {"by": actor, "at": iso(), "reason": reason.strip(),
                                               "items": held}}
-        store.update_batch(batch.id, {"status": "cancelled",
+        store.finance.update_batch(batch.id, {"status": "cancelled",
                                       "rules_json": json.dumps(rules, ensure_ascii=False)})
     return load_batch(store, batch.id)
 

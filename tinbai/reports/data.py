@@ -194,12 +194,14 @@ def build_unit_report(store: Store, config: Config, period: Period) -> UnitRepor
             other[key] = UnitRow(name, OTHER_KIND)
         return other[key]
 
-    for sub in store.received_between(period.start_utc_iso(), period.end_utc_iso()):
+    for sub in store.submissions.received_between(period.start_utc_iso(), period.end_utc_iso()):
         row = row_for(sub)
         row.received += 1
         if sub["reached_review"]:
             row.accepted += 1
-    published = store.published_between(period.start.isoformat(), period.end.isoformat())
+    published = store.submissions.published_between(
+        period.start.isoformat(), period.end.isoformat()
+    )
     unit_counts: dict[str, int] = defaultdict(int)
     people: dict[str, PublicPerson] = {}
     for sub in published:

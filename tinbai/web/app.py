@@ -47,7 +47,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from store import lifecycle
-from store.db import Row, Store
+from store.base import Row
+from store.db import Store
 from tinbai import clock
 from tinbai.config import Config
 from tinbai.web import csrf
@@ -105,9 +106,7 @@ class WebContext:
         ``PRAGMA data_version`` changes when another connection commits and
         ``total_changes()`` when this one writes, so checking costs O(1) per request.
         """
-        db = self.store.db
-        mark = (int(db.execute("PRAGMA data_version").fetchone()[0]),
-                int(db.execute("SELECT total_changes()").fetchone()[0]))
+        mark = self.store.change_mark()
         hit = self._cache.get(name)
         if hit is not None and hit[0] == mark:
             return cast(T, hit[1])
@@ -120,19 +119,7 @@ class WebContext:
         return self.cached("accounts", self._all_accounts)
 
     def _all_accounts(self) -> frozenset[str]:
-        db = self.store.db
-        rows = db.execute(
-            """SELECT bank_account_digits FROM submissions
-               UNION SELECT bank_account FROM submissions
-               UNION SELECT json_extract(candidate_json, '$.fields.bank_account')
-                     FROM submission_versions
-               UNION SELECT json_extract(candidate_json, '$.bank_account_digits')
-                     FROM submission_versions
-               UNION SELECT json_extract(detail_json, '$.old') FROM audit_log
-                     WHERE action = 'edit_field'
-                     AND json_extract(detail_json, '$.field') = 'bank_account'"""
-        ).fetchall()
-        found = {digits(r[0]) for r in rows}
+        found = {digits(text) for text in self.store.submissions.account_numbers()}
         return frozenset(a for a in found if len(a) >= 6)
 
     @property
@@ -166,10 +153,10 @@ class WebContext:
         import json
 
         store = self.store
-        submission = store.submission(submission_id)
+        submission = store.submissions.get(submission_id)
         redactor = Redactor([submission.get("bank_account"),
                              submission.get("bank_account_digits")])
-        for version in store.versions(submission_id):
+        for version in store.submissions.versions(submission_id):
             try:
                 data = json.loads(version["candidate_json"])
             except ValueError:
@@ -179,9 +166,10 @@ class WebContext:
             for account in data.get("previous_bank_accounts") or []:
                 redactor.add(account)
         if submission.get("author_key"):
-            for account in store.previous_bank_accounts(str(submission["author_key"]), None):
+            author = str(submission["author_key"])
+            for account in store.submissions.previous_bank_accounts(author, None):
                 redactor.add(account)
-        for entry in store.audit_of(submission_id):
+        for entry in store.audit.of_submission(submission_id):
             if entry["action"] == "edit_field" and "bank_account" in entry["detail_json"]:
                 try:
                     detail = json.loads(entry["detail_json"])

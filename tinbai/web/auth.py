@@ -23,7 +23,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from store.db import Row, Store
+from store.base import Row
+from store.db import Store
 from tinbai.web import csrf
 from tinbai.web.app import WebContext
 
@@ -81,23 +82,23 @@ def create_user(store: Store, name: str, role: str, password: str) -> int:
         raise UserError("Tên đăng nhập phải có 1–64 ký tự, không có khoảng trắng.")
     if role not in ROLES:
         raise UserError(f"Vai trò phải là một trong: {', '.join(ROLES)}.")
-    if store.user_by_name(name) is not None:
+    if store.users.by_name(name) is not None:
         raise UserError(f"Người dùng «{name}» đã tồn tại.")
     password_hash = hash_password(password)
     with store.transaction():
-        user_id = store.add_user(name, role, password_hash)
-        store.audit("system", "user_add", None, {"user": name, "role": role})
+        user_id = store.users.add(name, role, password_hash)
+        store.audit.record("system", "user_add", None, {"user": name, "role": role})
     return user_id
 
 
 def set_password(store: Store, name: str, password: str, *, actor: str) -> None:
-    user = store.user_by_name(name)
+    user = store.users.by_name(name)
     if user is None:
         raise UserError(f"Không có người dùng «{name}».")
     password_hash = hash_password(password)
     with store.transaction():
-        store.update_user(int(user["id"]), {"password_hash": password_hash})
-        store.audit(actor, "user_password", None, {"user": user["name"]})
+        store.users.update(int(user["id"]), {"password_hash": password_hash})
+        store.audit.record(actor, "user_password", None, {"user": user["name"]})
 
 
 def current_user(request: Request) -> Row:
@@ -153,7 +154,7 @@ class LoginRequired:
         uid = session.get("uid")
         if not isinstance(uid, int):
             return None
-        user = self.ctx.store.user_by_id(uid)
+        user = self.ctx.store.users.by_id(uid)
         if user is None or user["disabled"] or session.get("fp") != fingerprint(user):
             return None
         return user
@@ -186,7 +187,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             return RedirectResponse(safe_next(request.query_params.get("next")), 303)
         return ctx.render(request, "login.html",
                           {"next": safe_next(request.query_params.get("next")), "error": None,
-                           "name": "", "no_users": not ctx.store.users()})
+                           "name": "", "no_users": not ctx.store.users.all()})
 
     async def login(request: Request) -> Response:
         form = await csrf.checked_form(request)
@@ -198,7 +199,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         if failures.blocked(key):
             error = "Đăng nhập sai quá nhiều lần. Hãy thử lại sau 15 phút."
         else:
-            user = ctx.store.user_by_name(name) if name else None
+            user = ctx.store.users.by_name(name) if name else None
             if user is None:
                 burn_verify(password)
             if (user is None or user["disabled"]

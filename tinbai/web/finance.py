@@ -105,7 +105,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
     async def batches_page(request: Request) -> Response:
         user = require(request, *PAYMENT_VIEWERS)
         return ctx.render(request, "finance_batches.html", {
-            "batches": store.batches(), "vnd": format_vnd,
+            "batches": store.finance.batches(), "vnd": format_vnd,
             "default_period": previous_quarter(clock.today()), "today": clock.today().isoformat(),
             "can_act": user["role"] in FINANCE,
         })

@@ -38,14 +38,14 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
     async def messages(request: Request) -> Response:
         user = require(request, *READERS)
         kind = request.query_params.get("kind") or ""
-        counts = store.other_message_counts()
+        counts = store.messages.other_counts()
         if kind not in counts:
             kind = ""
         try:
             page = min(100_000, max(1, int(request.query_params.get("page") or 1)))
         except ValueError:
             page = 1
-        rows = store.other_messages(kind=kind or None, limit=PAGE_SIZE + 1,
+        rows = store.messages.others(kind=kind or None, limit=PAGE_SIZE + 1,
                                     offset=(page - 1) * PAGE_SIZE)
 
         def link(**changes: Any) -> str:
@@ -56,7 +56,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         return ctx.render(request, "messages.html", {
             "rows": rows[:PAGE_SIZE], "has_next": len(rows) > PAGE_SIZE, "page": page,
             "counts": counts, "kind": kind, "kind_labels": KIND_LABELS, "link": link,
-            "alerts": store.open_alerts(), "can_resolve": user["role"] in REVIEWERS,
+            "alerts": store.outbox.open_alerts(), "can_resolve": user["role"] in REVIEWERS,
         })
 
     async def resolve(request: Request) -> Response:
@@ -64,8 +64,8 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         await checked_form(request)
         alert_id = int(request.path_params["aid"])
         with store.transaction():
-            store.resolve_alert(alert_id)
-            store.audit(user["name"], "resolve_alert", None, {"alert_id": alert_id})
+            store.outbox.resolve_alert(alert_id)
+            store.audit.record(user["name"], "resolve_alert", None, {"alert_id": alert_id})
         flash(request, "Đã đánh dấu cảnh báo là đã xử lý.")
         return RedirectResponse("/messages", status_code=303)
 

@@ -98,15 +98,15 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             else:
                 start, end = chosen.start_utc_iso(), chosen.end_utc_iso()
         store = ctx.store
-        rows = store.queue_page(
+        rows = store.queue.page(
             status=status or None, unit=unit or None, received_from=start,
             received_before=end, problem=problem or None, search=search or None,
             limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
         )
         has_next = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
-        counts = ctx.cached("status_counts", store.status_counts)
-        units = [u.name for u in ctx.config.units] or ctx.cached("units", store.queue_units)
+        counts = ctx.cached("status_counts", store.queue.status_counts)
+        units = [u.name for u in ctx.config.units] or ctx.cached("units", store.queue.units)
         filters: dict[str, Any] = {"status": status, "unit": unit, "period": period,
                                    "problem": problem, "q": search}
 

@@ -22,7 +22,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from store import lifecycle
-from store.db import Row
+from store.base import Row
 from store.errors import InvalidTransition, NotFound
 from tinbai import clock
 from tinbai.bundle import build_bundle, safe_filename
@@ -165,7 +165,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         if not REF.match(ref):
             raise HTTPException(404, "Không có tin, bài này.")
         try:
-            return store.submission(ref)
+            return store.submissions.get(ref)
         except NotFound:
             raise HTTPException(404, "Không có tin, bài này.") from None
 
@@ -178,9 +178,9 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         user = require(request, *READERS)
         submission = load(request.path_params["ref"])
         sid = int(submission["id"])
-        problems = store.problems_of(sid)
+        problems = store.submissions.problems_of(sid)
         photos = []
-        for photo in store.photos_of(sid):
+        for photo in store.submissions.photos_of(sid):
             facts = _json(photo["facts_json"], {})
             photos.append({
                 **photo,
@@ -191,7 +191,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
                 and bool(photo["blob_path"]),
             })
         versions = []
-        for version in store.versions(sid):
+        for version in store.submissions.versions(sid):
             candidate = _json(version["candidate_json"], {})
             versions.append({
                 **version,
@@ -199,8 +199,9 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
                 "problems": _json(version["problems_json"], []),
             })
         replies = [{**r, "text": _reply_text(r["raw"]), "raw": None}
-                   for r in store.replies_of(sid)]
-        audit = [{**a, "detail": _json(a["detail_json"], {})} for a in store.audit_of(sid)]
+                   for r in store.outbox.of_submission(sid)]
+        audit = [{**a, "detail": _json(a["detail_json"], {})}
+                 for a in store.audit.of_submission(sid)]
         role = user["role"]
         can_review = role in REVIEWERS
         status = submission["status"]
@@ -208,12 +209,12 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             "s": submission,
             "problems": problems,
             "photos": photos,
-            "messages": store.messages_of(sid),
+            "messages": store.messages.of_submission(sid),
             "versions": versions,
-            "history": store.history(sid),
+            "history": store.submissions.history(sid),
             "replies": replies,
             "audit": audit,
-            "notes": store.notes_of(sid) if can_review else [],
+            "notes": store.submissions.notes_of(sid) if can_review else [],
             "field_labels": FIELD_LABELS,
             "editable": [*EDITABLE, *(ADMIN_EDITABLE if role in ADMINS else ())],
             "can_review": can_review,
@@ -222,7 +223,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             "can_approve": can_review and status == lifecycle.PENDING_REVIEW,
             "can_publish": can_review and lifecycle.can_move(status, lifecycle.PUBLISHED),
             "can_reopen": can_review and status == lifecycle.NEEDS_FIX
-            and store.active_error_count(sid) == 0,
+            and store.submissions.active_error_count(sid) == 0,
             "registry_units": [u.name for u in ctx.config.units],
             "show_bank": role in ("finance", "admin"),
             "genres": genres(ctx),
@@ -315,7 +316,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             await run_in_threadpool(ctx.send_replies)
         except Exception:  # committed: the outbox retries; the editor's decision stands
             log.exception("sending the reply for %s failed", submission["ref"])
-        sent = [r for r in store.replies_of(int(submission["id"]))][-1:]
+        sent = [r for r in store.outbox.of_submission(int(submission["id"]))][-1:]
         state = sent[0]["state"] if sent else "pending"
         done = ("Đã chuyển sang «Không sử dụng»" if action == "reject"
                 else "Đã yêu cầu tác giả sửa")
@@ -337,14 +338,14 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         if submission["status"] != lifecycle.NEEDS_FIX:
             flash(request, "Chỉ tin, bài «Cần bổ sung» mới đưa lại vào «Chờ duyệt».", "error")
             return back(submission)
-        if store.active_error_count(sid):
+        if store.submissions.active_error_count(sid):
             flash(request, "Còn lỗi chưa được bỏ qua: hãy bỏ qua từng lỗi (có lý do) trước.",
                   "error")
             return back(submission, "#problems")
         with store.transaction():
-            store.set_status(sid, lifecycle.PENDING_REVIEW, actor=user["name"],
+            store.submissions.set_status(sid, lifecycle.PENDING_REVIEW, actor=user["name"],
                              reason=note or "biên tập viên đưa lại vào hàng chờ duyệt")
-            store.audit(user["name"], "reopen", sid, {"note": note})
+            store.audit.record(user["name"], "reopen", sid, {"note": note})
         flash(request, "Đã đưa tin, bài vào «Chờ duyệt».")
         return back(submission)
 
@@ -354,7 +355,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         submission = load(request.path_params["ref"])
         sid = int(submission["id"])
         try:
-            problem = store.problem(int(request.path_params["pid"]))
+            problem = store.submissions.problem(int(request.path_params["pid"]))
         except NotFound:
             raise HTTPException(404, "Không có lỗi này.") from None
         if int(problem["submission_id"]) != sid:
@@ -371,18 +372,18 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             return back(submission)
         moved = False
         with store.transaction():
-            store.override_problem(int(problem["id"]), actor=user["name"], note=note)
-            store.audit(user["name"], "override", sid, {
+            store.submissions.override_problem(int(problem["id"]), actor=user["name"], note=note)
+            store.audit.record(user["name"], "override", sid, {
                 "problem_id": problem["id"], "code": problem["code"],
                 "severity": problem["severity"], "field": problem["field"],
                 "file": problem["file"], "note": note,
             })
-            remaining = store.active_error_count(sid)
-            store.update_submission(sid, {"error_count": remaining})
+            remaining = store.submissions.active_error_count(sid)
+            store.submissions.update(sid, {"error_count": remaining})
             # The rule: a submission waits for the contributor only while an error that no
             # editor has overridden remains. Overriding the last one puts it in the queue.
             if submission["status"] == lifecycle.NEEDS_FIX and remaining == 0:
-                store.set_status(sid, lifecycle.PENDING_REVIEW, actor=user["name"],
+                store.submissions.set_status(sid, lifecycle.PENDING_REVIEW, actor=user["name"],
                                  reason="biên tập viên bỏ qua lỗi cuối cùng: " + note)
                 moved = True
         flash(request, "Đã bỏ qua lỗi." + (" Không còn lỗi nào: tin, bài chuyển sang "
@@ -428,8 +429,9 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             flash(request, "Ghi chú trống.", "error")
             return back(submission, "#notes")
         with store.transaction():
-            note_id = store.add_note(int(submission["id"]), author=user["name"], body=body)
-            store.audit(user["name"], "note", int(submission["id"]), {"note_id": note_id})
+            note_id = store.submissions.add_note(int(submission["id"]), author=user["name"],
+                                                 body=body)
+            store.audit.record(user["name"], "note", int(submission["id"]), {"note_id": note_id})
         flash(request, "Đã thêm ghi chú.")
         return back(submission, "#notes")
 
@@ -438,7 +440,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
     async def bundle(request: Request) -> Response:
         require(request, *READERS)
         submission = load(request.path_params["ref"])
-        photos = store.photos_of(int(submission["id"]))
+        photos = store.submissions.photos_of(int(submission["id"]))
         data = await run_in_threadpool(build_bundle, submission, photos, store.photos.root)
         name = f"{safe_filename(submission['ref'], 'bai')}.zip"
         return Response(data, media_type="application/zip",
@@ -447,7 +449,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
     async def raw_message(request: Request) -> Response:
         user = require(request, *READERS)
         try:
-            message = store.message(int(request.path_params["mid"]))
+            message = store.messages.get(int(request.path_params["mid"]))
         except NotFound:
             raise HTTPException(404, "Không có thư này.") from None
         if not message["raw_path"]:
@@ -467,7 +469,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
 
     def photo_file(photo_id: int) -> tuple[Row, Any]:
         try:
-            photo = store.photo(photo_id)
+            photo = store.submissions.photo(photo_id)
         except NotFound:
             raise HTTPException(404, "Không có ảnh này.") from None
         if not photo["blob_path"]:

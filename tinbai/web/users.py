@@ -19,7 +19,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
 
     async def users_page(request: Request) -> Response:
         require(request, *ADMINS)
-        return ctx.render(request, "users.html", {"users": store.users(), "roles": ROLES})
+        return ctx.render(request, "users.html", {"users": store.users.all(), "roles": ROLES})
 
     async def add_user(request: Request) -> Response:
         admin = require(request, *ADMINS)
@@ -31,14 +31,14 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         except UserError as exc:
             flash(request, str(exc), "error")
         else:
-            store.audit(admin["name"], "user_add_web", None, {"user": name})
+            store.audit.record(admin["name"], "user_add_web", None, {"user": name})
             flash(request, f"Đã thêm người dùng «{name}».")
         return RedirectResponse("/admin/users", status_code=303)
 
     async def change_user(request: Request) -> Response:
         admin = require(request, *ADMINS)
         form = await checked_form(request)
-        user = store.user_by_id(int(request.path_params["uid"]))
+        user = store.users.by_id(int(request.path_params["uid"]))
         if user is None:
             raise HTTPException(404, "Không có người dùng này.")
         action = str(form.get("action") or "")
@@ -63,8 +63,8 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             flash(request, "Không tự khoá hay tự đổi vai trò của chính mình.", "error")
             return RedirectResponse("/admin/users", status_code=303)
         with store.transaction():
-            store.update_user(int(user["id"]), values)
-            store.audit(admin["name"], f"user_{action}", None,
+            store.users.update(int(user["id"]), values)
+            store.audit.record(admin["name"], f"user_{action}", None,
                         {"user": user["name"], **({"role": values["role"]}
                                                   if action == "role" else {})})
         flash(request, f"Đã cập nhật «{user['name']}».")
