@@ -23,7 +23,8 @@ CASE_FILES = sorted(CASES.glob("*.eml"))
 def _check_json(path: Path) -> dict[str, Any]:
     from ingest.mime import parse_message
     from tinbai.config import load_config
-    from tinbai.evaluate import evaluate, evaluation_json
+    from tinbai.commands.check import evaluation_json
+    from tinbai.evaluate import evaluate
     from tinbai.pipeline import own_addresses
 
     config = load_config(CASES / "config.yaml")

@@ -2,19 +2,20 @@
 
 Each sub-command is a function ``(args, config) -> exit status``; commands that live in
 their own modules register themselves through ``add_parser`` (see COMMAND_MODULES).
+A new command: a module in ``tinbai/commands/`` with ``add_parser(subparsers)``, listed
+in COMMAND_MODULES.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from tinbai.commands import check, check_photo, export, paid, report, reprocess, serve, user
 from tinbai.config import Config, ConfigError, load_config
 from tinbai.logs import setup_logging
 
@@ -22,15 +23,15 @@ log = logging.getLogger("tinbai")
 
 Handler = Callable[[argparse.Namespace, Config], int]
 
-#: Modules adding sub-commands of their own: each has ``add_parser(subparsers)``.
-COMMAND_MODULES: tuple[str, ...] = (
-    "tinbai.commands.check_photo",
-    "tinbai.commands.export",
-    "tinbai.commands.paid",
-    "tinbai.commands.report",
-    "tinbai.commands.reprocess",
-    "tinbai.commands.serve",
-    "tinbai.commands.user",
+
+class CommandModule(Protocol):
+    """A module of ``tinbai/commands/``: registers its sub-commands on the parser."""
+
+    def add_parser(self, subparsers: Any, /) -> None: ...
+
+#: Modules adding sub-commands of their own (after those below), in ``--help`` order.
+COMMAND_MODULES: tuple[CommandModule, ...] = (
+    check_photo, export, paid, report, reprocess, serve, user,
 )
 
 
@@ -60,50 +61,6 @@ def _cmd_run(args: argparse.Namespace, config: Config) -> int:
     from tinbai.scheduler import run_daemon
 
     return run_daemon(config)
-
-
-def _cmd_check(args: argparse.Namespace, config: Config) -> int:
-    from ingest.mime import parse_message
-    from tinbai.evaluate import evaluate, evaluation_json
-    from tinbai.pipeline import own_addresses
-
-    path = Path(args.file)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        print(f"tinbai check: cannot read {path}: {exc.strerror}", file=sys.stderr)
-        return 2
-    limits = config.limits
-    if len(raw) > limits.max_message_bytes:
-        result: dict[str, Any] = {
-            "status": "ignored", "disposition": "too_large", "fields": {}, "problems": [],
-            "photos": [],
-        }
-    else:
-        mail = parse_message(raw, max_parts=limits.max_mime_parts, max_depth=limits.max_mime_depth)
-        result = evaluation_json(evaluate(mail, config, own_addresses=own_addresses(config)))
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
-    else:
-        _print_check(result)
-    return 0
-
-
-def _print_check(result: dict[str, Any]) -> None:
-    from validators.problems import FIELD_LABELS
-
-    print(f"Trạng thái: {result['status']}"
-          + (f" ({result['disposition']})" if result.get("disposition") else ""))
-    for key, label in FIELD_LABELS.items():
-        value = (result.get("fields") or {}).get(key)
-        if value:
-            value = " ".join(str(value).split())
-            print(f"  {label}: {value[:100]}{'…' if len(value) > 100 else ''}")
-    for photo in result.get("photos", []):
-        print(f"  Ảnh {photo['file']}: {photo['format']} {photo['width']}x{photo['height']}"
-              f" chất lượng≈{photo['quality']} máy={photo['camera']}")
-    for problem in result.get("problems", []):
-        print(f"  [{problem['severity']}] {problem['code']}: {problem['message']}")
 
 
 def _cmd_queue(args: argparse.Namespace, config: Config) -> int:
@@ -186,10 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="the scheduler daemon: poll and send replies periodically")
     p.set_defaults(func=_cmd_run)
 
-    p = sub.add_parser("check", help="dry run of one message: parse and validate, store nothing")
-    p.add_argument("file", metavar="FILE.eml")
-    p.add_argument("--json", action="store_true", help="print the SPEC §7 JSON object")
-    p.set_defaults(func=_cmd_check)
+    check.add_parser(sub)
 
     p = sub.add_parser("queue", help="list stored submissions, oldest first")
     p.add_argument("--status", help="only this status (needs_fix, pending_review, …)")
@@ -213,8 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--actor", default="cli", help=argparse.SUPPRESS)
     p.set_defaults(func=_cmd_reject)
 
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).add_parser(sub)
+    for module in COMMAND_MODULES:
+        module.add_parser(sub)
     return parser
 
 

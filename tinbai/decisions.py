@@ -13,22 +13,16 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ingest.candidate import author_key, normalize_candidate
+from ingest.model import Candidate
 from ingest.template import FIELD_KEYS
 from store import lifecycle
 from store.db import Store
+from store.records import candidate_from_json, candidate_to_json, derived_values, photo_verdicts
 from tinbai import clock
 from tinbai.config import Config
-from tinbai.evaluate import (
-    author_key,
-    candidate_from_json,
-    candidate_to_json,
-    derived_values,
-    normalize,
-    photo_verdicts,
-)
 from tinbai.pipeline import Pipeline
 from validators.builtin import validate
-from validators.model import Candidate
 
 
 class DecisionError(ValueError):
@@ -101,7 +95,7 @@ def edit_fields(
             candidate.captions = [
                 line.strip() for line in (changes["caption"] or "").splitlines() if line.strip()
             ]
-        normalize(candidate, config)
+        normalize_candidate(candidate, config.units)
         if "unit_name" in changes:
             candidate.unit_name = changes["unit_name"]
         elif "unit" not in changes:

@@ -8,7 +8,6 @@ traceback and the poll moves on (SPEC §8).
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 import json
@@ -28,9 +27,10 @@ from email.utils import parseaddr
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ingest.candidate import author_key, caption_for, merge_candidates
 from ingest.errors import SourceAuthError, SourceError
 from ingest.mime import parse_message
-from ingest.model import FetchedMessage, ParsedMail
+from ingest.model import Candidate, FetchedMessage, ParsedMail
 from ingest.photos import perceptual_hash
 from ingest.sources import open_source
 from ingest.sources.base import MailSource
@@ -38,28 +38,25 @@ from notifier.compose import ReplyContext, compose_reply
 from notifier.errors import NotifierError, PermanentTransportError
 from notifier.transport import Transport, open_transport
 from store import lifecycle
-from store.base import iso, utcnow
+from store.base import utcnow
 from store.db import Store
+from store.records import (
+    candidate_from_json,
+    candidate_to_json,
+    message_row,
+    photo_row,
+    photo_verdicts,
+    submission_values,
+)
 from store.submissions import problem_key
 from tinbai import clock
 from tinbai.alerts import raise_alert
 from tinbai.config import Config, MailboxConfig, secret
-from tinbai.evaluate import (
-    Evaluation,
-    author_key,
-    candidate_from_json,
-    candidate_to_json,
-    caption_for,
-    derived_values,
-    evaluate,
-    merge_candidates,
-    photo_verdicts,
-)
+from tinbai.evaluate import Evaluation, evaluate
 from tinbai.logs import message_logger
 from tinbai.prefetch import Prefetcher
 from validators.builtin import Verdict, classify, validate
 from validators.dispositions import DispositionContext
-from validators.model import Candidate
 
 log = logging.getLogger(__name__)
 
@@ -491,7 +488,7 @@ class Pipeline:
             # Only the headers are here: a robot, a bounce or a list gets no reply.
             robot = classify(mail, DispositionContext(own_addresses=self.own))
             row_id = self.store.messages.insert(
-                {**self._message_row(fetched, mail, None, None), "disposition": "too_large"}
+                {**message_row(fetched, mail, None, None), "disposition": "too_large"}
             )
             if robot is None:
                 limit = self.config.limits.max_message_bytes
@@ -517,30 +514,6 @@ class Pipeline:
         mlog.info("too large (%d bytes): left on the server", fetched.size)
         return Outcome("too_large")
 
-    def _message_row(
-        self,
-        fetched: FetchedMessage | None,
-        mail: ParsedMail,
-        raw_sha: str | None,
-        raw_path: str | None,
-    ) -> dict[str, Any]:
-        return {
-            "message_id": mail.message_id,
-            "raw_sha256": raw_sha,
-            "raw_path": raw_path,
-            "size": fetched.size if fetched else 0,
-            "mailbox": fetched.mailbox if fetched else None,
-            "uidvalidity": fetched.uidvalidity if fetched else None,
-            "uid": fetched.uid if fetched else None,
-            "sender": mail.from_addr,
-            "sender_name": mail.from_name,
-            "subject": mail.subject,
-            "sent_date": iso(mail.date) if mail.date else None,
-            "in_reply_to": mail.in_reply_to,
-            "auth_results": mail.header("authentication-results") or None,
-            "defects": json.dumps(mail.defects[:50], ensure_ascii=False) if mail.defects else None,
-        }
-
     def _commit(self, prepared: Prepared) -> Outcome:
         assert prepared.mail is not None and prepared.evaluation is not None
         fetched, mail, evaluation = prepared.fetched, prepared.mail, prepared.evaluation
@@ -556,7 +529,7 @@ class Pipeline:
                     return Outcome("seen")
                 self.store.messages.insert(
                     {
-                        **self._message_row(fetched, mail, digest, raw_path),
+                        **message_row(fetched, mail, digest, raw_path),
                         "disposition": "duplicate",
                     }
                 )
@@ -575,7 +548,7 @@ class Pipeline:
             if evaluation.disposition:
                 self.store.messages.insert(
                     {
-                        **self._message_row(fetched, mail, digest, raw_path),
+                        **message_row(fetched, mail, digest, raw_path),
                         "disposition": evaluation.disposition,
                     }
                 )
@@ -608,7 +581,7 @@ class Pipeline:
         submission_id = int(thread["id"]) if thread else None
         if thread is not None:
             prior = candidate_from_json(json.loads(thread["candidate_json"]))
-            candidate = merge_candidates(prior, candidate, self.config)
+            candidate = merge_candidates(prior, candidate, self.config.units)
         candidate.previous_bank_accounts = (
             store.submissions.previous_bank_accounts(author_key(candidate), submission_id)
             if candidate.fields.get("author")
@@ -625,7 +598,7 @@ class Pipeline:
         problems = [p.as_dict() for p in verdict.problems]
         status = lifecycle.PENDING_REVIEW if verdict.accepted else lifecycle.NEEDS_FIX
         errors = sum(1 for p in verdict.problems if p.is_error)
-        values = self._submission_values(candidate, errors, len(problems) - errors)
+        values = submission_values(candidate, errors, len(problems) - errors)
         open_problems = problems
         if thread is None:
             ref = store.submissions.next_ref(clock.today().year)  # SPEC §7: Vietnam's year
@@ -666,7 +639,7 @@ class Pipeline:
             )
         row_id = store.messages.insert(
             {
-                **self._message_row(fetched, mail, digest, raw_path),
+                **message_row(fetched, mail, digest, raw_path),
                 "submission_id": submission_id,
                 "version": version,
             }
@@ -711,28 +684,6 @@ class Pipeline:
         )
         return ref
 
-    @staticmethod
-    def _submission_values(candidate: Candidate, errors: int, warnings: int) -> dict[str, Any]:
-        f = candidate.fields
-        caption = f.get("caption") or "\n".join(candidate.captions) or None
-        return {
-            "title": f.get("title"),
-            "body": f.get("body"),
-            "caption": caption,
-            "author": f.get("author"),
-            "unit": f.get("unit"),
-            "phone": f.get("phone"),
-            "bank_account": f.get("bank_account"),
-            "account_holder": f.get("account_holder"),
-            "bank_name": f.get("bank_name")
-            or (candidate.bank.short_name if candidate.bank else None),
-            **derived_values(candidate),
-            "template_source": candidate.template_source or None,
-            "candidate_json": json.dumps(candidate_to_json(candidate), ensure_ascii=False),
-            "error_count": errors,
-            "warning_count": warnings,
-        }
-
     def _store_photos(
         self,
         submission_id: int,
@@ -746,10 +697,8 @@ class Pipeline:
         verdicts = list(photo_verdicts(candidate, verdict))
         # The photos kept from an earlier version get their new verdicts.
         new_keys = store.submissions.update_photo_verdicts(submission_id, verdicts)
-        for (key, index, caption, problems), photo in zip(
-            verdicts, candidate.photos, strict=True
-        ):
-            if key not in new_keys:
+        for photo_verdict, photo in zip(verdicts, candidate.photos, strict=True):
+            if photo_verdict[0] not in new_keys:
                 continue
             data = payloads.get(photo.sha256, b"")
             ext = (photo.format or "bin").lower().replace("jpeg", "jpg")
@@ -758,26 +707,10 @@ class Pipeline:
                 if data
                 else ""
             )
-            facts = json.dumps(dataclasses.asdict(photo), ensure_ascii=False, default=str)
-            store.submissions.add_photo(
-                {
-                    "submission_id": submission_id,
-                    "version": version,
-                    "position": index,
-                    "sha256": key,
-                    "blob_path": blob_path,
-                    "filename": photo.filename,
-                    "format": photo.format,
-                    "width": photo.width,
-                    "height": photo.height,
-                    "quality": photo.quality,
-                    "camera": photo.camera,
-                    "caption": caption,
-                    "phash": hashes.get(photo.sha256),
-                    "facts_json": facts,
-                    "problems_json": problems,
-                }
-            )
+            store.submissions.add_photo(photo_row(
+                submission_id, version, photo, photo_verdict, blob_path,
+                hashes.get(photo.sha256),
+            ))
 
     # -- replies ---------------------------------------------------------------------------
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from ingest.model import Candidate
 from ingest.photos import PhotoFacts
-from validators.model import Candidate
 from validators.problems import Problem
 from validators.settings import ValidationSettings
 
