@@ -1,7 +1,7 @@
 """Royalty payment batches end to end, on a database built through the real pipeline.
 
 Sixteen emailed submissions in two quarters are ingested from a Maildir by
-``Pipeline.poll()`` (with the store's clock set to the simulated reception time), then
+``Poller.poll()`` (with the store's clock set to the simulated reception time), then
 published with ``tinbai publish`` through ``tinbai.cli.main``. The world:
 
 ======  ==================  ===================================  ============  ===========
@@ -46,7 +46,7 @@ from tinbai.config import Config, load_config
 from tinbai.decisions import DecisionError, publish
 from tinbai.finance.batches import FinanceError, load_batch, mark_paid
 from tinbai.finance.money import RoyaltyRules, round_vnd
-from tinbai.pipeline import Pipeline
+from tinbai.poll import Poller
 from tinbai.samples import BODY_1, BODY_2, BODY_3, camera_jpeg
 
 CONFIG = """\
@@ -201,7 +201,7 @@ def build_world(root: Path) -> World:
                 inbox.add(_message(number, key, who, when).as_bytes())
             store = Store(config.data_path)
             try:
-                report = Pipeline(config, store).poll()
+                report = Poller(config, store).poll()
                 assert report.failed == 0 and report.errors == []
                 by_subject = {store.submissions.get(int(row["id"]))["subject"]: row["ref"]
                               for row in store.queue.page(limit=1000)}

@@ -25,7 +25,7 @@ from shared_data import MAIL_CORPUS
 
 from store.db import Store
 from tinbai.config import load_config
-from tinbai.pipeline import Pipeline
+from tinbai.poll import Poller
 
 CORPUS = MAIL_CORPUS
 MAX_RSS_MB = 700  # observed ~120 MB for everything; a parser that buffers wildly trips this
@@ -110,7 +110,7 @@ def test_pipeline_keeps_every_raw_and_writes_nothing_outside(
     total = len(list(hostile_dir.iterdir())) + len(corpus)
     before = set(Path("/tmp").iterdir())
     store = Store(config.data_path)
-    report = Pipeline(config, store).poll()
+    report = Poller(config, store).poll()
     assert (report.fetched, report.failed) == (total, 0), report.errors
 
     db = config.data_path / "tinbai.sqlite3"

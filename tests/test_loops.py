@@ -18,7 +18,7 @@ from resilience_support import write_maildir_config
 from store.db import Store
 from tinbai.cli import main
 from tinbai.config import load_config
-from tinbai.pipeline import Pipeline
+from tinbai.poll import Poller
 
 LOOPS = Path(__file__).parent / "data" / "loops"
 EXPECTED: dict[str, str] = json.loads((LOOPS / "expected.json").read_text(encoding="utf-8"))
@@ -56,7 +56,7 @@ def test_pipeline_answers_none_of_them(config_path: Path) -> None:
     for name in sorted(EXPECTED):
         inbox.add((LOOPS / name).read_bytes())
     store = Store(config.data_path)
-    report = Pipeline(config, store).poll()
+    report = Poller(config, store).poll()
     assert (report.fetched, report.failed, report.replies_sent) == (len(EXPECTED), 0, 0)
 
     outbox = config.resolve("outbox")
@@ -89,7 +89,7 @@ def test_our_own_reply_coming_back_is_not_answered(tmp_path: Path, config_path: 
     from tinbai.samples import sample_submission
 
     inbox.add(sample_submission(1).as_bytes())
-    Pipeline(config, store).poll()
+    Poller(config, store).poll()
     sent = list(mailbox.Maildir(config.resolve("outbox"), create=False))
     assert len(sent) == 1
     ours = bytes(sent[0].as_bytes())
@@ -97,6 +97,6 @@ def test_our_own_reply_coming_back_is_not_answered(tmp_path: Path, config_path: 
     assert b"X-Auto-Response-Suppress: All" in ours
     shutil.rmtree(config.resolve("outbox"))
     inbox.add(ours)
-    report = Pipeline(config, store).poll()
+    report = Poller(config, store).poll()
     assert (report.fetched, report.ignored, report.replies_sent) == (1, 1, 0)
     store.close()

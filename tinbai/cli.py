@@ -42,11 +42,11 @@ def _cmd_demo(args: argparse.Namespace, config: Config) -> int:
 
 
 def _cmd_poll(args: argparse.Namespace, config: Config) -> int:
-    from tinbai.pipeline import opened
+    from tinbai.poll import opened
     from tinbai.progress import progress_callback
 
-    with opened(config) as pipeline, progress_callback("Đang xử lý thư") as progress:
-        report = pipeline.poll(progress)
+    with opened(config) as poller, progress_callback("Đang xử lý thư") as progress:
+        report = poller.poll(progress)
     print(
         f"fetched={report.fetched} stored={report.stored} duplicates={report.duplicates} "
         f"ignored={report.ignored} failed={report.failed} replies_sent={report.replies_sent} "
@@ -86,10 +86,10 @@ def _cmd_queue(args: argparse.Namespace, config: Config) -> int:
 def _cmd_publish(args: argparse.Namespace, config: Config) -> int:
     from tinbai.decisions import publish
 
-    with _decisions(config) as (store, pipeline):
+    with _decisions(config) as (store, outbox):
         publish(store, config, args.ref, url=args.url, on=args.date, genre=args.genre,
                 coefficient=args.coefficient, actor=args.actor)
-        pipeline.send_pending()
+        outbox.send_pending()
     print(f"{args.ref.upper()}: đã ghi nhận đăng tải")
     return 0
 
@@ -97,25 +97,25 @@ def _cmd_publish(args: argparse.Namespace, config: Config) -> int:
 def _cmd_reject(args: argparse.Namespace, config: Config) -> int:
     from tinbai.decisions import reject
 
-    with _decisions(config) as (_, pipeline):
-        reject(pipeline, args.ref, reason=args.reason, actor=args.actor)
-        pipeline.send_pending()
+    with _decisions(config) as (store, outbox):
+        reject(store, outbox, args.ref, reason=args.reason, actor=args.actor)
+        outbox.send_pending()
     print(f"{args.ref.upper()}: đã chuyển sang «Không sử dụng»; lý do được gửi cho tác giả")
     return 0
 
 
 class _decisions:
-    """Store and pipeline for a decision command, closed afterwards."""
+    """Store and outbox for a decision command, closed afterwards."""
 
     def __init__(self, config: Config) -> None:
         from store.db import Store
-        from tinbai.pipeline import Pipeline
+        from tinbai.outbox import Outbox
 
         self.store = Store(config.data_path)
-        self.pipeline = Pipeline(config, self.store)
+        self.outbox = Outbox(config, self.store)
 
     def __enter__(self) -> tuple[Any, Any]:
-        return self.store, self.pipeline
+        return self.store, self.outbox
 
     def __exit__(self, *exc: object) -> None:
         self.store.close()

@@ -1,8 +1,12 @@
-"""Editors' decisions (SPEC §5), shared by the CLI and the web pages.
+"""Editors' decisions (SPEC §5), shared by the CLI and the web pages, and the settle rule.
 
 Every decision changes the status through the lifecycle, writes the audit log, and —
 for rejections and change requests — commits the email to the author in the same
 transaction (it is sent by the outbox afterwards).
+
+The settle rule has its one home here (:func:`settle`): a submission waits for the
+contributor only while an error that no editor has overridden remains. New mail
+(tinbai.intake), an editor's corrections and overrides all end with it.
 """
 
 from __future__ import annotations
@@ -21,12 +25,49 @@ from store.db import Store
 from store.records import candidate_from_json, candidate_to_json, derived_values, photo_verdicts
 from tinbai import clock
 from tinbai.config import Config
-from tinbai.pipeline import Pipeline
+from tinbai.outbox import Outbox
 from validators.builtin import validate
+
+#: Who the history names for what tinbai itself decided (new mail, a contributor's fix).
+SYSTEM_ACTOR = "tinbai"
 
 
 class DecisionError(ValueError):
     """A decision with invalid arguments (bad date, coefficient…); the message says which."""
+
+
+@dataclass
+class Settled:
+    """The outcome of :func:`settle`."""
+
+    open_errors: int  # errors no editor has overridden
+    status: str
+    moved: bool  # the status changed
+
+
+def settle(
+    store: Store, submission_id: int, *, actor: str, reason: str, new_version: bool = False
+) -> Settled:
+    """Recount the errors no editor has overridden (``error_count``) and settle the status.
+
+    The rule (SPEC §5): a submission waits for the contributor (``needs_fix``) only while
+    such an error remains; once none is left it goes to the review queue
+    (``pending_review``). An editor's act never moves one the other way (the contributor
+    is not written to). With ``new_version`` (the contributor's fix was judged again) an
+    open submission with errors left goes back to ``needs_fix``, and the version is
+    recorded in the history either way. Runs in the caller's transaction.
+    """
+    open_errors = store.submissions.active_error_count(submission_id)
+    store.submissions.update(submission_id, {"error_count": open_errors})
+    status = str(store.submissions.get(submission_id)["status"])
+    if new_version:
+        target = lifecycle.PENDING_REVIEW if open_errors == 0 else lifecycle.NEEDS_FIX
+    elif status == lifecycle.NEEDS_FIX and open_errors == 0:
+        target = lifecycle.PENDING_REVIEW
+    else:
+        return Settled(open_errors, status, moved=False)
+    store.submissions.set_status(submission_id, target, actor=actor, reason=reason)
+    return Settled(open_errors, target, moved=target != status)
 
 
 def _parse_date(value: str | None) -> str:
@@ -109,31 +150,26 @@ def edit_fields(
         problems = [p.as_dict() for p in verdict.problems]
         derived = derived_values(candidate)
         store.submissions.replace_problems(sid, problems)
-        open_errors = store.submissions.active_error_count(sid)
         warnings = sum(1 for p in problems if p["severity"] != "error")
         store.submissions.update(sid, {
             **changes,
             **derived,
             "candidate_json": json.dumps(candidate_to_json(candidate), ensure_ascii=False),
-            "error_count": open_errors,
             "warning_count": warnings,
         })
         store.submissions.update_photo_verdicts(sid, photo_verdicts(candidate, verdict))
         for key, new in changes.items():
             store.audit.record(actor, "edit_field", sid,
-                        {"field": key, "old": submission.get(key), "new": new})
+                               {"field": key, "old": submission.get(key), "new": new})
         if (
             "unit_name" not in changes
             and derived["unit_name"] != submission.get("unit_name")
         ):
             store.audit.record(actor, "edit_field", sid,
-                        {"field": "unit_name", "old": submission.get("unit_name"),
-                         "new": derived["unit_name"], "derived": True})
-        moved = submission["status"] == lifecycle.NEEDS_FIX and open_errors == 0
-        if moved:
-            store.submissions.set_status(sid, lifecycle.PENDING_REVIEW, actor=actor,
-                             reason="biên tập viên sửa lỗi cuối cùng")
-    return EditResult(list(changes), open_errors, warnings, moved)
+                               {"field": "unit_name", "old": submission.get("unit_name"),
+                                "new": derived["unit_name"], "derived": True})
+        settled = settle(store, sid, actor=actor, reason="biên tập viên sửa lỗi cuối cùng")
+    return EditResult(list(changes), settled.open_errors, warnings, settled.moved)
 
 
 def _stored_candidate(submission: dict[str, Any]) -> Candidate:
@@ -186,33 +222,33 @@ def publish(
     return store.submissions.get(ref)
 
 
-def reject(pipeline: Pipeline, ref: str, *, reason: str, actor: str) -> dict[str, Any]:
+def reject(store: Store, outbox: Outbox, ref: str, *, reason: str, actor: str) -> dict[str, Any]:
     """Reject from any open state; the reason is emailed to the author."""
     if not reason.strip():
         raise DecisionError(
             "Hãy ghi lý do không sử dụng tin, bài (lý do này được gửi cho tác giả)."
         )
-    store = pipeline.store
     with store.transaction():
         submission = store.submissions.get(ref)
         store.submissions.set_status(submission["id"], lifecycle.REJECTED, actor=actor,
                                      reason=reason, extra={"reject_reason": reason})
         store.audit.record(actor, "reject", submission["id"], {"reason": reason})
-        pipeline.enqueue_decision_reply("rejected", submission, reason)
+        outbox.reply_to_decision("rejected", submission, reason)
     return store.submissions.get(ref)
 
 
-def request_changes(pipeline: Pipeline, ref: str, *, message: str, actor: str) -> dict[str, Any]:
+def request_changes(
+    store: Store, outbox: Outbox, ref: str, *, message: str, actor: str
+) -> dict[str, Any]:
     """Back to needs_fix with a message emailed to the author."""
     if not message.strip():
         raise DecisionError(
             "Hãy ghi nội dung cần bổ sung, sửa chữa (nội dung này được gửi cho tác giả)."
         )
-    store = pipeline.store
     with store.transaction():
         submission = store.submissions.get(ref)
         store.submissions.set_status(submission["id"], lifecycle.NEEDS_FIX, actor=actor,
                                      reason=message)
         store.audit.record(actor, "request_changes", submission["id"], {"message": message})
-        pipeline.enqueue_decision_reply("changes_requested", submission, message)
+        outbox.reply_to_decision("changes_requested", submission, message)
     return store.submissions.get(ref)

@@ -1,8 +1,10 @@
-"""From parsed mail to a judged candidate: the dry run of ``tinbai check`` and the poller's
-read-ahead.
+"""Classify and read one message, judging nothing and touching no store.
 
-Pure with respect to the store: the poller runs it before opening a database transaction
-(photo and document reading can take a while and must not hold SQLite's write lock).
+The first half of a message's way in: :meth:`tinbai.intake.Intake.prepare` runs it in the
+read-ahead thread, before any database transaction (photo and document reading can take
+a while and must not hold SQLite's write lock); the dry run ``tinbai check`` runs it too.
+The judging (``validators.builtin.validate``) happens once, afterwards, with the store's
+facts.
 """
 
 from __future__ import annotations
@@ -13,27 +15,25 @@ from dataclasses import dataclass, field
 from ingest.candidate import read_candidate
 from ingest.model import Candidate, ParsedMail
 from tinbai.config import Config
-from validators.builtin import Verdict, classify, validate
+from validators.builtin import classify
 from validators.dispositions import DispositionContext
 
 
 @dataclass
-class Evaluation:
-    """The verdict on one message (or on a submission after a fix-by-reply)."""
+class Reading:
+    """One message classified and read: a disposition, or the candidate submission."""
 
     mail: ParsedMail
     disposition: str | None
     candidate: Candidate
-    verdict: Verdict
     photo_payloads: list[bytes] = field(default_factory=list)
     """Bytes of ``candidate.photos`` read from *this* message, in the same order."""
 
     @property
-    def status(self) -> str:
-        """``ignored`` (a disposition), ``accepted`` or ``needs_fix`` (SPEC §7)."""
-        if self.disposition:
-            return "ignored"
-        return "accepted" if self.verdict.accepted else "needs_fix"
+    def may_be_submission(self) -> bool:
+        """Whether it may be stored as a submission (a text-only reply can still be a fix);
+        a robot's, a list's or spam's photos are not even decoded."""
+        return self.disposition in (None, "not_submission")
 
 
 # Letters only Vietnamese uses (ă đ ơ ư and the tone-marked vowels), and the usual
@@ -70,12 +70,12 @@ def looks_like_submission(candidate: Candidate, mail: ParsedMail | None = None) 
     return _vietnamese_text(mail, candidate)
 
 
-def evaluate(mail: ParsedMail, config: Config, *, own_addresses: frozenset[str]) -> Evaluation:
-    """Disposition, candidate and verdict of one message, touching nothing."""
+def read_message(mail: ParsedMail, config: Config, *, own_addresses: frozenset[str]) -> Reading:
+    """The disposition of one message, or its candidate submission (SPEC §4)."""
     disposition = classify(mail, DispositionContext(own_addresses=own_addresses))
     if disposition:
-        return Evaluation(mail, disposition, Candidate(), Verdict())
+        return Reading(mail, disposition, Candidate())
     candidate, payloads = read_candidate(mail, config.validation, config.units)
     if not looks_like_submission(candidate, mail):
-        return Evaluation(mail, "not_submission", candidate, Verdict(), payloads)
-    return Evaluation(mail, None, candidate, validate(candidate, config.validation), payloads)
+        return Reading(mail, "not_submission", candidate, payloads)
+    return Reading(mail, None, candidate, payloads)

@@ -2,7 +2,7 @@
 
 One job, ``max_instances=1`` (never two polls at once) and ``coalesce=True`` (a machine
 that slept through several intervals polls once, not N times). SIGINT/SIGTERM set a stop
-flag that the pipeline checks between messages, so the current message is finished and
+flag that the poller checks between messages, so the current message is finished and
 committed before the process exits. A file lock on the data folder keeps a second
 ``tinbai run`` from starting on the same data.
 """
@@ -26,7 +26,7 @@ from store.db import Store
 from store.errors import DataDirLocked
 from tinbai import clock
 from tinbai.config import Config
-from tinbai.pipeline import Pipeline
+from tinbai.poll import Poller
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +81,12 @@ def run_daemon(config: Config) -> int:
     stop = threading.Event()
     with data_dir_lock(config.data_path):
         store = Store(config.data_path)
-        pipeline = Pipeline(config, store, stop=stop)
+        poller = Poller(config, store, stop=stop)
 
         def poll_job() -> None:
             # The job never dies: anything unexpected is logged and the next run retries.
             try:
-                report = pipeline.poll()
+                report = poller.poll()
                 if report.fetched or report.replies_sent or report.errors:
                     log.info(
                         "poll: fetched=%d stored=%d ignored=%d failed=%d replies=%d errors=%d",

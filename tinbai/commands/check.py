@@ -15,10 +15,12 @@ from typing import Any
 
 from ingest.candidate import caption_for
 from ingest.mime import parse_message
+from ingest.model import ParsedMail
 from ingest.template import FIELD_KEYS
 from tinbai.config import Config
-from tinbai.evaluate import Evaluation, evaluate
-from tinbai.pipeline import own_addresses
+from tinbai.evaluate import Reading, read_message
+from tinbai.intake import own_addresses
+from validators.builtin import Verdict, validate
 from validators.problems import FIELD_LABELS
 
 
@@ -48,7 +50,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         }
     else:
         mail = parse_message(raw, max_parts=limits.max_mime_parts, max_depth=limits.max_mime_depth)
-        result = evaluation_json(evaluate(mail, config, own_addresses=own_addresses(config)))
+        result = check_json(mail, config)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -71,14 +73,21 @@ def _print_check(result: dict[str, Any]) -> None:
         print(f"  [{problem['severity']}] {problem['code']}: {problem['message']}")
 
 
-def photo_entries(evaluation: Evaluation) -> list[dict[str, Any]]:
+def check_json(mail: ParsedMail, config: Config) -> dict[str, Any]:
+    """Read and judge one parsed message as the poller would, without the store's facts;
+    the SPEC §7 JSON object."""
+    reading = read_message(mail, config, own_addresses=own_addresses(config))
+    verdict = validate(reading.candidate, config.validation) if not reading.disposition else (
+        Verdict())
+    return evaluation_json(reading, verdict)
+
+
+def photo_entries(reading: Reading, verdict: Verdict) -> list[dict[str, Any]]:
     """The ``photos`` array of the SPEC §7 JSON."""
     entries = []
-    for index, photo in enumerate(evaluation.candidate.photos):
+    for index, photo in enumerate(reading.candidate.photos):
         problems = (
-            evaluation.verdict.photo_problems[index]
-            if index < len(evaluation.verdict.photo_problems)
-            else []
+            verdict.photo_problems[index] if index < len(verdict.photo_problems) else []
         )
         entries.append(
             {
@@ -88,16 +97,17 @@ def photo_entries(evaluation: Evaluation) -> list[dict[str, Any]]:
                 "height": photo.height,
                 "quality": photo.quality,
                 "camera": photo.camera,
-                "caption": caption_for(evaluation.candidate, index),
+                "caption": caption_for(reading.candidate, index),
                 "problems": [p.as_dict() for p in problems],
             }
         )
     return entries
 
 
-def evaluation_json(evaluation: Evaluation) -> dict[str, Any]:
+def evaluation_json(reading: Reading, verdict: Verdict) -> dict[str, Any]:
     """The one JSON object ``tinbai check --json`` prints (SPEC §7)."""
-    candidate = evaluation.candidate
+    candidate = reading.candidate
+    status = "accepted" if verdict.accepted else "needs_fix"
     fields: dict[str, Any] = {key: candidate.fields.get(key) for key in FIELD_KEYS}
     fields.update(
         {
@@ -109,13 +119,13 @@ def evaluation_json(evaluation: Evaluation) -> dict[str, Any]:
         }
     )
     return {
-        "status": evaluation.status,
-        "disposition": evaluation.disposition,
-        "message_id": evaluation.mail.message_id,
-        "subject": evaluation.mail.subject,
-        "sender": evaluation.mail.from_addr,
+        "status": "ignored" if reading.disposition else status,
+        "disposition": reading.disposition,
+        "message_id": reading.mail.message_id,
+        "subject": reading.mail.subject,
+        "sender": reading.mail.from_addr,
         "template_source": candidate.template_source or None,
         "fields": fields,
-        "problems": [p.as_dict() for p in evaluation.verdict.problems],
-        "photos": photo_entries(evaluation),
+        "problems": [p.as_dict() for p in verdict.problems],
+        "photos": photo_entries(reading, verdict),
     }

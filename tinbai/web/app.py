@@ -184,12 +184,12 @@ class WebContext:
 
         Uses its own connection so the event loop's one is never shared across threads.
         """
-        from tinbai.pipeline import Pipeline
+        from tinbai.outbox import Outbox
 
         with self.send_lock:
             store = Store(self.config.data_path)
             try:
-                report = Pipeline(self.config, store).send_pending()
+                report = Outbox(self.config, store).send_pending()
             finally:
                 store.close()
         if report.errors or report.replies_failed:

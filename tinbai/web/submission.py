@@ -2,7 +2,7 @@
 
 Decisions go through :mod:`tinbai.decisions` (the same code as ``tinbai publish`` and
 ``tinbai reject``), so the web and the command line behave the same; the replies they
-commit are sent right after by :meth:`Pipeline.send_pending`.
+commit are sent right after by :meth:`tinbai.outbox.Outbox.send_pending`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from store.base import Row
 from store.errors import InvalidTransition, NotFound
 from tinbai import clock
 from tinbai.bundle import build_bundle, safe_filename
+from tinbai.outbox import Outbox
 from tinbai.web.app import WebContext, flash
 from tinbai.web.auth import ADMINS, READERS, REVIEWERS, require
 from tinbai.web.csrf import checked_form
@@ -292,7 +293,6 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         from tinbai.decisions import DecisionError
         from tinbai.decisions import reject as do_reject
         from tinbai.decisions import request_changes as do_request
-        from tinbai.pipeline import Pipeline
 
         text = str(form.get("reason") or "").strip()[:5000]
         to_status = lifecycle.REJECTED if action == "reject" else lifecycle.NEEDS_FIX
@@ -303,12 +303,13 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         if not text:
             flash(request, "Hãy ghi lý do (nội dung này được gửi cho tác giả).", "error")
             return back(submission, f"#{action}")
-        pipeline = Pipeline(ctx.config, store)
+        outbox = Outbox(ctx.config, store)
         try:
             if action == "reject":
-                do_reject(pipeline, submission["ref"], reason=text, actor=user["name"])
+                do_reject(store, outbox, submission["ref"], reason=text, actor=user["name"])
             else:
-                do_request(pipeline, submission["ref"], message=text, actor=user["name"])
+                do_request(store, outbox, submission["ref"], message=text,
+                           actor=user["name"])
         except (DecisionError, InvalidTransition) as exc:
             flash(request, f"Chưa thực hiện được: {_vi_decision_error(exc)}", "error")
             return back(submission)
