@@ -22,6 +22,7 @@ from ingest.model import Candidate
 from ingest.template import FIELD_KEYS
 from store import lifecycle
 from store.db import Store
+from store.errors import NotFound
 from store.records import candidate_from_json, candidate_to_json, derived_values, photo_verdicts
 from tinbai import clock
 from tinbai.config import Config
@@ -33,7 +34,20 @@ SYSTEM_ACTOR = "tinbai"
 
 
 class DecisionError(ValueError):
-    """A decision with invalid arguments (bad date, coefficient…); the message says which."""
+    """A decision that cannot be made as asked (bad date, coefficient, closed submission…);
+    the message says why, in Vietnamese."""
+
+
+class MissingReason(DecisionError):
+    """A decision that must say why (it is emailed or kept in the history) was given none."""
+
+
+class AlreadyDone(DecisionError):
+    """Nothing to do: the same decision was made before."""
+
+
+class ErrorsLeft(DecisionError):
+    """The submission still has errors no editor has overridden."""
 
 
 @dataclass
@@ -180,6 +194,56 @@ def _stored_candidate(submission: dict[str, Any]) -> Candidate:
     return Candidate(fields={key: value for key, value in fields.items() if value.strip()})
 
 
+def override(
+    store: Store, ref: str, problem_id: int, *, actor: str, note: str
+) -> Settled:
+    """An editor overrides the verdict of one problem (who, when, why), then the submission
+    settles: overriding its last error puts it in the review queue.
+
+    Raises NotFound when the problem is not one of this submission's.
+    """
+    note = note.strip()
+    with store.transaction():
+        submission = store.submissions.get(ref)
+        sid = int(submission["id"])
+        problem = store.submissions.problem(problem_id)
+        if int(problem["submission_id"]) != sid:
+            raise NotFound(f"{submission['ref']} không có mục lỗi số {problem_id}.")
+        if not note:
+            raise MissingReason("Hãy ghi lý do bỏ qua lỗi.")
+        if submission["status"] not in lifecycle.OPEN_STATES:
+            raise DecisionError("Tin, bài đã đóng: không bỏ qua lỗi được nữa.")
+        if problem["overridden_at"]:
+            raise AlreadyDone("Lỗi này đã được bỏ qua trước đó.")
+        store.submissions.override_problem(problem_id, actor=actor, note=note)
+        store.audit.record(actor, "override", sid, {
+            "problem_id": problem["id"], "code": problem["code"],
+            "severity": problem["severity"], "field": problem["field"],
+            "file": problem["file"], "note": note,
+        })
+        return settle(store, sid, actor=actor,
+                      reason="biên tập viên bỏ qua lỗi cuối cùng: " + note)
+
+
+def reopen(store: Store, ref: str, *, actor: str, note: str = "") -> Settled:
+    """needs_fix → pending_review once no error is left (e.g. after a change request the
+    editor no longer needs): the settle rule, applied on an editor's request."""
+    note = note.strip()
+    with store.transaction():
+        submission = store.submissions.get(ref)
+        sid = int(submission["id"])
+        if submission["status"] != lifecycle.NEEDS_FIX:
+            raise DecisionError("Chỉ tin, bài «Cần bổ sung» mới đưa lại vào «Chờ duyệt».")
+        settled = settle(store, sid, actor=actor,
+                         reason=note or "biên tập viên đưa lại vào hàng chờ duyệt")
+        if not settled.moved:
+            raise ErrorsLeft(
+                "Còn lỗi chưa được bỏ qua: hãy bỏ qua từng lỗi (có lý do) trước."
+            )
+        store.audit.record(actor, "reopen", sid, {"note": note})
+        return settled
+
+
 def approve(store: Store, ref: str, *, actor: str, note: str | None = None) -> dict[str, Any]:
     """pending_review → approved."""
     with store.transaction():
@@ -225,7 +289,7 @@ def publish(
 def reject(store: Store, outbox: Outbox, ref: str, *, reason: str, actor: str) -> dict[str, Any]:
     """Reject from any open state; the reason is emailed to the author."""
     if not reason.strip():
-        raise DecisionError(
+        raise MissingReason(
             "Hãy ghi lý do không sử dụng tin, bài (lý do này được gửi cho tác giả)."
         )
     with store.transaction():
@@ -242,7 +306,7 @@ def request_changes(
 ) -> dict[str, Any]:
     """Back to needs_fix with a message emailed to the author."""
     if not message.strip():
-        raise DecisionError(
+        raise MissingReason(
             "Hãy ghi nội dung cần bổ sung, sửa chữa (nội dung này được gửi cho tác giả)."
         )
     with store.transaction():

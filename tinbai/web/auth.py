@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from store.base import Row
 from store.db import Store
 from tinbai.web import csrf
-from tinbai.web.app import WebContext
+from tinbai.web.context import WebContext, context
 
 ROLES: tuple[str, ...] = ("editor", "finance", "admin")
 #: Who may do what.
@@ -160,7 +160,7 @@ class LoginRequired:
         return user
 
 
-class _Failures:
+class LoginFailures:
     """Failed logins per name: after MAX_FAILURES in the window, refuse for a while."""
 
     def __init__(self) -> None:
@@ -179,52 +179,55 @@ class _Failures:
         self.by_name.pop(name, None)
 
 
-def routes(ctx: WebContext) -> list[BaseRoute]:
-    failures = _Failures()
+async def login_page(request: Request) -> Response:
+    ctx = context(request)
+    if getattr(request.state, "user", None) is not None:
+        return RedirectResponse(safe_next(request.query_params.get("next")), 303)
+    return ctx.render(request, "login.html",
+                      {"next": safe_next(request.query_params.get("next")), "error": None,
+                       "name": "", "no_users": not ctx.store.users.all()})
 
-    async def login_page(request: Request) -> Response:
-        if getattr(request.state, "user", None) is not None:
-            return RedirectResponse(safe_next(request.query_params.get("next")), 303)
-        return ctx.render(request, "login.html",
-                          {"next": safe_next(request.query_params.get("next")), "error": None,
-                           "name": "", "no_users": not ctx.store.users.all()})
 
-    async def login(request: Request) -> Response:
-        form = await csrf.checked_form(request)
-        name = str(form.get("name") or "").strip()
-        password = str(form.get("password") or "")
-        target = safe_next(str(form.get("next") or "/"))
-        key = name.lower()
-        error = None
-        if failures.blocked(key):
-            error = "Đăng nhập sai quá nhiều lần. Hãy thử lại sau 15 phút."
+async def login(request: Request) -> Response:
+    ctx = context(request)
+    failures: LoginFailures = request.app.state.login_failures
+    form = await csrf.checked_form(request)
+    name = str(form.get("name") or "").strip()
+    password = str(form.get("password") or "")
+    target = safe_next(str(form.get("next") or "/"))
+    key = name.lower()
+    error = None
+    if failures.blocked(key):
+        error = "Đăng nhập sai quá nhiều lần. Hãy thử lại sau 15 phút."
+    else:
+        user = ctx.store.users.by_name(name) if name else None
+        if user is None:
+            burn_verify(password)
+        if (user is None or user["disabled"]
+                or not verify_password(str(user["password_hash"]), password)):
+            failures.add(key)
+            await asyncio.sleep(0.3)  # slows guessing down a little
+            error = "Tên đăng nhập hoặc mật khẩu không đúng."
         else:
-            user = ctx.store.users.by_name(name) if name else None
-            if user is None:
-                burn_verify(password)
-            if (user is None or user["disabled"]
-                    or not verify_password(str(user["password_hash"]), password)):
-                failures.add(key)
-                await asyncio.sleep(0.3)  # slows guessing down a little
-                error = "Tên đăng nhập hoặc mật khẩu không đúng."
-            else:
-                failures.clear(key)
-                request.session.clear()
-                request.session["uid"] = int(user["id"])
-                request.session["fp"] = fingerprint(user)
-                csrf.rotate(request)
-                return RedirectResponse(target, status_code=303)
-        return ctx.render(request, "login.html",
-                          {"next": target, "error": error, "name": name, "no_users": False},
-                          status_code=400)
+            failures.clear(key)
+            request.session.clear()
+            request.session["uid"] = int(user["id"])
+            request.session["fp"] = fingerprint(user)
+            csrf.rotate(request)
+            return RedirectResponse(target, status_code=303)
+    return ctx.render(request, "login.html",
+                      {"next": target, "error": error, "name": name, "no_users": False},
+                      status_code=400)
 
-    async def logout(request: Request) -> Response:
-        await csrf.checked_form(request)
-        request.session.clear()
-        return RedirectResponse("/login", status_code=303)
 
-    return [
-        Route("/login", login_page, methods=["GET"]),
-        Route("/login", login, methods=["POST"]),
-        Route("/logout", logout, methods=["POST"]),
-    ]
+async def logout(request: Request) -> Response:
+    await csrf.checked_form(request)
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+ROUTES: list[BaseRoute] = [
+    Route("/login", login_page, methods=["GET"]),
+    Route("/login", login, methods=["POST"]),
+    Route("/logout", logout, methods=["POST"]),
+]
