@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import phonenumbers
 from rapidfuzz import fuzz
 
-#: Default fuzzy thresholds for unit names (mirrored in ``FieldRules``).
+#: Fuzzy thresholds for unit names (ratio 0-100; the margin over the runner-up).
 UNIT_FUZZY_THRESHOLD = 90.0
 UNIT_FUZZY_MARGIN = 5.0
 

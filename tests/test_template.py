@@ -13,7 +13,8 @@ from shared_data import SEEDS
 
 from ingest.documents import DocumentInfo
 from ingest.htmltext import html_to_text
-from ingest.template import _ALIASES, extract, find_template
+from ingest.template import extract, find_template
+from ingest.template_labels import ALIASES
 
 FULL = """1. Tít tin, bài: Hội nghị tập huấn
 2. Nội dung bài viết:
@@ -238,7 +239,7 @@ def test_find_template_never_raises(text: str, html: str, docs: list[str]) -> No
     html_to_text(html)
 
 
-_LABEL_TEXTS = sorted({alias for _, alias, _ in _ALIASES})
+_LABEL_TEXTS = sorted({alias for _, alias, _ in ALIASES})
 _VALUE = st.text(
     alphabet=st.sampled_from("abcdeghiklmnopqrstuvxyàáảãạâầấăằđêềếôồơờưừ0123456789 "),
     min_size=1,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ingest.documents import DocumentInfo, unicode_to_tcvn3
+from ingest.documents import DocumentInfo
+from ingest.legacy_text import unicode_to_tcvn3
 from ingest.model import Candidate
 from ingest.normalize import BankInfo
 from validators.fields import FIELD_CHECKS

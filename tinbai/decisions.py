@@ -19,7 +19,7 @@ from typing import Any
 
 from ingest.candidate import author_key, normalize_candidate
 from ingest.model import Candidate
-from ingest.template import FIELD_KEYS
+from ingest.template_labels import FIELD_KEYS
 from store import lifecycle
 from store.db import Store
 from store.errors import NotFound

@@ -16,7 +16,7 @@ from typing import Any
 from ingest.candidate import caption_for
 from ingest.mime import parse_message
 from ingest.model import ParsedMail
-from ingest.template import FIELD_KEYS
+from ingest.template_labels import FIELD_KEYS
 from tinbai.config import Config
 from tinbai.evaluate import Reading, read_message
 from tinbai.intake import own_addresses

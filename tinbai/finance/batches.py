@@ -28,7 +28,7 @@ from store.db import Store
 from store.errors import StoreError
 from tinbai import clock
 from tinbai.config import Config
-from tinbai.finance.money import RoyaltyRules, format_coefficient, parse_decimal
+from tinbai.finance.money import RoyaltyRules, TaxResult, format_coefficient, parse_decimal
 from tinbai.periods import Period
 
 FLAG_BANK_ACCOUNT_CHANGED = "bank_account_changed"
@@ -177,6 +177,87 @@ def _description(template: str, *, period: Period, refs: list[str], author: str,
     return ascii_text(text)
 
 
+#: The rows of one payee (author + account): each submission row with its item.
+PayeeEntries = list[tuple[dict[str, Any], BatchItem]]
+
+
+def _payable(
+    rows: list[dict[str, Any]], rules: RoyaltyRules,
+) -> tuple[dict[tuple[str, str], PayeeEntries], list[Skipped]]:
+    """The payable items grouped by payee (author key, account), and those left out."""
+    groups: dict[tuple[str, str], PayeeEntries] = {}
+    skipped: list[Skipped] = []
+    for row in rows:
+        ref = str(row["ref"])
+        account = str(row.get("bank_account_digits") or "")
+        if not account:
+            skipped.append(Skipped(ref, "thiếu số tài khoản"))
+            continue
+        if not row.get("coefficient"):
+            skipped.append(Skipped(ref, "chưa có hệ số nhuận bút"))
+            continue
+        published = date.fromisoformat(str(row["published_date"]))
+        coefficient = parse_decimal(row["coefficient"])
+        gross, unit_value = rules.item_gross(coefficient, published)
+        key = str(row.get("author_key") or fold(str(row.get("author") or "")))
+        item = BatchItem(
+            ref=ref, title=str(row.get("title") or ""), published_date=published.isoformat(),
+            genre=row.get("genre"), coefficient=format_coefficient(coefficient),
+            unit_value=unit_value, gross=gross, submission_id=int(row["id"]),
+        )
+        groups.setdefault((key, account), []).append((row, item))
+    return groups, skipped
+
+
+def _new_code(store: Store, period: Period) -> str:
+    """The next unused batch code of the period (``NB-2026-Q3-02``)."""
+    number = store.finance.batches_in_period(period.code) + 1
+    code = f"NB-{period.code}-{number:02d}"
+    while True:  # a code deleted by hand must not block the next export
+        try:
+            store.finance.batch(code)
+        except StoreError:
+            return code
+        number += 1
+        code = f"NB-{period.code}-{number:02d}"
+
+
+def _insert_payee(
+    store: Store, config: Config, period: Period, batch: tuple[int, str], position: int,
+    payee: tuple[str, str], entries: PayeeEntries, taxed: TaxResult,
+) -> None:
+    """One payee row (with the ``bank_account_changed`` flag) and its items."""
+    (batch_id, code), (key, account) = batch, payee
+    latest = max(entries, key=lambda e: (str(e[0]["received_at"]), int(e[0]["id"])))[0]
+    earliest = min(str(e[0]["received_at"]) for e in entries)
+    items = [item for _, item in entries]
+    author = str(latest.get("author") or "")
+    holder = str(latest.get("account_holder_ascii")
+                 or holder_ascii(str(latest.get("account_holder") or author)))
+    others = store.finance.other_accounts_before(key, account, earliest) if key else []
+    flags = [FLAG_BANK_ACCOUNT_CHANGED] if others else []
+    detail = ("trước đây: " + ", ".join(others)) if others else None
+    description = _description(
+        config.royalties.description, period=period, refs=[i.ref for i in items],
+        author=author, batch_code=code)
+    payee_id = store.finance.insert("batch_payees", {
+        "batch_id": batch_id, "position": position, "author": author,
+        "author_key": key, "account_holder": holder, "account_digits": account,
+        "bank_short_name": latest.get("bank_short_name") or latest.get("bank_name"),
+        "bank_code": latest.get("bank_code"), "bank_bin": latest.get("bank_bin"),
+        "gross": taxed.gross, "tax": taxed.tax, "net": taxed.net,
+        "description": description, "flags": " ".join(flags), "flag_detail": detail,
+    })
+    for item in items:
+        store.finance.insert("batch_items", {
+            "batch_id": batch_id, "payee_id": payee_id,
+            "submission_id": item.submission_id, "ref": item.ref, "title": item.title,
+            "published_date": item.published_date, "genre": item.genre,
+            "coefficient": item.coefficient, "unit_value": item.unit_value,
+            "gross": item.gross,
+        })
+
+
 def create_batch(
     store: Store, config: Config, period: Period, *, actor: str,
     payment_date: date | None = None,
@@ -190,40 +271,12 @@ def create_batch(
     rules = RoyaltyRules(config.royalties)
     pay_day = payment_date or clock.today()
     tax_rule = rules.tax_rule_on(pay_day)
-    skipped: list[Skipped] = []
     with store.transaction():
         rows = store.finance.unbatched_published(period.start.isoformat(), period.end.isoformat())
-        groups: dict[tuple[str, str], list[tuple[dict[str, Any], BatchItem]]] = {}
-        for row in rows:
-            ref = str(row["ref"])
-            account = str(row.get("bank_account_digits") or "")
-            if not account:
-                skipped.append(Skipped(ref, "thiếu số tài khoản"))
-                continue
-            if not row.get("coefficient"):
-                skipped.append(Skipped(ref, "chưa có hệ số nhuận bút"))
-                continue
-            published = date.fromisoformat(str(row["published_date"]))
-            coefficient = parse_decimal(row["coefficient"])
-            gross, unit_value = rules.item_gross(coefficient, published)
-            key = str(row.get("author_key") or fold(str(row.get("author") or "")))
-            item = BatchItem(
-                ref=ref, title=str(row.get("title") or ""), published_date=published.isoformat(),
-                genre=row.get("genre"), coefficient=format_coefficient(coefficient),
-                unit_value=unit_value, gross=gross, submission_id=int(row["id"]),
-            )
-            groups.setdefault((key, account), []).append((row, item))
+        groups, skipped = _payable(rows, rules)
         if not groups:
             return BatchResult(None, skipped)
-        number = store.finance.batches_in_period(period.code) + 1
-        code = f"NB-{period.code}-{number:02d}"
-        while True:  # a code deleted by hand must not block the next export
-            try:
-                store.finance.batch(code)
-            except StoreError:
-                break
-            number += 1
-            code = f"NB-{period.code}-{number:02d}"
+        code = _new_code(store, period)
         rules_json = {
             "rounding": "item gross = coefficient × unit value, half-up to 1 đồng; "
                         "tax = payee gross × rate, half-up, when gross ≥ threshold",
@@ -240,41 +293,14 @@ def create_batch(
         ordered = sorted(groups.items(), key=lambda kv: (fold(str(kv[1][-1][0].get("author")
                                                                  or "")), kv[0][1]))
         totals = {"gross": 0, "tax": 0, "net": 0, "items": 0}
-        for position, ((key, account), entries) in enumerate(ordered, start=1):
-            latest = max(entries, key=lambda e: (str(e[0]["received_at"]), int(e[0]["id"])))[0]
-            earliest = min(str(e[0]["received_at"]) for e in entries)
-            items = [item for _, item in entries]
-            gross = sum(i.gross for i in items)
-            taxed = rules.tax(gross, pay_day)
-            author = str(latest.get("author") or "")
-            holder = str(latest.get("account_holder_ascii")
-                         or holder_ascii(str(latest.get("account_holder") or author)))
-            others = store.finance.other_accounts_before(key, account, earliest) if key else []
-            flags = [FLAG_BANK_ACCOUNT_CHANGED] if others else []
-            detail = ("trước đây: " + ", ".join(others)) if others else None
-            description = _description(
-                config.royalties.description, period=period, refs=[i.ref for i in items],
-                author=author, batch_code=code)
-            payee_id = store.finance.insert("batch_payees", {
-                "batch_id": batch_id, "position": position, "author": author,
-                "author_key": key, "account_holder": holder, "account_digits": account,
-                "bank_short_name": latest.get("bank_short_name") or latest.get("bank_name"),
-                "bank_code": latest.get("bank_code"), "bank_bin": latest.get("bank_bin"),
-                "gross": taxed.gross, "tax": taxed.tax, "net": taxed.net,
-                "description": description, "flags": " ".join(flags), "flag_detail": detail,
-            })
-            for item in items:
-                store.finance.insert("batch_items", {
-                    "batch_id": batch_id, "payee_id": payee_id,
-                    "submission_id": item.submission_id, "ref": item.ref, "title": item.title,
-                    "published_date": item.published_date, "genre": item.genre,
-                    "coefficient": item.coefficient, "unit_value": item.unit_value,
-                    "gross": item.gross,
-                })
+        for position, (payee, entries) in enumerate(ordered, start=1):
+            taxed = rules.tax(sum(item.gross for _, item in entries), pay_day)
+            _insert_payee(store, config, period, (batch_id, code), position, payee, entries,
+                          taxed)
             totals["gross"] += taxed.gross
             totals["tax"] += taxed.tax
             totals["net"] += taxed.net
-            totals["items"] += len(items)
+            totals["items"] += len(entries)
         store.finance.update_batch(batch_id, {
             "payee_count": len(ordered), "item_count": totals["items"],
             "total_gross": totals["gross"], "total_tax": totals["tax"],
