@@ -44,7 +44,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from servers import Dovecot  # noqa: E402
 
-from ingest.sources.imap import ImapSource, quiet_protocol_trace  # noqa: E402
+from ingest.sources.imap import ImapSource  # noqa: E402
+from ingest.sources.imaptrace import quiet_protocol_trace  # noqa: E402
 
 BASE_TIME = 1_767_225_600  # 2026-01-01T00:00:00Z: delivery times spread from here
 
@@ -195,7 +196,7 @@ def raw_fetch_rate(
     ratio).
 
     ``quiet_trace`` turns off imaplib's protocol-trace formatting as tinbai's IMAP source
-    does (:func:`ingest.sources.imap.quiet_protocol_trace`); imapclient as shipped formats
+    does (:func:`ingest.sources.imaptrace.quiet_protocol_trace`); imapclient as shipped formats
     the ``repr()`` of every fetched message even with logging off, which costs several
     times the transfer itself.
     """

@@ -66,11 +66,8 @@ class WebContext:
     _cache: dict[str, tuple[tuple[int, int], Any]] = field(default_factory=dict)
 
     def cached(self, name: str, compute: Callable[[], T]) -> T:
-        """``compute()``, remembered until the database changes.
-
-        ``PRAGMA data_version`` changes when another connection commits and
-        ``total_changes()`` when this one writes, so checking costs O(1) per request.
-        """
+        """``compute()``, remembered until the database changes (any connection's commit
+        or this one's write: :meth:`store.db.Store.change_mark`, O(1) per request)."""
         mark = self.store.change_mark()
         hit = self._cache.get(name)
         if hit is not None and hit[0] == mark:
