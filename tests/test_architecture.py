@@ -27,7 +27,7 @@ MAX_FUNCTION_LINES = 100
 
 #: Modules still over the size limit: path → (lines today, never more; who shrinks them).
 OVERSIZE: dict[str, tuple[int, str]] = {
-    "ingest/mime.py": (902, "issue 11 moves the base64 fast path out"),
+    "ingest/mime.py": (900, "issue 11 moves the base64 fast path out"),
     "ingest/photos.py": (769, "issue 12 moves the warnings router out"),
 }
 
