@@ -5,9 +5,9 @@ Measures, in one run:
 1. ``empty-poll ratio``: the time of a poll with nothing new on a 20,000-message mailbox
    divided by the same on a 200-message mailbox (goal ≤ 1.5). A poll is open + login +
    SELECT + ``list_new(last_uid)`` + logout, as ``tinbai poll`` does per mailbox.
-   The same ratio is also measured for a whole ``Pipeline.poll()`` (checkpoint lookup,
+   The same ratio is also measured for a whole ``Poller.poll()`` (checkpoint lookup,
    the source, the outbox query), which is what ``tinbai poll`` does after start-up.
-2. ``backlog ratio``: the ingest rate of the pipeline (``Pipeline.poll()`` in-process:
+2. ``backlog ratio``: the ingest rate of the pipeline (``Poller.poll()`` in-process:
    fetch, parse, photo checks, SQLite commit with the raw and photos kept durably, reply
    queued and written to a Maildir outbox) on messages with photos of a few MB, divided
    by the raw rate of fetching the same messages with imapclient and writing them to disk
@@ -44,7 +44,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from servers import Dovecot  # noqa: E402
 
-from ingest.sources.imap import ImapSource, quiet_protocol_trace  # noqa: E402
+from ingest.sources.imap import ImapSource  # noqa: E402
+from ingest.sources.imaptrace import quiet_protocol_trace  # noqa: E402
 
 BASE_TIME = 1_767_225_600  # 2026-01-01T00:00:00Z: delivery times spread from here
 
@@ -195,7 +196,7 @@ def raw_fetch_rate(
     ratio).
 
     ``quiet_trace`` turns off imaplib's protocol-trace formatting as tinbai's IMAP source
-    does (:func:`ingest.sources.imap.quiet_protocol_trace`); imapclient as shipped formats
+    does (:func:`ingest.sources.imaptrace.quiet_protocol_trace`); imapclient as shipped formats
     the ``repr()`` of every fetched message even with logging off, which costs several
     times the transfer itself.
     """
@@ -215,12 +216,12 @@ def raw_fetch_rate(
 
 
 def pipeline_for(server: Dovecot, user: str, folder: Path) -> tuple[Any, Any]:
-    """A Pipeline over ``user``'s INBOX with a Maildir outbox in ``folder``."""
+    """A Poller over ``user``'s INBOX with a Maildir outbox in ``folder``."""
     from urllib.parse import quote
 
     from store.db import Store
     from tinbai.config import load_config
-    from tinbai.pipeline import Pipeline
+    from tinbai.poll import Poller
 
     folder.mkdir(parents=True, exist_ok=True)
     url = f"imap://{quote(user, safe='')}@{server.host}:{server.port}/INBOX"
@@ -234,12 +235,12 @@ def pipeline_for(server: Dovecot, user: str, folder: Path) -> tuple[Any, Any]:
     os.environ["TINBAI_BENCH_PASSWORD"] = server.password
     config = load_config(folder / "config.yaml")
     store = Store(config.data_path)
-    return store, Pipeline(config, store)
+    return store, Poller(config, store)
 
 
 def empty_pipeline_poll_seconds(server: Dovecot, user: str, folder: Path,
                                 repeat: int = 7) -> float:
-    """Median seconds of ``Pipeline.poll()`` finding nothing new (checkpoint at the end)."""
+    """Median seconds of ``Poller.poll()`` finding nothing new (checkpoint at the end)."""
     store, pipe = pipeline_for(server, user, folder)
     src = ImapSource("bench", server.host, user=user, port=server.port, tls="none",
                      password=server.password)
@@ -247,7 +248,7 @@ def empty_pipeline_poll_seconds(server: Dovecot, user: str, folder: Path,
         validity = src.uidvalidity
         last = max((u for u, _ in src.list_new(0)), default=0)
     with store.transaction():
-        store.set_last_uid("bench", validity, last)
+        store.messages.set_last_uid("bench", validity, last)
     times: list[float] = []
     for _ in range(repeat):
         t = time.perf_counter()
@@ -259,7 +260,7 @@ def empty_pipeline_poll_seconds(server: Dovecot, user: str, folder: Path,
 
 
 def ingest_rate(server: Dovecot, user: str, folder: Path) -> tuple[float, int]:
-    """Messages per second of ``Pipeline.poll()`` ingesting the whole backlog of ``user``
+    """Messages per second of ``Poller.poll()`` ingesting the whole backlog of ``user``
     (every message stored, its reply queued and written to the outbox)."""
     store, pipe = pipeline_for(server, user, folder)
     t = time.perf_counter()
@@ -301,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
                                                   args.repeat)
             big_p = empty_pipeline_poll_seconds(server, "big@example.org", Path(tmp) / "b",
                                                 args.repeat)
-        print(f"empty Pipeline.poll(): {args.small} msgs {small_p * 1000:.1f} ms, "
+        print(f"empty Poller.poll(): {args.small} msgs {small_p * 1000:.1f} ms, "
               f"{args.big} msgs {big_p * 1000:.1f} ms")
         print(f"empty-poll ratio, whole pipeline ({args.big}/{args.small}): "
               f"{big_p / small_p:.2f} (goal <= 1.5)")

@@ -7,9 +7,12 @@ elements, ``<br>`` and table rows become line breaks and table cells are separat
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from html.parser import HTMLParser
+
+log = logging.getLogger(__name__)
 
 _BLOCK_TAGS = frozenset(
     {
@@ -143,8 +146,9 @@ def html_to_text(html: str) -> str:
     try:
         builder.feed(html)
         builder.close()
-    except Exception:  # a broken body still yields what was parsed
-        pass
+    except Exception as exc:  # a broken body still yields what was parsed
+        log.warning("html_to_text: unexpected %s; the text parsed so far is kept",
+                    type(exc).__name__)
     text = builder.text()
     text = text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
     text = re.sub(r"\n{3,}", "\n\n", text)

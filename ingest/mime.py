@@ -765,8 +765,6 @@ def parse_message(raw: bytes, *, max_parts: int = 500, max_depth: int = 20) -> P
     except Exception as e:  # last resort: the caller keeps the raw message
         log.warning("unparseable message (%s: %s)", type(e).__name__, e)
         return _minimal(raw, f"parse_failed: {type(e).__name__}: {str(e)[:200]}")
-    except RecursionError:  # pragma: no cover - RecursionError is an Exception subclass
-        return _minimal(raw, "parse_failed: recursion")
 
 
 def _minimal(raw: bytes, defect: str) -> ParsedMail:

@@ -2,12 +2,15 @@
 
 Every function here takes the raw text a contributor typed and returns either a clean value
 or ``None`` when it cannot be sure; none of them raises on arbitrary input, because the
-validators turn ``None`` into a problem for the contributor.
+validators turn ``None`` into a problem for the contributor. An unexpected error on the
+way is logged (``ingest.normalize``, a warning naming the function and the error type,
+not the personal value) before ``None`` is returned, so it is seen, not hidden.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -19,7 +22,16 @@ from typing import Any, Protocol
 import phonenumbers
 from rapidfuzz import fuzz
 
-#: Default fuzzy thresholds for unit names (mirrored in ``FieldRules``).
+log = logging.getLogger(__name__)
+
+
+def _swallowed(where: str, exc: Exception) -> None:
+    """Log an unexpected error on contributor text (never the text: it is personal data)."""
+    log.warning("%s: unexpected %s on contributor text; value treated as unreadable",
+                where, type(exc).__name__)
+
+
+#: Fuzzy thresholds for unit names (ratio 0-100; the margin over the runner-up).
 UNIT_FUZZY_THRESHOLD = 90.0
 UNIT_FUZZY_MARGIN = 5.0
 
@@ -126,7 +138,8 @@ def normalize_phone(raw: str) -> str | None:
             if num.country_code != 84 or not phonenumbers.is_valid_number(num):
                 continue
             return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
-    except Exception:  # a bad value is a problem for the contributor, not a crash
+    except Exception as exc:  # a bad value is a problem for the contributor, not a crash
+        _swallowed("normalize_phone", exc)
         return None
     return None
 
@@ -207,7 +220,8 @@ def find_bank(text: str) -> BankInfo | None:
             if m and (best is None or m.start() < best[1]):
                 best = (length, m.start(), bank)
         return best[2] if best else None
-    except Exception:  # never crash on contributor text
+    except Exception as exc:  # never crash on contributor text
+        _swallowed("find_bank", exc)
         return None
 
 
@@ -227,7 +241,8 @@ def parse_bank_account(raw: str) -> tuple[str | None, BankInfo | None]:
         digits = max(groups, key=len) if groups else ""
         account = digits if ACCOUNT_MIN_DIGITS <= len(digits) <= ACCOUNT_MAX_DIGITS else None
         return account, find_bank(text)
-    except Exception:
+    except Exception as exc:
+        _swallowed("parse_bank_account", exc)
         return None, None
 
 
@@ -309,5 +324,6 @@ def match_unit(
         if top >= threshold and top - runner >= margin:
             return top_name
         return None
-    except Exception:
+    except Exception as exc:
+        _swallowed("match_unit", exc)
         return None

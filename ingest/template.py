@@ -6,209 +6,30 @@ khoản"); contributors type them numbered or not, with or without diacritics, a
 forwarded mail, above quoted replies, in an HTML body or in a .docx. This module turns any
 such text into field values; it never raises on arbitrary text.
 
-Label matching is an explicit alias table first (longest alias wins); a fuzzy match
-(rapidfuzz) is only a fallback with a high threshold *and* a clear margin over the best
-alias of another field, because a naive fuzzy match takes "Chủ TK" for "Chú thích ảnh".
+Which line is a label is :mod:`ingest.template_labels` (the alias table, the fuzzy
+fallback); which part of the mail is the contributor's own is :mod:`ingest.mailtext`.
+This module reads the values: what follows each label, over how many lines, the
+captions of several photos, a form left blank.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from rapidfuzz import fuzz
-
-from ingest.documents import DocumentInfo, detect_legacy_text, legacy_to_unicode, looks_legacy
+from ingest.documents import DocumentInfo
 from ingest.htmltext import html_to_text
-from ingest.normalize import find_bank, fold, fold_keep_length
-
-#: Template field keys in form order (SPEC §2).
-FIELD_KEYS: tuple[str, ...] = (
-    "title",
-    "body",
-    "caption",
-    "author",
-    "unit",
-    "phone",
-    "bank_account",
-    "account_holder",
-    "bank_name",
+from ingest.legacy_text import detect_legacy_text, legacy_to_unicode, looks_legacy
+from ingest.mailtext import prepare_lines, split_segments, strip_quotes
+from ingest.normalize import find_bank, fold_keep_length
+from ingest.template_labels import (
+    EDGE_CHARS,
+    FIELD_KEYS,
+    match_label,
+    split_inline,
 )
 
-#: Defaults of the fuzzy label fallback (mirrored in ``FieldRules``).
-LABEL_FUZZY_THRESHOLD = 88.0
-LABEL_FUZZY_MARGIN = 8.0
-
-#: Upper bound on the text read, so hostile input cannot make extraction slow.
-MAX_TEXT_CHARS = 300_000
-
-#: Fields whose value may run over many lines (to the next label).
-_MULTILINE = frozenset({"body", "caption"})
-
-# (field, alias, strict). Aliases are written as people type them and folded when compiled.
-# A strict alias (short or an ordinary word) needs a colon or tab after it, or a numbered
-# line ("6. ĐT"), to count as a label, so that article text is not mistaken for labels.
-_ALIASES: tuple[tuple[str, str, bool], ...] = (
-    # 1. title
-    ("title", "Tít tin, bài", False),
-    ("title", "Tít tin bài viết", False),
-    ("title", "Tít bài viết", False),
-    ("title", "Tít tin", False),
-    ("title", "Tít bài", False),
-    ("title", "Tít", True),
-    ("title", "Tiêu đề tin, bài", False),
-    ("title", "Tiêu đề bài viết", False),
-    ("title", "Tiêu đề", True),
-    ("title", "Tựa đề", True),
-    ("title", "Tên bài viết", False),
-    ("title", "Tên tin, bài", False),
-    ("title", "Tên bài", True),
-    ("title", "Title", True),
-    # 2. body
-    ("body", "Nội dung bài viết", False),
-    ("body", "Nội dung tin, bài viết", False),
-    ("body", "Nội dung tin, bài", False),
-    ("body", "Nội dung tin", False),
-    ("body", "Nội dung bài", False),
-    ("body", "Nội dung", True),
-    ("body", "Bài viết", True),
-    ("body", "Toàn văn", True),
-    ("body", "Content", True),
-    # 3. caption
-    ("caption", "Chú thích ảnh", False),
-    ("caption", "Chú thích hình ảnh", False),
-    ("caption", "Chú thích các ảnh", False),
-    ("caption", "Chú thích hình", False),
-    ("caption", "Chú thích", True),
-    ("caption", "Ghi chú ảnh", False),
-    ("caption", "Hình ảnh", True),
-    ("caption", "Ảnh", True),
-    ("caption", "Caption", True),
-    # 4. author
-    ("author", "Tác giả bài viết", False),
-    ("author", "Tên tác giả", False),
-    ("author", "Họ tên người viết", False),
-    ("author", "Tác giả", False),
-    ("author", "Họ và tên tác giả", False),
-    ("author", "Họ tên tác giả", False),
-    ("author", "Người viết bài", False),
-    ("author", "Người viết", True),
-    ("author", "Bút danh", True),
-    ("author", "Họ và tên", True),
-    ("author", "Họ tên", True),
-    ("author", "Author", True),
-    # 5. unit
-    ("unit", "Đơn vị công tác", False),
-    ("unit", "Tên đơn vị", False),
-    ("unit", "Đơn vị", True),
-    ("unit", "Cơ quan công tác", False),
-    ("unit", "Nơi công tác", False),
-    ("unit", "Cơ quan", True),
-    # 6. phone
-    ("phone", "Số điện thoại liên hệ", False),
-    ("phone", "Số điện thoại di động", False),
-    ("phone", "Điện thoại di động", False),
-    ("phone", "SĐT liên hệ", False),
-    ("phone", "Số di động", False),
-    ("phone", "Số điện thoại", False),
-    ("phone", "Điện thoại liên hệ", False),
-    ("phone", "Điện thoại", True),
-    ("phone", "Số ĐT", True),
-    ("phone", "SĐT", True),
-    ("phone", "ĐTDĐ", True),
-    ("phone", "ĐT", True),
-    ("phone", "Di động", True),
-    ("phone", "Phone", True),
-    ("phone", "Tel", True),
-    ("phone", "Mobile", True),
-    # 7. bank account
-    ("bank_account", "Số tài khoản của tác giả", False),
-    ("bank_account", "Số tài khoản tác giả", False),
-    ("bank_account", "Số tài khoản ngân hàng", False),
-    ("bank_account", "Số tài khoản", False),
-    ("bank_account", "Tài khoản ngân hàng", False),
-    ("bank_account", "Tài khoản", True),
-    ("bank_account", "Số TK", True),
-    ("bank_account", "STK", True),
-    ("bank_account", "TK", True),
-    ("bank_account", "Account", True),
-    # 8. account holder
-    ("account_holder", "Tên chủ tài khoản", False),
-    ("account_holder", "Tên chủ tài khoản ngân hàng", False),
-    ("account_holder", "Chủ tài khoản", False),
-    ("account_holder", "Tên tài khoản", False),
-    ("account_holder", "Tên người thụ hưởng", False),
-    ("account_holder", "Người thụ hưởng", False),
-    ("account_holder", "Tên chủ TK", True),
-    ("account_holder", "Chủ TK", True),
-    ("account_holder", "Tên TK", True),
-    ("account_holder", "Account holder", True),
-    # bank name (not in the form; finance needs it)
-    ("bank_name", "Tên ngân hàng", False),
-    ("bank_name", "Mở tại ngân hàng", False),
-    ("bank_name", "Tại ngân hàng", False),
-    ("bank_name", "Ngân hàng mở tài khoản", False),
-    ("bank_name", "Mở tại", True),
-    ("bank_name", "Ngân hàng", True),
-    ("bank_name", "NH", True),
-    ("bank_name", "Bank", True),
-)
-
-_WORD_SEP = r"[\s,/&.\-]*"
-_WORD_SPLIT = re.compile(r"[\s,/&.\-]+")
-
-
-def _key(alias: str) -> str:
-    """An alias folded to plain words: "Tít tin, bài" → "tit tin bai"."""
-    return " ".join(w for w in _WORD_SPLIT.split(fold(alias)) if w)
-
-
-def _alias_regex(alias: str) -> str:
-    return _WORD_SEP.join(re.escape(w) for w in _key(alias).split())
-
-
-@dataclass(frozen=True)
-class _AliasTable:
-    index: dict[str, tuple[str, bool]]
-    """Alias key → (field, strict)."""
-    groups: dict[str, str]
-    """Regex group name → alias key."""
-    line_re: re.Pattern[str]
-    inline_re: re.Pattern[str]
-
-
-@lru_cache(maxsize=1)
-def _aliases() -> _AliasTable:
-    """The compiled alias table: longest alias first, so "Tên TK" beats "TK"."""
-    index: dict[str, tuple[str, bool]] = {}
-    for fld, alias, strict in _ALIASES:
-        index.setdefault(_key(alias), (fld, strict))
-    ordered = sorted(index, key=len, reverse=True)
-    groups = {f"a{i}": a for i, a in enumerate(ordered)}
-    alternation = "|".join(f"(?P<{g}>{_alias_regex(a)})" for g, a in groups.items())
-    line_re = re.compile(
-        r"^(?P<lead>[\s>]*(?:[-*•+»·–]\s*)?(?:\[?\(?(?:\d{1,2}|[ivx]{1,4}|[a-h])\s*[.):/\-\]]\s*"
-        r"|\(\d{1,2}\)\s*|\d{1,2}\s+)?(?:[*_]{1,2})?)"
-        r"(?P<label>" + alternation + r")(?![a-z0-9])"
-        r"(?P<trail>(?:[*_]{1,2})?[^\S\t]*(?:\([^)\n]{0,200}\)[^\S\t]*)?(?:[*_]{1,2})?)"
-        r"(?P<sep>[:：]+|\t+|[-–—=]+(?=\s|$)|[.…_]{2,})?(?:[*_]{1,2}(?=\s|$))?"
-    )
-    inline_re = re.compile(
-        r"(?:[;|,]\s*|(?<!\s)\s[-–—]\s|(?<!\s)\s{2,}|\t)(?P<label>"
-        + "|".join(_alias_regex(a) for a in ordered)
-        + r")(?![a-z0-9])\s*(?:\([^)\n]{0,100}\)\s*)?[:：]"
-    )
-    return _AliasTable(index, groups, line_re, inline_re)
-
-
-_NUMBERED_RE = re.compile(r"(?:\d|\b[ivx]{1,4}\b|\b[a-h]\b)")
-_PHOTO_LINE_RE = re.compile(
-    r"^[\s>]*(?:[-*•+]\s*)?(?:hinh\s*anh|anh|hinh|photo|h)\s*(?:so\s*)?(?P<n>\d{1,2})\s*"
-    r"(?:[:.)\-–—]|\t)"
-)
 # A leading "(…)" that is the form's instruction or example, not a value: it holds "VD",
 # "ví dụ", "ghi kèm", "toàn bộ" or an ellipsis ("(Ảnh 1: …; Ảnh 2: …)").
 _PLACEHOLDER_RE = re.compile(
@@ -216,7 +37,6 @@ _PLACEHOLDER_RE = re.compile(
     r"[^)]{0,300}\)\s*"
 )
 _DOT_CHARS = ".…_"
-_EDGE_CHARS = " \t.…_"
 _BULLET_RE = re.compile(r"^\s*[-+•*]\s+")
 
 
@@ -247,13 +67,6 @@ class TemplateResult:
 
 
 @dataclass
-class _Label:
-    key: str
-    value: str
-    photo_no: int | None = None
-
-
-@dataclass
 class _Entry:
     key: str
     first: str
@@ -265,205 +78,16 @@ class _Entry:
     """The label came after a closing line ("Trân trọng!"): signature territory."""
 
 
-# --------------------------------------------------------------------------- line cleaning
-
-# "On … <a@b> wrote:" / "Vào … <a@b> đã viết:" (Gmail, Apple Mail, Thunderbird). The
-# address is required so that an article sentence ending in "đã viết:" is not a quote.
-_QUOTE_INTRO_RE = re.compile(r"^.{0,300}@.{0,300}\b(?:wrote|da viet|a ecrit|schrieb)\s*:\s*$")
-_QUOTE_INTRO_END_RE = re.compile(r"\b(?:wrote|da viet|a ecrit|schrieb)\s*:\s*$")
-_QUOTE_INTRO_START_RE = re.compile(r"^\s*(?:on|vao|le|am)\b")
-_SIGNATURE_RE = re.compile(r"^--\s*$")
-_MOBILE_FOOTER_RE = re.compile(
-    r"^\s*(?:sent from (?:my|mail|yahoo)|get outlook for|sent with|"
-    r"(?:duoc )?gui tu (?:iphone|ipad|dien thoai|thiet bi|samsung|android|mail|outlook|yahoo"
-    r"|ung dung))\b.{0,60}$"
-)
-_FWD_MARKER_RE = re.compile(
-    r"^\s*[-_=]{2,}\s*(?:forwarded message|original message|thu (?:duoc |da )?chuyen tiep|"
-    r"tin nhan (?:duoc )?chuyen tiep|thu goc|message transfere)\s*[-_=]*\s*$"
-    r"|^\s*(?:begin forwarded message|bat dau thu (?:duoc )?chuyen tiep)\s*:?\s*$"
-)
-_HEADER_LINE_RE = re.compile(
-    r"^\s*[>*]*\s*(?:from|tu|nguoi gui|sent|date|ngay|da gui|gui|thoi gian|to|den|cc|bcc|"
-    r"subject|chu de|tieu de|reply-to)\s*[*]*\s*:"
-)
-_HEADER_SUBJECT_RE = re.compile(r"^\s*[>*]*\s*(?:subject|chu de|tieu de)\s*[*]*\s*:")
-_HEADER_FROM_RE = re.compile(r"^\s*[*]*\s*(?:from|tu|nguoi gui)\s*[*]*\s*:")
-_SUBJECT_REPLY_RE = re.compile(
-    r"^\s*[*]*\s*(?:subject|chu de|tieu de)\s*[*]*\s*:\s*(?:re|tl|tra loi|aw|sv)\s*:"
-)
-_OUTLOOK_RULE_RE = re.compile(r"^\s*_{8,}\s*$")
-
-
-def _prepare(text: str) -> list[str]:
-    """NFC, unified newlines, invisible characters removed, bounded length."""
-    text = unicodedata.normalize("NFC", text[:MAX_TEXT_CHARS])
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # U+00AD is kept: in TCVN3 text it is the letter "ư".
-    for ch in ("\u200b", "\u200c", "\u200d", "\ufeff", "\u2060"):
-        text = text.replace(ch, "")
-    text = text.replace("\u00a0", " ").replace("\u2028", "\n").replace("\u2029", "\n")
-    return text.split("\n")
-
-
-def _is_header_block(folded: list[str], i: int) -> bool:
-    """True when a mail header block ("From:/Từ:", "Sent:", "To:", "Subject:") starts at i."""
-    if not _HEADER_FROM_RE.match(folded[i]):
-        return False
-    block = folded[i + 1 : i + 7]
-    hits = sum(1 for line in block if _HEADER_LINE_RE.match(line))
-    has_subject = any(_HEADER_SUBJECT_RE.match(line) for line in block)
-    # An address or a Subject line: "Từ: 15/11 …" followed by "Ngày: …" in an article is
-    # not a mail header.
-    return hits >= 2 and ("@" in folded[i] or has_subject)
-
-
-def _split_segments(lines: list[str]) -> list[tuple[str, list[str]]]:
-    """The message's own part, then each forwarded part (replies' originals dropped).
-
-    A Gmail/Outlook forward marker or an Outlook header block opens a new part; its header
-    lines are skipped; a part whose Subject is a reply ("RE:", "TL:", "Trả lời:") is the
-    quoted original of a reply, not template text.
-    """
-    folded = [fold_keep_length(line) for line in lines]
-    segments: list[tuple[str, list[str]]] = []
-    kind = "own"
-    current: list[str] = []
-    i = 0
-    n = len(lines)
-    while i < n:
-        is_marker = bool(_FWD_MARKER_RE.match(folded[i]))
-        if is_marker or _is_header_block(folded, i):
-            segments.append((kind, current))
-            current = []
-            j = i + 1 if is_marker else i
-            while j < n and not folded[j].strip():
-                j += 1
-            kind = "forwarded"
-            seen_header = False
-            while j < n and (_HEADER_LINE_RE.match(folded[j]) or (seen_header and folded[j]
-                             .startswith((" ", "\t")) and folded[j].strip())):
-                if _SUBJECT_REPLY_RE.match(folded[j]):
-                    kind = "reply"
-                seen_header = True
-                j += 1
-            i = max(j, i + 1)
-            continue
-        if _OUTLOOK_RULE_RE.match(folded[i]) and i + 1 < n and _is_header_block(folded, i + 1):
-            i += 1
-            continue
-        current.append(lines[i])
-        i += 1
-    segments.append((kind, current))
-    return [(k, seg) for k, seg in segments if k != "reply"]
-
-
-def _strip_quotes(lines: list[str]) -> list[str]:
-    """Drop "> " lines, everything from an "On … wrote:" line, a "-- " signature on."""
-    out: list[str] = []
-    for idx, line in enumerate(lines):
-        f = fold_keep_length(line)
-        if _SIGNATURE_RE.match(line):
-            break
-        if len(line) <= 600 and _QUOTE_INTRO_RE.match(f):
-            break
-        # Gmail wraps long "On … <addr> wrote:" lines in two.
-        if _QUOTE_INTRO_START_RE.match(f) and idx + 1 < len(lines) and len(line) < 300:
-            following = fold_keep_length(lines[idx + 1])
-            if _QUOTE_INTRO_END_RE.search(following) and "@" in f + following:
-                break
-        if line.lstrip().startswith(">"):
-            continue
-        if _MOBILE_FOOTER_RE.match(f):
-            continue
-        out.append(line)
-    return out
-
-
-# --------------------------------------------------------------------------- labels
-
-
-_MATCH_SPAN = 2000
-
-
-def _match_label(line: str) -> _Label | None:
-    """The label at the start of ``line`` and the rest of the line, or None.
-
-    Only the line's head is folded and matched (labels are short; very long lines are
-    article paragraphs); the value is cut from the whole line.
-    """
-    folded = fold_keep_length(line[:_MATCH_SPAN])
-    photo = _PHOTO_LINE_RE.match(folded)
-    if photo:
-        return _Label("caption", line[photo.end() :].strip(), int(photo.group("n")))
-    table = _aliases()
-    m = table.line_re.match(folded)
-    if m is None:
-        return _fuzzy_label(line, folded)
-    group = next((g for g, v in m.groupdict().items() if v is not None and g in table.groups), "")
-    fld, strict = table.index.get(table.groups.get(group, ""), ("", True))
-    if not fld:
-        return None
-    lead = m.group("lead") or ""
-    numbered = bool(_NUMBERED_RE.search(lead))
-    sep = m.group("sep") or ""
-    rest = line[m.end() :]
-    if sep.startswith((":", "：", "\t")):
-        ok = True
-    elif sep:
-        ok = not strict or numbered
-    else:
-        ok = (not strict or numbered) and not rest.strip(_EDGE_CHARS)
-    if not ok:
-        return None
-    return _Label(fld, rest.strip())
-
-
-@lru_cache(maxsize=1)
-def _fuzzy_choices() -> list[tuple[str, str]]:
-    """(folded alias, field) pairs long enough for fuzzy comparison."""
-    return [(fold(a), f) for f, a, _ in _ALIASES if len(fold(a)) >= 6]
-
-
-_FUZZY_HEAD_RE = re.compile(
-    r"^[\s>]*(?:[-*•+]\s*)?(?:\(?\d{1,2}\s*[.):/\-]\s*)?(?P<head>[^:：\t]{3,40}?)\s*(?:\([^)]*\))?"
-    r"\s*[:：\t]"
-)
-
-
-def _fuzzy_label(line: str, folded: str) -> _Label | None:
-    """Fuzzy fallback: the text before a colon close to exactly one field's aliases."""
-    m = _FUZZY_HEAD_RE.match(folded)
-    if m is None:
-        return None
-    head = re.sub(r"[\s,/&.\-]+", " ", m.group("head")).strip()
-    if len(head) < 4 or len(head.split()) > 7 or any(ch.isdigit() for ch in head):
-        return None
-    best: dict[str, float] = {}
-    for alias, fld in _fuzzy_choices():
-        score = fuzz.ratio(head, alias)
-        if score > best.get(fld, 0.0):
-            best[fld] = score
-    ranked = sorted(best.items(), key=lambda kv: -kv[1])
-    if not ranked:
-        return None
-    top_field, top = ranked[0]
-    runner = ranked[1][1] if len(ranked) > 1 else 0.0
-    if top >= LABEL_FUZZY_THRESHOLD and top - runner >= LABEL_FUZZY_MARGIN:
-        return _Label(top_field, line[m.end() :].strip())
-    return None
-
-
 def _strip_edge_dots(value: str) -> str:
     """Drop leading/trailing runs of the form's dotted lines ("………", "....", "___").
 
     A run counts only with two or more dot characters, so "Nông Văn K." keeps its period.
     Written with str.strip rather than a regex so long dotted runs stay linear in time.
     """
-    head = value[: len(value) - len(value.lstrip(_EDGE_CHARS))]
+    head = value[: len(value) - len(value.lstrip(EDGE_CHARS))]
     if sum(head.count(c) for c in _DOT_CHARS) >= 2:
         value = value[len(head) :]
-    stripped = value.rstrip(_EDGE_CHARS)
+    stripped = value.rstrip(EDGE_CHARS)
     tail = value[len(stripped) :]
     if sum(tail.count(c) for c in _DOT_CHARS) >= 2:
         value = stripped
@@ -473,7 +97,7 @@ def _strip_edge_dots(value: str) -> str:
 def _blank_if_dotted(line: str) -> str:
     """'' for a line of the form's dots ("……………", "....", "___"), else the line."""
     stripped = line.strip()
-    if stripped and not line.strip(_EDGE_CHARS) and sum(map(stripped.count, _DOT_CHARS)) >= 2:
+    if stripped and not line.strip(EDGE_CHARS) and sum(map(stripped.count, _DOT_CHARS)) >= 2:
         return ""
     return line
 
@@ -488,26 +112,6 @@ def _clean_value(value: str) -> str:
     return _strip_edge_dots(value.strip()).strip()
 
 
-def _split_inline(fld: str, value: str) -> list[tuple[str, str]]:
-    """Split "Tác giả: A; SĐT: 0983…" style lines into their fields (short fields only)."""
-    if fld in _MULTILINE:
-        return [(fld, value)]
-    table = _aliases()
-    folded = fold_keep_length(value)
-    out: list[tuple[str, str]] = []
-    start = 0
-    cur = fld
-    for m in table.inline_re.finditer(folded):
-        target = table.index.get(_key(m.group("label")))
-        if target is None:
-            continue
-        out.append((cur, value[start : m.start()]))
-        cur = target[0]
-        start = m.end()
-    out.append((cur, value[start:]))
-    return [(f, v.strip(" ;,|-–—\t")) for f, v in out]
-
-
 def _collect(lines: list[str]) -> tuple[list[_Entry], list[str]]:
     """Group lines under the labels that start them; lines before the first label apart."""
     entries: list[_Entry] = []
@@ -515,7 +119,7 @@ def _collect(lines: list[str]) -> tuple[list[_Entry], list[str]]:
     closings: list[int] = []
     starts: list[int] = []
     for idx, line in enumerate(lines):
-        label = _match_label(line)
+        label = match_label(line)
         if label is None:
             if len(line) <= 80 and _CLOSING_RE.match(fold_keep_length(line)):
                 closings.append(idx)
@@ -528,7 +132,7 @@ def _collect(lines: list[str]) -> tuple[list[_Entry], list[str]]:
             entries.append(_Entry("caption", label.value, [], label.photo_no))
             starts.append(idx)
             continue
-        for fld, val in _split_inline(label.key, label.value):
+        for fld, val in split_inline(label.key, label.value):
             entries.append(_Entry(fld, val))
             starts.append(idx)
         entries[-1].soft = len(line) >= _FLOWED_MIN and line.endswith(" ")
@@ -540,9 +144,7 @@ def _collect(lines: list[str]) -> tuple[list[_Entry], list[str]]:
             break
     return entries, preamble
 
-
 _SIGNATURE_MAX_LINES = 8
-
 
 #: A closing line of a letter; labels below it are a signature's ("ĐT: 0983…").
 _CLOSING_RE = re.compile(
@@ -550,10 +152,10 @@ _CLOSING_RE = re.compile(
     r"best regards|kind regards|regards|thanks|thank you|cheers)\b[\s!.,]*(?:\S+[\s!.,]*){0,4}$"
 )
 
-
 #: A line this long ending in a space is a format=flowed soft break (RFC 3676), not the end
 #: of a value; shorter lines with a stray trailing space are left alone.
 _FLOWED_MIN = 60
+
 #: A value below an empty label may follow one blank line only if it is this short
 #: (a name, a number, a unit), so a blank form's last label does not take the next sentence.
 _VALUE_AFTER_BLANK_MAX_WORDS = 10
@@ -581,7 +183,6 @@ def _short_value(e: _Entry) -> tuple[str, list[str]]:
             rest.pop(0)
             return candidate, rest
     return "", rest
-
 
 #: A title typed over two lines ("… trao quà" / "cho đoàn viên khó khăn") is joined when
 #: the second part is this short and nothing but blank lines follows before the next label.
@@ -696,7 +297,6 @@ def _parse_segment(lines: list[str]) -> TemplateResult:
     result.labels_found = len(result.labels)
     return result
 
-
 _GREETING_RE = re.compile(
     r"^\s*(?:kinh gui|kinh thua|kinh chuyen|gui ban|gui bbt|em gui|toi gui|minh gui|chung toi "
     r"gui|xin gui|chao|xin chao|dear|hi|hello|thua)\b"
@@ -757,10 +357,10 @@ def extract(text: str) -> TemplateResult:
     try:
         if not isinstance(text, str) or not text.strip():
             return TemplateResult()
-        segments = _split_segments(_prepare(text))
+        segments = split_segments(prepare_lines(text))
         results: list[TemplateResult] = []
         for kind, seg in segments:
-            res = _parse_segment(_strip_quotes(seg))
+            res = _parse_segment(strip_quotes(seg))
             if kind == "forwarded":
                 res.notes.append("read from a forwarded message")
             results.append(res)
@@ -861,7 +461,7 @@ def _find_in_sources(
         elif best_doc is not None and best_doc[1].labels_found:
             _merge(chosen, best_doc[1], best_doc[1].source)
         if chosen.labels_found and len(readable) == 1 and doc_results[0][1].labels_found == 0:
-            doc_text = _paragraphs(_prepare(readable[0].text))
+            doc_text = _paragraphs(prepare_lines(readable[0].text))
             if not chosen.fields.get("body") and doc_text:
                 lines = doc_text.split("\n")
                 short_first = len(lines) > 1 and len(lines[0].split()) <= 40

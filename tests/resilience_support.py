@@ -12,7 +12,7 @@ from typing import Any
 
 from store.db import Store
 from tinbai.config import Config, load_config
-from tinbai.pipeline import Pipeline
+from tinbai.poll import Poller
 from tinbai.samples import camera_jpeg, sample_submission
 
 PHOTO_SIZE = (2400, 1800)  # passes the photo rules; (1600, 1200) is "chat size"
@@ -81,12 +81,12 @@ data_dir: ./var
     return path
 
 
-def pipeline(config_path: Path, password: str = "secret") -> tuple[Config, Store, Pipeline]:
+def pipeline(config_path: Path, password: str = "secret") -> tuple[Config, Store, Poller]:
     """An in-process pipeline with the IMAP password in the environment."""
     os.environ["TINBAI_IMAP_PASSWORD"] = password
     config = load_config(config_path)
     store = Store(config.data_path)
-    return config, store, Pipeline(config, store)
+    return config, store, Poller(config, store)
 
 
 def run_tinbai(config: Path, *args: str, password: str = "secret",
@@ -104,6 +104,17 @@ def count(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> int:
     db = sqlite3.connect(db_path)
     try:
         return int(db.execute(sql, params).fetchone()[0])
+    finally:
+        db.close()
+
+
+def rows(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    """Rows of the tinbai database read on a separate connection: an independent witness
+    of what was committed to disk (as the crash test reads it), not the store's own code."""
+    db = sqlite3.connect(db_path)
+    db.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in db.execute(sql, params).fetchall()]
     finally:
         db.close()
 

@@ -10,7 +10,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -18,9 +17,9 @@ from resilience_support import count, run_tinbai, submission, write_config
 from servers import Dovecot, SmtpServer
 
 from store.backup import BackupError, prune_daily, restore_backup, verify_backup
+from tinbai import clock
 from tinbai.commands.backup import daily_backup
 from tinbai.config import load_config
-from tinbai.periods import VN_TZ
 
 
 def _referenced_files_present(backup: Path) -> None:
@@ -114,7 +113,7 @@ def test_run_makes_a_consistent_daily_backup_while_it_polls(tmp_path: Path) -> N
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    today = datetime.now(VN_TZ).date().isoformat()
+    today = clock.today().isoformat()
     backup = tmp_path / "backups" / today
     try:
         deadline = time.monotonic() + 120

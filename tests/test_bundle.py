@@ -31,8 +31,8 @@ def docx_paragraphs(data: bytes) -> list[str]:
 
 def test_bundle_of_a_sample_submission(site: tuple[Config, Store]) -> None:
     _, store = site
-    submission = store.submission("TB-2026-0001")
-    photos = store.photos_of(int(submission["id"]))
+    submission = store.submissions.get("TB-2026-0001")
+    photos = store.submissions.photos_of(int(submission["id"]))
     data = build_bundle(submission, photos, store.photos.root)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = archive.namelist()

@@ -12,10 +12,9 @@ import docx
 import pytest
 from PIL import Image
 
-from ingest.documents import (
+from ingest.documents import is_document, read_document
+from ingest.legacy_text import (
     detect_legacy_text,
-    is_document,
-    read_document,
     tcvn3_to_unicode,
     unicode_to_tcvn3,
     unicode_to_vni,

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from resilience_support import count, pipeline, run_tinbai, submission, write_config
+from resilience_support import count, pipeline, rows, run_tinbai, submission, write_config
 
-from store.db import utcnow
+from store.base import utcnow
 
 
 def test_dovecot_restarted_mid_poll(imap_mailbox: Any, smtp_server: Any, tmp_path: Path) -> None:
@@ -132,16 +132,18 @@ def test_smtp_down_replies_wait_with_backoff_and_go_out_later(
     assert report.replies_failed == 1  # the server is down: one attempt, not three
     db = config.data_path / "tinbai.sqlite3"
     assert count(db, "SELECT count(*) FROM outbox WHERE state = 'pending'") == 3
-    first = store._one("SELECT attempts, next_attempt_at, last_error FROM outbox "
-                       "WHERE attempts > 0")
-    assert first is not None and first["attempts"] == 1
+    tried = rows(db, "SELECT attempts, next_attempt_at, last_error FROM outbox "
+                     "WHERE attempts > 0")
+    assert len(tried) == 1 and tried[0]["attempts"] == 1
+    first = tried[0]
     assert "refused" in first["last_error"].lower() or "connect" in first["last_error"].lower()
 
     # Still down an hour later: the delay doubles (60 s ± 20 %, then 120 s ± 20 %).
     later = utcnow() + timedelta(hours=1)
-    pipe.send_pending(now=later)
-    row = store._one("SELECT attempts, next_attempt_at FROM outbox WHERE attempts = 2")
-    assert row is not None
+    pipe.outbox.send_pending(now=later)
+    twice = rows(db, "SELECT attempts, next_attempt_at FROM outbox WHERE attempts = 2")
+    assert len(twice) == 1
+    row = twice[0]
     from datetime import datetime
 
     delay = (datetime.fromisoformat(row["next_attempt_at"]) - utcnow()).total_seconds()
@@ -150,9 +152,9 @@ def test_smtp_down_replies_wait_with_backoff_and_go_out_later(
     smtp_server.start()
     # Back up: the replies never tried go out at once; the one that failed twice waits
     # for its backoff (it is not due yet), then goes out too.
-    assert pipe.send_pending().replies_sent == 2
+    assert pipe.outbox.send_pending().replies_sent == 2
     assert count(db, "SELECT count(*) FROM outbox WHERE state = 'pending'") == 1
-    sent = pipe.send_pending(now=later + timedelta(hours=1))
+    sent = pipe.outbox.send_pending(now=later + timedelta(hours=1))
     assert sent.replies_sent == 1
     assert count(db, "SELECT count(*) FROM outbox WHERE state = 'sent'") == 3
     assert len(smtp_server.wait_for(3, timeout=10)) == 3
@@ -208,9 +210,9 @@ def test_auth_failure_alerts_admins_once_and_run_does_not_crash_loop(
     assert "TINBAI_IMAP_PASSWORD" in report.errors[0]
     again = pipe.poll()  # the same daemon does not hammer the server with a bad password
     assert again.errors == []
-    from tinbai.pipeline import Pipeline
+    from tinbai.poll import Poller
 
-    Pipeline(config, store).poll()  # a new process tries again: alert row, no new email
+    Poller(config, store).poll()  # a new process tries again: alert row, no new email
     db = config.data_path / "tinbai.sqlite3"
     assert count(db, "SELECT count(*) FROM alerts WHERE kind = 'auth_failure'") == 2
     alerts = smtp_server.wait_for(1, timeout=10)

@@ -16,6 +16,7 @@ from resilience_support import (
     folder_uids,
     photo_of,
     pipeline,
+    rows,
     run_tinbai,
     submission,
     write_config,
@@ -56,8 +57,7 @@ def test_processed_and_quarantine_folders(
     assert folder_uids(imap_mailbox, "INBOX") == []
     assert len(folder_uids(imap_mailbox, "Processed")) == 2
     assert len(folder_uids(imap_mailbox, "Quarantine")) == 1
-    failed = store._all("SELECT state, disposition, raw_path, error FROM messages "
-                        "WHERE state = 'failed'")
+    failed = store.messages.failed()
     assert len(failed) == 1
     assert failed[0]["disposition"] == "quarantined"
     assert "Traceback" in failed[0]["error"]
@@ -92,11 +92,12 @@ def test_oversized_mail_gets_too_large_and_stays_untouched(
     ))
     report = pipe.poll()
     assert report.errors == [] and report.fetched == 2
-    rows = {r["sender"]: r for r in store._all("SELECT sender, disposition, size, raw_path "
-                                               "FROM messages")}
-    assert rows["ctv1@example.org"]["disposition"] == "too_large"
-    assert rows["ctv1@example.org"]["raw_path"] is None  # never downloaded
-    server_size = rows["ctv1@example.org"]["size"]  # RFC822.SIZE (the server's CRLF form)
+    db = _config.data_path / "tinbai.sqlite3"
+    found = {r["sender"]: r for r in rows(db, "SELECT sender, disposition, size, raw_path "
+                                              "FROM messages")}
+    assert found["ctv1@example.org"]["disposition"] == "too_large"
+    assert found["ctv1@example.org"]["raw_path"] is None  # never downloaded
+    server_size = found["ctv1@example.org"]["size"]  # RFC822.SIZE (the server's CRLF form)
     assert server_size >= len(big)
     replies = {r.rcpt_tos[0]: r for r in smtp_server.wait_for(2, timeout=15)}
     too_large = replies["ctv1@example.org"].message

@@ -1,7 +1,7 @@
 """Royalty payment batches end to end, on a database built through the real pipeline.
 
 Sixteen emailed submissions in two quarters are ingested from a Maildir by
-``Pipeline.poll()`` (with the store's clock set to the simulated reception time), then
+``Poller.poll()`` (with the store's clock set to the simulated reception time), then
 published with ``tinbai publish`` through ``tinbai.cli.main``. The world:
 
 ======  ==================  ===================================  ============  ===========
@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 import io
 import mailbox
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,14 +39,14 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-import store.db as store_db
+import store.base as store_base
 from store.db import Store
 from tinbai.cli import main
 from tinbai.config import Config, load_config
 from tinbai.decisions import DecisionError, publish
 from tinbai.finance.batches import FinanceError, load_batch, mark_paid
 from tinbai.finance.money import RoyaltyRules, round_vnd
-from tinbai.pipeline import Pipeline
+from tinbai.poll import Poller
 from tinbai.samples import BODY_1, BODY_2, BODY_3, camera_jpeg
 
 CONFIG = """\
@@ -195,18 +196,18 @@ def build_world(root: Path) -> World:
         batches.setdefault(when, []).append((number, key, who))
     with pytest.MonkeyPatch.context() as mp:
         for when, messages in sorted(batches.items()):
-            mp.setattr(store_db, "utcnow", lambda when=when: when)
+            mp.setattr(store_base, "utcnow", lambda when=when: when)
             for number, key, who in messages:
                 inbox.add(_message(number, key, who, when).as_bytes())
             store = Store(config.data_path)
             try:
-                report = Pipeline(config, store).poll()
+                report = Poller(config, store).poll()
                 assert report.failed == 0 and report.errors == []
+                by_subject = {store.submissions.get(int(row["id"]))["subject"]: row["ref"]
+                              for row in store.queue.page(limit=1000)}
                 for _, key, _ in messages:
-                    row = store._one("SELECT ref FROM submissions WHERE subject = ?",
-                                     (f"Gửi tin bài {key}",))
-                    assert row is not None, key
-                    refs[key] = str(row["ref"])
+                    assert f"Gửi tin bài {key}" in by_subject, key
+                    refs[key] = str(by_subject[f"Gửi tin bài {key}"])
             finally:
                 store.close()
     world = World(config_path, config, refs)
@@ -346,7 +347,7 @@ def test_q3_export_xlsx_cell_by_cell(world: World, tmp_path: Path) -> None:
                      "-o", str(again)) == 0
     assert not again.exists()
     store = world.store()
-    assert [b["code"] for b in store.batches()] == ["NB-2026-Q3-01"]
+    assert [b["code"] for b in store.finance.batches()] == ["NB-2026-Q3-01"]
     store.close()
 
     # A late publication dated in Q3 makes a second Q3 batch with only that item.
@@ -390,7 +391,7 @@ def test_q4_flagged_account_blocks_paid_until_confirmed(world: World, tmp_path: 
     err = capsys.readouterr().err
     assert "kế toán chưa xác nhận" in err and "STT 3 Triệu Thị Mai" in err
     store = world.store()
-    assert store.submission(world.refs["M2"])["status"] == "published"
+    assert store.submissions.get(world.refs["M2"])["status"] == "published"
     store.close()
 
     assert world.cli("paid", "NB-2026-Q4-01", "--confirm", "3") == 2  # a note is required
@@ -405,12 +406,13 @@ def test_q4_flagged_account_blocks_paid_until_confirmed(world: World, tmp_path: 
     assert batch.status == "paid" and batch.paid_by == "ketoan.hoa"
     assert batch.payees[2].confirmed_by == "ketoan.hoa"
     for key in ("M2", "A5", "S2"):
-        sub = store.submission(world.refs[key])
+        sub = store.submissions.get(world.refs[key])
         assert sub["status"] == "paid"
-        last = store.history(sub["id"])[-1]
+        last = store.submissions.history(sub["id"])[-1]
         assert (last["from_status"], last["to_status"], last["actor"]) == (
             "published", "paid", "ketoan.hoa")
-    actions = [a["action"] for a in store.audit_of(store.submission(world.refs["M2"])["id"])]
+    m2 = store.submissions.get(world.refs["M2"])
+    actions = [a["action"] for a in store.audit.of_submission(m2["id"])]
     assert "confirm_payee" in actions and actions[-1] == "paid"
     # Paid twice is refused; the items cannot be exported again.
     with pytest.raises(FinanceError, match="đã được đánh dấu đã chi"):
@@ -423,7 +425,7 @@ def test_q4_flagged_account_blocks_paid_until_confirmed(world: World, tmp_path: 
 
 def test_bank_layouts_and_rewrite_of_an_existing_batch(world: World, tmp_path: Path) -> None:
     store = world.store()
-    codes = [b["code"] for b in store.batches()]
+    codes = [b["code"] for b in store.finance.batches()]
     store.close()
     code = "NB-2026-Q3-01"
     assert code in codes
@@ -443,7 +445,7 @@ def test_bank_layouts_and_rewrite_of_an_existing_batch(world: World, tmp_path: P
     assert world.cli("export", "royalties", "--batch", code, "--layout", "nope",
                      "-o", str(tmp_path / "x.csv")) == 2
     store = world.store()
-    assert [b["code"] for b in store.batches()] == codes  # nothing new was created
+    assert [b["code"] for b in store.finance.batches()] == codes  # nothing new was created
     store.close()
 
 
@@ -470,13 +472,13 @@ def test_cancel_an_unpaid_batch_releases_its_items(world: World, tmp_path: Path,
 
 def test_an_item_is_never_in_two_batches(world: World) -> None:
     store = world.store()
-    rows = store._all("SELECT submission_id, count(*) AS n FROM batch_items "
-                      "GROUP BY submission_id HAVING n > 1")
-    assert rows == []
-    item = store._one("SELECT * FROM batch_items LIMIT 1")
-    assert item is not None
+    items = [item for batch in store.finance.batches()
+             for item in store.finance.batch_items(int(batch["id"]))]
+    batched = Counter(int(item["submission_id"]) for item in items)
+    assert items and max(batched.values()) == 1
+    item = items[0]
     with pytest.raises(Exception, match="UNIQUE"), store.transaction():
-        store.insert_row("batch_items", {**{k: v for k, v in item.items() if k != "id"}})
+        store.finance.insert("batch_items", {**{k: v for k, v in item.items() if k != "id"}})
     store.close()
 
 

@@ -88,7 +88,7 @@ def test_finance_page_create_confirm_download_paid(world: World) -> None:
     paid = client.post("/finance/batches/NB-2026-Q4-01/paid", data={"csrf": token})
     assert "Đợt NB-2026-Q4-01 đã chi: 3 tin, bài" in paid.text
     store = world.store()
-    assert store.submission(world.refs["M2"])["status"] == "paid"
+    assert store.submissions.get(world.refs["M2"])["status"] == "paid"
     store.close()
     listing = client.get("/finance").text
     assert re.search(r"NB-2026-Q4-01.*?Đã chi", listing, re.S)

@@ -20,12 +20,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "data" / "hostile"))
 
 from make_hostile_cases import CANARY, cases
-from resilience_support import write_maildir_config
+from resilience_support import rows, write_maildir_config
 from shared_data import MAIL_CORPUS
 
 from store.db import Store
 from tinbai.config import load_config
-from tinbai.pipeline import Pipeline
+from tinbai.poll import Poller
 
 CORPUS = MAIL_CORPUS
 MAX_RSS_MB = 700  # observed ~120 MB for everything; a parser that buffers wildly trips this
@@ -110,13 +110,14 @@ def test_pipeline_keeps_every_raw_and_writes_nothing_outside(
     total = len(list(hostile_dir.iterdir())) + len(corpus)
     before = set(Path("/tmp").iterdir())
     store = Store(config.data_path)
-    report = Pipeline(config, store).poll()
+    report = Poller(config, store).poll()
     assert (report.fetched, report.failed) == (total, 0), report.errors
 
-    rows = store._all("SELECT id, message_id, raw_path, raw_sha256, disposition, "
+    db = config.data_path / "tinbai.sqlite3"
+    stored = rows(db, "SELECT id, message_id, raw_path, raw_sha256, disposition, "
                       "submission_id FROM messages ORDER BY id")
-    assert len(rows) == total
-    for row in rows:  # the raw message is always kept, byte for byte
+    assert len(stored) == total
+    for row in stored:  # the raw message is always kept, byte for byte
         assert row["raw_path"], row
         assert (config.data_path / "raw" / row["raw_path"]).is_file()
     # No corpus message got a reply of any kind (they are not submissions).
@@ -124,9 +125,9 @@ def test_pipeline_keeps_every_raw_and_writes_nothing_outside(
     import hashlib
 
     digests = {hashlib.sha256(p.read_bytes()).hexdigest() for p in corpus}
-    corpus_ids = {r["id"] for r in rows if r["raw_sha256"] in digests}
+    corpus_ids = {r["id"] for r in stored if r["raw_sha256"] in digests}
     assert len(corpus_ids) == len(digests)
-    answered = store._all("SELECT message_row_id, kind FROM outbox")
+    answered = rows(db, "SELECT message_row_id, kind FROM outbox")
     assert not [a for a in answered if a["message_row_id"] in corpus_ids]
     store.close()
 

@@ -45,7 +45,7 @@ def _admin_password_ok(config_path: Path, name: str, password: str) -> bool:
     config = load_config(config_path)
     store = Store(config.data_path)
     try:
-        user = store.user_by_name(name)
+        user = store.users.by_name(name)
         return user is not None and user["role"] == "admin" and verify_password(
             str(user["password_hash"]), password)
     finally:

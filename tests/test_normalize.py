@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from never_raise import nothing_swallowed
 
 from ingest.normalize import (
     UnitEntry,
@@ -175,12 +176,16 @@ def test_match_unit_fuzzy_needs_margin() -> None:
 
 @given(st.text(max_size=300))
 def test_normalisers_never_raise(text: str) -> None:
-    normalize_phone(text)
-    parse_bank_account(text)
-    find_bank(text)
-    fold(text)
-    holder_ascii(text)
-    match_unit(text, UNITS)
+    with nothing_swallowed("ingest.normalize"):
+        phone = normalize_phone(text)
+        digits, _ = parse_bank_account(text)
+        find_bank(text)
+        fold(text)
+        holder_ascii(text)
+        unit = match_unit(text, UNITS)
+    assert phone is None or phone.startswith("+84")
+    assert digits is None or (digits.isdigit() and 6 <= len(digits) <= 19)
+    assert unit is None or unit in {u.name for u in UNITS}
 
 
 def test_unit_abbreviations_are_expanded() -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 from oauth_server import OAuthServer, follow_authorize
-from resilience_support import submission
+from resilience_support import rows, submission
 from servers import Dovecot, SmtpServer
 
 from ingest.errors import SourceAuthError
@@ -30,7 +30,8 @@ from store.db import Store
 from tinbai.config import Config, load_config
 from tinbai.oauth import vault, wiring
 from tinbai.oauth.flows import LoginFailed
-from tinbai.pipeline import Pipeline
+from tinbai.outbox import Outbox
+from tinbai.poll import Poller
 
 KEY = Fernet.generate_key().decode()
 
@@ -285,35 +286,35 @@ def test_refused_token_renewed_once_for_imap_and_smtp(
 @pytest.fixture
 def revoked_pipeline(
     tmp_path: Path, oauth_server: OAuthServer, oauth_dovecot: Dovecot, oauth_smtp: SmtpServer
-) -> Iterator[tuple[Pipeline, Store, OAuthServer]]:
+) -> Iterator[tuple[Poller, Store, OAuthServer]]:
     config = _logged_in(tmp_path, oauth_server, oauth_dovecot.url(), oauth_smtp.url)
     oauth_server.revoke_all()
     store = Store(config.data_path)
-    yield Pipeline(config, store), store, oauth_server
+    yield Poller(config, store), store, oauth_server
     store.close()
 
 
 def test_revoked_refresh_token_alerts_admins_and_does_not_loop(
-    revoked_pipeline: tuple[Pipeline, Store, OAuthServer]
+    revoked_pipeline: tuple[Poller, Store, OAuthServer]
 ) -> None:
     pipeline, store, server = revoked_pipeline
     report = pipeline.poll()  # never raises
     assert report.errors and "tinbai auth login editorial" in report.errors[0]
-    alerts = store.open_alerts()
+    alerts = store.outbox.open_alerts()
     assert [a["kind"] for a in alerts] == ["oauth_revoked"]
     assert "revoked or expired" in alerts[0]["message"]
-    emails = store._all("SELECT to_addr, subject FROM outbox WHERE kind = 'alert'")
+    emails = rows(store.path, "SELECT to_addr, subject FROM outbox WHERE kind = 'alert'")
     assert emails and emails[0]["to_addr"] == "quantri@congdoan.example.vn"
     assert "hết hạn hoặc bị thu hồi" in emails[0]["subject"]
     asked = server.grants("refresh_token")
     for _ in range(3):  # `tinbai run` polls again every interval: no new login attempt
         pipeline.poll()
     assert server.grants("refresh_token") == asked
-    assert len(store.open_alerts()) == 1
+    assert len(store.outbox.open_alerts()) == 1
 
 
 def test_revoked_login_is_a_line_in_the_web_pages(
-    revoked_pipeline: tuple[Pipeline, Store, OAuthServer]
+    revoked_pipeline: tuple[Poller, Store, OAuthServer]
 ) -> None:
     from starlette.testclient import TestClient
     from web_support import PASSWORD, login
@@ -339,14 +340,13 @@ def test_revoked_token_for_smtp_is_an_alert_and_a_retry_later(
     oauth_server.revoke_all()
     store = Store(config.data_path)
     try:
-        from tinbai.alerts import raise_alert
-
-        raise_alert(store, config, "quarantined", "a message to send")  # something to send
-        report = Pipeline(config, store).send_pending()
+        outbox = Outbox(config, store)
+        outbox.alert("quarantined", "a message to send")  # something to send
+        report = outbox.send_pending()
         assert report.replies_failed == 1 and report.replies_sent == 0
-        kinds = [a["kind"] for a in store.open_alerts()]
+        kinds = [a["kind"] for a in store.outbox.open_alerts()]
         assert "oauth_revoked" in kinds
-        row = store._all("SELECT state, last_error FROM outbox")[0]
+        row = rows(store.path, "SELECT state, last_error FROM outbox")[0]
         assert row["state"] == "pending" and "revoked" in row["last_error"]
     finally:
         store.close()
@@ -377,7 +377,7 @@ def test_no_login_yet_is_a_clear_auth_error(tmp_path: Path, oauth_server: OAuthS
 
 
 def test_doctor_reports_a_dead_login_without_alerting(
-    revoked_pipeline: tuple[Pipeline, Store, OAuthServer]
+    revoked_pipeline: tuple[Poller, Store, OAuthServer]
 ) -> None:
     from tinbai.doctor import run_checks
 
@@ -386,4 +386,4 @@ def test_doctor_reports_a_dead_login_without_alerting(
     assert checks["imap_login"].status == "fail"
     assert checks["imap_login"].hint == "Chạy: tinbai auth login editorial"
     assert checks["smtp"].status == "fail" and "revoked" in checks["smtp"].message
-    assert store.open_alerts() == []  # a check informs; only the daemon alerts
+    assert store.outbox.open_alerts() == []  # a check informs; only the daemon alerts

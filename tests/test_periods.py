@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from tinbai.periods import PeriodError, local_date, parse_period
+from tinbai.clock import local_date
+from tinbai.periods import PeriodError, parse_period
 
 
 @pytest.mark.parametrize(

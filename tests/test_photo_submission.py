@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ingest.model import Candidate
 from ingest.photos import PhotoFacts
-from validators.model import Candidate
 from validators.photos import PHOTO_SUBMISSION_CHECKS
 from validators.problems import Severity
 from validators.settings import ValidationSettings

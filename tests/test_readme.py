@@ -49,9 +49,105 @@ def test_config_yaml_documents_every_key() -> None:
     assert not missing, f"config.yaml lacks: {missing}"
 
 
-def test_config_yaml_has_a_comment_for_every_section() -> None:
+def _trailing_comment(line: str) -> bool:
+    """Whether a YAML line ends with a ``# comment`` (a ``#`` outside quotes, after a space)."""
+    quote = ""
+    for i, ch in enumerate(line):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#" and (i == 0 or line[i - 1].isspace()):
+            return True
+    return False
+
+
+_KEY_LINE = re.compile(r"^(?P<indent>\s*)(?P<dash>-\s+)?(?:(?P<key>[A-Za-z_]\w*)\s*:(?!\S)"
+                       r"(?P<value>.*)|(?P<flow>\{.*))$")
+_FLOW_KEY = re.compile(r"(?:^|[{,])\s*([A-Za-z_]\w*)\s*:")
+
+
+def _flow_keys(value: str) -> list[str]:
+    """The keys of a one-line flow mapping (``{month: 1, year: 12}``), outer level only."""
+    value = value.split(" #")[0].strip()
+    if not value.startswith("{"):
+        return []
+    depth, outer = 0, []
+    for ch in value:
+        depth += ch in "{["
+        depth -= ch in "}]"
+        outer.append(ch if depth <= 1 else " ")
+    return _FLOW_KEY.findall("".join(outer))
+
+
+def commented_keys(text: str) -> dict[str, bool]:
+    """Every key path of a YAML file (``units[].name``), and whether one of its lines has a
+    comment of its own: at the end of the line, or on the line directly above."""
+    found: dict[str, bool] = {}
+    stack: list[tuple[int, str]] = []  # (column, path) of the open keys and list items
+    above = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            above = bool(stripped)
+            continue
+        match = _KEY_LINE.match(line)
+        if match is None:  # a scalar list item ("- photoshop", "- [720, 1280]")
+            above = False
+            continue
+        column = len(match["indent"])
+        commented = above or _trailing_comment(line)
+        above = False
+        while stack and stack[-1][0] >= column:
+            stack.pop()
+        parent = stack[-1][1] if stack else ""
+        if match["dash"]:  # a list item: its keys are children of "parent[]"
+            parent = f"{parent}[]"
+            stack.append((column, parent))
+            column += len(match["dash"])
+        if match["flow"] is not None:
+            keys, base = _flow_keys(match["flow"]), parent
+        else:
+            path = f"{parent}.{match['key']}" if parent else str(match["key"])
+            found[path] = found.get(path, False) or commented
+            stack.append((column, path))
+            keys, base = _flow_keys(match["value"]), path
+        for key in keys:
+            path = f"{base}.{key}" if base else key
+            found[path] = found.get(path, False) or commented
+    return found
+
+
+def test_config_yaml_has_a_comment_for_every_key() -> None:
+    """Each documented key is explained where it is set (a comment on it or just above)."""
+    rows = config_rows(Config)
+    mappings = [row[0] for row in rows if row[1] == "mapping"]
+    keys: dict[str, bool] = {}
     text = (ROOT / "config.yaml").read_text(encoding="utf-8")
-    assert text.count("#") > 40
+    for path, commented in commented_keys(text).items():
+        name = _normalise(path, mappings)
+        keys[name] = keys.get(name, False) or commented
+    assert set(keys) >= {row[0] for row in rows}, "test_config_yaml_documents_every_key"
+    uncommented = sorted(row[0] for row in rows if not keys[row[0]])
+    assert not uncommented, f"config.yaml: keys without a comment: {uncommented}"
+
+
+def test_the_comment_check_reads_yaml_as_written() -> None:
+    text = (
+        "# the mailboxes\n"
+        "mailboxes:\n"
+        "  - name: a        # short name\n"
+        "    url: 'x#y'\n"
+        "quota: {month: 1, year: 2}  # items\n"
+        "list:\n"
+        "  # since: first day\n"
+        "  - {since: 2024, note: \"a # b\"}\n"
+    )
+    assert commented_keys(text) == {
+        "mailboxes": True, "mailboxes[].name": True, "mailboxes[].url": False,
+        "quota": True, "quota.month": True, "quota.year": True, "list": False,
+        "list[].since": True, "list[].note": True,
+    }
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -71,7 +71,8 @@ def test_quarter_report_is_written_once_for_the_last_complete_quarter(tmp_path: 
 
     from store.db import Store
     from tinbai.config import load_config
-    from tinbai.scheduler import previous_quarter, write_quarter_report
+    from tinbai.periods import previous_quarter
+    from tinbai.scheduler import write_quarter_report
 
     assert previous_quarter(date(2026, 10, 1)) == "2026-Q3"
     assert previous_quarter(date(2026, 2, 14)) == "2025-Q4"

@@ -37,48 +37,49 @@ def test_database_from_a_newer_tinbai_is_refused(tmp_path: Path) -> None:
 def test_references_are_sequential_per_year(tmp_path: Path) -> None:
     store = Store(tmp_path)
     with store.transaction():
-        assert store.next_ref(2026) == "TB-2026-0001"
-        assert store.next_ref(2026) == "TB-2026-0002"
-        assert store.next_ref(2027) == "TB-2027-0001"
+        assert store.submissions.next_ref(2026) == "TB-2026-0001"
+        assert store.submissions.next_ref(2026) == "TB-2026-0002"
+        assert store.submissions.next_ref(2027) == "TB-2027-0001"
     store.close()
 
 
 def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
     store = Store(tmp_path)
     with pytest.raises(RuntimeError), store.transaction():
-        store.insert_message({"message_id": "a@x"})
-        store.set_last_uid("box", 7, 10)
+        store.messages.insert({"message_id": "a@x"})
+        store.messages.set_last_uid("box", 7, 10)
         raise RuntimeError("crash in the middle")
-    assert store.message_by_message_id("a@x") is None
-    assert store.last_uid("box", 7) is None
+    assert store.messages.by_message_id("a@x") is None
+    assert store.messages.last_uid("box", 7) is None
     store.close()
 
 
 def test_checkpoint_never_moves_backwards(tmp_path: Path) -> None:
     store = Store(tmp_path)
     with store.transaction():
-        store.set_last_uid("box", 1, 10)
-        store.set_last_uid("box", 1, 4)
-    assert store.last_uid("box", 1) == 10
-    assert store.last_uid("box", 2) is None
-    assert store.known_uidvalidities("box") == [1]
+        store.messages.set_last_uid("box", 1, 10)
+        store.messages.set_last_uid("box", 1, 4)
+    assert store.messages.last_uid("box", 1) == 10
+    assert store.messages.last_uid("box", 2) is None
+    assert store.messages.known_uidvalidities("box") == [1]
     store.close()
 
 
 def test_status_changes_follow_the_lifecycle_and_are_recorded(tmp_path: Path) -> None:
     store = Store(tmp_path)
     with store.transaction():
-        sid = store.insert_submission(
+        sid = store.submissions.insert(
             {"ref": "TB-2026-0001", "status": lifecycle.NEEDS_FIX}, actor="tinbai"
         )
-        store.set_status(sid, lifecycle.PENDING_REVIEW, actor="tinbai", reason="fixed")
-        store.set_status(sid, lifecycle.PUBLISHED, actor="editor1", reason="url")
+        store.submissions.set_status(sid, lifecycle.PENDING_REVIEW, actor="tinbai", reason="fixed")
+        store.submissions.set_status(sid, lifecycle.PUBLISHED, actor="editor1", reason="url")
     with pytest.raises(InvalidTransition,
                        match="TB-2026-0001: không thể chuyển từ «Đã đăng» sang «Cần bổ sung»"):
-        store.set_status(sid, lifecycle.NEEDS_FIX, actor="editor1")
+        store.submissions.set_status(sid, lifecycle.NEEDS_FIX, actor="editor1")
     with pytest.raises(NotFound, match="Không tìm thấy tin, bài TB-2026-0099"):
-        store.submission("tb-2026-0099")
-    history = [(h["from_status"], h["to_status"], h["actor"]) for h in store.history(sid)]
+        store.submissions.get("tb-2026-0099")
+    history = [(h["from_status"], h["to_status"], h["actor"])
+               for h in store.submissions.history(sid)]
     assert history == [
         (None, "needs_fix", "tinbai"),
         ("needs_fix", "pending_review", "tinbai"),
@@ -90,10 +91,10 @@ def test_status_changes_follow_the_lifecycle_and_are_recorded(tmp_path: Path) ->
 def test_same_message_id_only_once_except_as_duplicate(tmp_path: Path) -> None:
     store = Store(tmp_path)
     with store.transaction():
-        store.insert_message({"message_id": "m@x"})
-        store.insert_message({"message_id": "m@x", "disposition": "duplicate"})
+        store.messages.insert({"message_id": "m@x"})
+        store.messages.insert({"message_id": "m@x", "disposition": "duplicate"})
     with pytest.raises(sqlite3.IntegrityError), store.transaction():
-        store.insert_message({"message_id": "m@x"})
+        store.messages.insert({"message_id": "m@x"})
     store.close()
 
 
@@ -113,24 +114,25 @@ def test_blobs_are_content_addressed_and_never_escape(tmp_path: Path) -> None:
 def test_a_reply_is_claimed_by_one_sender_and_retried_after_its_lease(tmp_path: Path) -> None:
     from datetime import timedelta
 
-    from store.db import REPLY_LEASE, utcnow
+    from store.base import utcnow
+    from store.outbox import REPLY_LEASE
 
     store = Store(tmp_path)
     other = Store(tmp_path)  # e.g. `tinbai serve` beside `tinbai run`
     with store.transaction():
-        rid = store.enqueue_reply({"kind": "receipt", "to_addr": "a@example.org",
+        rid = store.outbox.enqueue({"kind": "receipt", "to_addr": "a@example.org",
                                    "subject": "s", "reply_message_id": "r1@x", "raw": b"x"})
     now = utcnow()
-    assert [r["id"] for r in store.due_replies(now)] == [rid]
-    assert store.claim_reply(rid, now)
-    assert not other.claim_reply(rid, now)
-    assert other.due_replies(now) == []
+    assert [r["id"] for r in store.outbox.due(now)] == [rid]
+    assert store.outbox.claim(rid, now)
+    assert not other.outbox.claim(rid, now)
+    assert other.outbox.due(now) == []
     # The first sender died mid-send: after the lease the reply is due again, once.
     later = now + REPLY_LEASE + timedelta(seconds=1)
-    assert [r["id"] for r in other.due_replies(later)] == [rid]
-    assert other.claim_reply(rid, later)
-    other.mark_reply_sent(rid)
-    assert store.due_replies(later + REPLY_LEASE * 2) == []
+    assert [r["id"] for r in other.outbox.due(later)] == [rid]
+    assert other.outbox.claim(rid, later)
+    other.outbox.mark_sent(rid)
+    assert store.outbox.due(later + REPLY_LEASE * 2) == []
     store.close()
     other.close()
 
@@ -139,21 +141,21 @@ def test_the_claim_of_a_killed_sender_is_released_at_once(tmp_path: Path) -> Non
     import subprocess
     import sys
 
-    from store.db import utcnow
+    from store.base import utcnow
 
     store = Store(tmp_path)
     with store.transaction():
-        rid = store.enqueue_reply({"kind": "receipt", "to_addr": "a@example.org",
+        rid = store.outbox.enqueue({"kind": "receipt", "to_addr": "a@example.org",
                                    "subject": "s", "reply_message_id": "r2@x", "raw": b"x"})
     # Another process claims the reply and dies before marking it sent.
     code = (
         "import sys; from pathlib import Path; from store.db import Store; "
-        f"s = Store(Path({str(tmp_path)!r})); sys.exit(0 if s.claim_reply({rid}) else 3)"
+        f"s = Store(Path({str(tmp_path)!r})); sys.exit(0 if s.outbox.claim({rid}) else 3)"
     )
     done = subprocess.run([sys.executable, "-c", code], check=False, timeout=60)
     assert done.returncode == 0
-    assert store.due_replies(utcnow()) == []  # still leased to the dead process
+    assert store.outbox.due(utcnow()) == []  # still leased to the dead process
     with store.transaction():
-        assert store.release_dead_claims() == 1
-    assert [r["id"] for r in store.due_replies(utcnow())] == [rid]
+        assert store.outbox.release_dead_claims() == 1
+    assert [r["id"] for r in store.outbox.due(utcnow())] == [rid]
     store.close()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ingest.documents import DocumentInfo, unicode_to_tcvn3
+from ingest.documents import DocumentInfo
+from ingest.legacy_text import unicode_to_tcvn3
+from ingest.model import Candidate
 from ingest.normalize import BankInfo
 from validators.fields import FIELD_CHECKS
-from validators.model import Candidate
 from validators.problems import CATALOGUE, Problem
 from validators.settings import ValidationSettings
 
@@ -151,8 +152,8 @@ def test_sender_unverified() -> None:
 
 
 def test_no_unit_is_unknown_without_a_unit_registry() -> None:
+    from ingest.model import Candidate
     from validators.fields.unknown_unit import UnknownUnit
-    from validators.model import Candidate
     from validators.settings import ValidationSettings
 
     candidate = Candidate(fields={"unit": "CĐCS Xí nghiệp Xi măng"}, unit_registry=False)

@@ -1,6 +1,6 @@
 """The template cases through the real pipeline, as ``tinbai check FILE.eml --json`` runs it.
 
-The steps of ``tinbai check`` are called in-process (config, MIME parser, evaluate, JSON)
+The steps of ``tinbai check`` are called in-process (config, MIME parser, check_json)
 rather than through ``tinbai.cli`` so that these cases do not depend on every other command
 module importing cleanly.
 
@@ -22,16 +22,15 @@ CASE_FILES = sorted(CASES.glob("*.eml"))
 
 def _check_json(path: Path) -> dict[str, Any]:
     from ingest.mime import parse_message
+    from tinbai.commands.check import check_json
     from tinbai.config import load_config
-    from tinbai.evaluate import evaluate, evaluation_json
-    from tinbai.pipeline import own_addresses
 
     config = load_config(CASES / "config.yaml")
     limits = config.limits
     mail = parse_message(
         path.read_bytes(), max_parts=limits.max_mime_parts, max_depth=limits.max_mime_depth
     )
-    result = evaluation_json(evaluate(mail, config, own_addresses=own_addresses(config)))
+    result = check_json(mail, config)
     data: dict[str, Any] = json.loads(json.dumps(result, ensure_ascii=False))
     return data
 

@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from ingest.documents import is_document, read_document
+from ingest.model import Candidate
 from ingest.normalize import (
     UnitEntry,
     find_bank,
@@ -30,7 +31,6 @@ from ingest.normalize import (
 )
 from ingest.template import TemplateResult, find_template
 from validators.fields import FIELD_CHECKS
-from validators.model import Candidate
 from validators.problems import Problem
 from validators.settings import ValidationSettings
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from resilience_support import count, folder_uids, pipeline, submission, write_config
+from resilience_support import count, folder_uids, pipeline, rows, submission, write_config
 
 
 def test_uidvalidity_change_resyncs_without_duplicates_or_replies(
@@ -81,14 +81,14 @@ def test_first_connection_with_since_skips_and_never_answers_old_mail(
     report = pipe.poll()
     assert report.fetched == 2  # the three from 2021 were never even downloaded
     db = config.data_path / "tinbai.sqlite3"
-    senders = {r["sender"] for r in store._all("SELECT sender FROM messages")}
+    senders = {r["sender"] for r in rows(db, "SELECT sender FROM messages")}
     assert senders == {"ctv4@example.org", "ctv5@example.org"}
     # Only the fresh one is answered; the old Date gets no reply (max_age_days).
     assert report.replies_sent == 1
-    rows = store._all("SELECT to_addr, state, last_error FROM outbox ORDER BY id")
-    assert [(r["to_addr"], r["state"]) for r in rows] == [
+    replies = rows(db, "SELECT to_addr, state, last_error FROM outbox ORDER BY id")
+    assert [(r["to_addr"], r["state"]) for r in replies] == [
         ("ctv4@example.org", "suppressed"), ("ctv5@example.org", "sent")]
-    assert "older than" in rows[0]["last_error"]
+    assert "older than" in replies[0]["last_error"]
     assert [m.rcpt_tos for m in smtp_server.wait_for(1)] == [["ctv5@example.org"]]
     assert count(db, "SELECT last_uid FROM checkpoints") == max(folder_uids(imap_mailbox, "INBOX"))
 

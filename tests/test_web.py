@@ -20,10 +20,11 @@ from starlette.testclient import TestClient
 from web_support import copy_site, csrf_of, login, outbox_messages, shared_template
 
 from store.db import Store
+from store.queue import QUEUE_RANK_SQL
 from tinbai.config import Config
+from tinbai.periods import PeriodError, parse_period
 from tinbai.web import queue as queue_module
 from tinbai.web.app import create_app
-from tinbai.web.periods import PeriodError, period_bounds, period_dates
 
 KEY = "test-key-" + "y" * 32
 
@@ -48,19 +49,26 @@ def refs(html: str) -> list[str]:
     return re.findall(r'<td class="ref"><a href="/s/(TB-\d{4}-\d{4})"', html)
 
 
-def test_periods() -> None:
+def test_queue_periods_are_local_calendar_ranges() -> None:
+    """The queue's period filter reads SPEC §7 periods as Vietnam-time ranges."""
     from datetime import date
 
-    assert period_dates("2026-10") == (date(2026, 10, 1), date(2026, 11, 1))
-    assert period_dates("2026-12") == (date(2026, 12, 1), date(2027, 1, 1))
-    assert period_dates("2026-Q3") == (date(2026, 7, 1), date(2026, 10, 1))
-    assert period_dates("2026-q4") == (date(2026, 10, 1), date(2027, 1, 1))
-    assert period_dates("2026-H1") == (date(2026, 1, 1), date(2026, 7, 1))
-    assert period_dates("2026") == (date(2026, 1, 1), date(2027, 1, 1))
-    assert period_bounds("2026-11") == ("2026-10-31T17:00:00+00:00", "2026-11-30T17:00:00+00:00")
+    def days(text: str) -> tuple[date, date]:
+        period = parse_period(text)
+        return period.start, period.end
+
+    assert days("2026-10") == (date(2026, 10, 1), date(2026, 10, 31))
+    assert days("2026-12") == (date(2026, 12, 1), date(2026, 12, 31))
+    assert days("2026-Q3") == (date(2026, 7, 1), date(2026, 9, 30))
+    assert days("2026-q4") == (date(2026, 10, 1), date(2026, 12, 31))
+    assert days("2026-H1") == (date(2026, 1, 1), date(2026, 6, 30))
+    assert days("2026") == (date(2026, 1, 1), date(2026, 12, 31))
+    november = parse_period("2026-11")
+    assert (november.start_utc_iso(), november.end_utc_iso()) == (
+        "2026-10-31T17:00:00+00:00", "2026-11-30T17:00:00+00:00")
     for bad in ("2026-13", "2026-Q5", "26", "2026-H3", "x"):
         with pytest.raises(PeriodError):
-            period_dates(bad)
+            parse_period(bad)
 
 
 def test_queue_lists_counts_and_orders(editor: TestClient, site: tuple[Config, Store]) -> None:
@@ -69,11 +77,11 @@ def test_queue_lists_counts_and_orders(editor: TestClient, site: tuple[Config, S
     assert page.status_code == 200
     listed = refs(page.text)
     assert len(listed) == 6
-    statuses = [store.submission(r)["status"] for r in listed]
+    statuses = [store.submissions.get(r)["status"] for r in listed]
     # work order: waiting for review first, then waiting for the contributor
     assert statuses == sorted(statuses, key=["pending_review", "needs_fix"].index)
-    received = [store.submission(r)["received_at"] for r in listed if
-                store.submission(r)["status"] == "pending_review"]
+    received = [store.submissions.get(r)["received_at"] for r in listed if
+                store.submissions.get(r)["status"] == "pending_review"]
     assert received == sorted(received)
     assert re.search(r"Chờ duyệt <b>4</b>", page.text)
     assert re.search(r"Cần bổ sung <b>2</b>", page.text)
@@ -91,7 +99,7 @@ def test_queue_filters(editor: TestClient, site: tuple[Config, Store]) -> None:
     assert refs(editor.get("/?q=100%25_").text) == []  # LIKE wildcards are literal
     unit = "Công đoàn ngành Y tế"
     assert refs(editor.get("/", params={"unit": unit}).text) == ["TB-2026-0006"]
-    received = str(store.submission("TB-2026-0001")["received_at"])
+    received = str(store.submissions.get("TB-2026-0001")["received_at"])
     year, month = received[:4], received[5:7]
     assert len(refs(editor.get(f"/?period={year}").text)) == 6
     assert len(refs(editor.get(f"/?period={year}-{month}").text)) in (5, 6)  # month edge
@@ -115,11 +123,11 @@ def test_queue_pagination(editor: TestClient, monkeypatch: pytest.MonkeyPatch) -
 
 def test_queue_page_is_paginated_in_sql(site: tuple[Config, Store]) -> None:
     _, store = site
-    rows = store.queue_page(limit=2, offset=1)
-    assert [r["ref"] for r in rows] == [r["ref"] for r in store.queue_page(limit=10)][1:3]
+    rows = store.queue.page(limit=2, offset=1)
+    assert [r["ref"] for r in rows] == [r["ref"] for r in store.queue.page(limit=10)][1:3]
     plan = " ".join(str(r) for r in store.db.execute(
         "EXPLAIN QUERY PLAN SELECT id FROM submissions ORDER BY "
-        f"{store.QUEUE_RANK_SQL}, received_at, id LIMIT 50").fetchall())
+        f"{QUEUE_RANK_SQL}, received_at, id LIMIT 50").fetchall())
     assert "submissions_queue_order" in plan and "TEMP B-TREE" not in plan
 
 
@@ -153,7 +161,7 @@ def test_submission_page_shows_everything(editor: TestClient, site: tuple[Config
 
 def test_thumbnails_are_cached(editor: TestClient, site: tuple[Config, Store]) -> None:
     config, store = site
-    photo = store.photos_of(int(store.submission("TB-2026-0001")["id"]))[0]
+    photo = store.submissions.photos_of(int(store.submissions.get("TB-2026-0001")["id"]))[0]
     assert editor.get(f"/photos/{photo['id']}/thumb.jpg").status_code == 200
     cached = list((config.data_path / "thumbs").rglob("*.jpg"))
     assert len(cached) == 1
@@ -170,26 +178,26 @@ def test_publish_and_approve(editor: TestClient, site: tuple[Config, Store]) -> 
     token = csrf_of(editor.get("/s/TB-2026-0002").text)
     response = editor.post("/s/TB-2026-0002/approve", data={"csrf": token})
     assert response.status_code == 303 and response.headers["location"] == "/s/TB-2026-0002"
-    assert store.submission("TB-2026-0002")["status"] == "approved"
+    assert store.submissions.get("TB-2026-0002")["status"] == "approved"
     bad = editor.post("/s/TB-2026-0002/publish", data={"csrf": token, "url": "javascript:x",
                                                        "genre": "tin", "coefficient": "1"})
     assert bad.status_code == 303
     assert "http" in editor.get("/s/TB-2026-0002").text  # the flash explains
-    assert store.submission("TB-2026-0002")["status"] == "approved"
+    assert store.submissions.get("TB-2026-0002")["status"] == "approved"
     out_of_range = editor.post("/s/TB-2026-0002/publish", data={
         "csrf": token, "url": "https://baocongdoan.example.vn/a", "genre": "tin",
         "coefficient": "9"})
     assert out_of_range.status_code == 303
-    assert store.submission("TB-2026-0002")["status"] == "approved"
+    assert store.submissions.get("TB-2026-0002")["status"] == "approved"
     ok = editor.post("/s/TB-2026-0002/publish", data={
         "csrf": token, "url": "https://baocongdoan.example.vn/tap-huan", "date": "2026-11-20",
         "genre": "bai", "coefficient": "1,5"})
     assert ok.status_code == 303
-    row = store.submission("TB-2026-0002")
+    row = store.submissions.get("TB-2026-0002")
     assert (row["status"], row["published_url"], row["published_date"], row["genre"]) == (
         "published", "https://baocongdoan.example.vn/tap-huan", "2026-11-20", "bai")
     assert row["coefficient"] == "1.5"
-    actions = [(a["actor"], a["action"]) for a in store.audit_of(int(row["id"]))]
+    actions = [(a["actor"], a["action"]) for a in store.audit.of_submission(int(row["id"]))]
     assert actions == [("bientap", "approve"), ("bientap", "publish")]
     page = editor.get("/s/TB-2026-0002").text
     assert "Đã ghi nhận" in page and "/publish" not in page
@@ -197,7 +205,7 @@ def test_publish_and_approve(editor: TestClient, site: tuple[Config, Store]) -> 
     again = editor.post("/s/TB-2026-0002/publish", data={
         "csrf": token, "url": "https://x.example/", "genre": "tin", "coefficient": "1"})
     assert again.status_code == 303
-    assert store.submission("TB-2026-0002")["published_url"].endswith("tap-huan")
+    assert store.submissions.get("TB-2026-0002")["published_url"].endswith("tap-huan")
 
 
 def test_reject_and_request_changes_email_the_author(
@@ -208,16 +216,16 @@ def test_reject_and_request_changes_email_the_author(
     token = csrf_of(editor.get("/s/TB-2026-0006").text)
     empty = editor.post("/s/TB-2026-0006/reject", data={"csrf": token, "reason": "  "})
     assert empty.status_code == 303
-    assert store.submission("TB-2026-0006")["status"] == "pending_review"
+    assert store.submissions.get("TB-2026-0006")["status"] == "pending_review"
     editor.post("/s/TB-2026-0006/request-changes",
                 data={"csrf": token, "reason": "Đề nghị gửi thêm một ảnh toàn cảnh."})
-    assert store.submission("TB-2026-0006")["status"] == "needs_fix"
+    assert store.submissions.get("TB-2026-0006")["status"] == "needs_fix"
     editor.post("/s/TB-2026-0006/reject",
                 data={"csrf": token, "reason": "Nội dung trùng với bài đã đăng tuần trước."})
-    row = store.submission("TB-2026-0006")
+    row = store.submissions.get("TB-2026-0006")
     assert row["status"] == "rejected"
     assert row["reject_reason"] == "Nội dung trùng với bài đã đăng tuần trước."
-    replies = store.replies_of(int(row["id"]))
+    replies = store.outbox.of_submission(int(row["id"]))
     assert [r["kind"] for r in replies][-2:] == ["changes_requested", "rejected"]
     assert all(r["state"] == "sent" for r in replies[-2:])
     sent = outbox_messages(config)[before:]
@@ -231,41 +239,42 @@ def test_reject_and_request_changes_email_the_author(
     assert any("trùng với bài đã đăng" in b for b in bodies)
     page = editor.get("/s/TB-2026-0006").text
     assert "Không sử dụng" in page and "đã gửi" in page
-    assert [a["action"] for a in store.audit_of(int(row["id"]))] == ["request_changes", "reject"]
+    actions = [a["action"] for a in store.audit.of_submission(int(row["id"]))]
+    assert actions == ["request_changes", "reject"]
 
 
 def test_override_last_error_moves_to_pending_review(
     editor: TestClient, site: tuple[Config, Store]
 ) -> None:
     _, store = site
-    row = store.submission("TB-2026-0004")
+    row = store.submissions.get("TB-2026-0004")
     assert row["status"] == "needs_fix"
-    problems = {p["code"]: p for p in store.problems_of(int(row["id"]))}
+    problems = {p["code"]: p for p in store.submissions.problems_of(int(row["id"]))}
     assert problems["no_photo"]["severity"] == "error"
     token = csrf_of(editor.get("/s/TB-2026-0004").text)
     # a note is required
     editor.post(f"/s/TB-2026-0004/problems/{problems['no_photo']['id']}/override",
                 data={"csrf": token, "note": ""})
-    assert store.problem(int(problems["no_photo"]["id"]))["overridden_at"] is None
+    assert store.submissions.problem(int(problems["no_photo"]["id"]))["overridden_at"] is None
     # a problem of another submission is not reachable through this one
-    other = store.problems_of(int(store.submission("TB-2026-0005")["id"]))[0]
+    other = store.submissions.problems_of(int(store.submissions.get("TB-2026-0005")["id"]))[0]
     assert editor.post(f"/s/TB-2026-0004/problems/{other['id']}/override",
                        data={"csrf": token, "note": "x"}).status_code == 404
     editor.post(f"/s/TB-2026-0004/problems/{problems['body_too_short']['id']}/override",
                 data={"csrf": token, "note": "Tin ngắn là đủ cho thông tin này"})
-    assert store.submission("TB-2026-0004")["status"] == "needs_fix"  # a warning: no change
+    assert store.submissions.get("TB-2026-0004")["status"] == "needs_fix"  # a warning: no change
     editor.post(f"/s/TB-2026-0004/problems/{problems['no_photo']['id']}/override",
                 data={"csrf": token, "note": "Ảnh đã nhận qua Zalo, biên tập viên tự chèn"})
-    row = store.submission("TB-2026-0004")
+    row = store.submissions.get("TB-2026-0004")
     assert row["status"] == "pending_review" and row["error_count"] == 0
-    overridden = store.problem(int(problems["no_photo"]["id"]))
+    overridden = store.submissions.problem(int(problems["no_photo"]["id"]))
     assert overridden["overridden_by"] == "bientap"
     assert overridden["override_note"].startswith("Ảnh đã nhận qua Zalo")
-    last = store.history(int(row["id"]))[-1]
+    last = store.submissions.history(int(row["id"]))[-1]
     assert (last["from_status"], last["to_status"], last["actor"]) == (
         "needs_fix", "pending_review", "bientap")
     assert "Zalo" in last["reason"]
-    audit = [json.loads(a["detail_json"])["code"] for a in store.audit_of(int(row["id"]))
+    audit = [json.loads(a["detail_json"])["code"] for a in store.audit.of_submission(int(row["id"]))
              if a["action"] == "override"]
     assert audit == ["body_too_short", "no_photo"]
     # the queue's problem filter no longer lists it for an overridden code
@@ -275,16 +284,16 @@ def test_override_last_error_moves_to_pending_review(
 
 def test_field_edits_are_recorded(editor: TestClient, site: tuple[Config, Store]) -> None:
     _, store = site
-    row = store.submission("TB-2026-0003")
+    row = store.submissions.get("TB-2026-0003")
     token = csrf_of(editor.get("/s/TB-2026-0003").text)
     editor.post("/s/TB-2026-0003/edit", data={
         "csrf": token, "title": "Sôi nổi giải bóng chuyền hơi ngành Giáo dục năm 2026",
         "author": row["author"], "bank_account": "1111 2222 3333"})
-    new = store.submission("TB-2026-0003")
+    new = store.submissions.get("TB-2026-0003")
     assert new["title"] == "Sôi nổi giải bóng chuyền hơi ngành Giáo dục năm 2026"
     assert new["bank_account"] == row["bank_account"]  # editors cannot change accounts
     entries = [json.loads(a["detail_json"]) | {"actor": a["actor"], "at": a["at"]}
-               for a in store.audit_of(int(row["id"])) if a["action"] == "edit_field"]
+               for a in store.audit.of_submission(int(row["id"])) if a["action"] == "edit_field"]
     assert len(entries) == 1
     assert entries[0]["field"] == "title" and entries[0]["old"] == row["title"]
     assert entries[0]["new"].endswith("năm 2026") and entries[0]["actor"] == "bientap"
@@ -300,7 +309,8 @@ def test_notes_are_for_editors_only(site: tuple[Config, Store], editor: TestClie
                 data={"csrf": token, "body": "Gọi điện xác minh <b>ảnh</b> chiều nay"})
     page = editor.get("/s/TB-2026-0001").text
     assert "Gọi điện xác minh &lt;b&gt;ảnh&lt;/b&gt; chiều nay" in page  # escaped
-    assert store.notes_of(int(store.submission("TB-2026-0001")["id"]))[0]["author"] == "bientap"
+    first = store.submissions.get("TB-2026-0001")
+    assert store.submissions.notes_of(int(first["id"]))[0]["author"] == "bientap"
     with TestClient(create_app(config, store=store, key=KEY), follow_redirects=False) as c:
         login(c, "ketoan")
         assert "Gọi điện xác minh" not in c.get("/s/TB-2026-0001").text
@@ -310,7 +320,7 @@ def test_raw_mail_for_editors_is_masked_but_complete(
     editor: TestClient, site: tuple[Config, Store]
 ) -> None:
     _, store = site
-    message_row = store.messages_of(int(store.submission("TB-2026-0001")["id"]))[0]
+    message_row = store.messages.of_submission(int(store.submissions.get("TB-2026-0001")["id"]))[0]
     response = editor.get(f"/messages/{message_row['id']}/raw.eml")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("message/rfc822")
@@ -320,26 +330,27 @@ def test_raw_mail_for_editors_is_masked_but_complete(
     images = [p for p in message.walk() if p.get_content_maintype() == "image"]
     assert len(images) == 2  # photos kept
     # messages that are not submissions (auto-replies…) come masked too
-    other = store.db.execute("SELECT id FROM messages WHERE submission_id IS NULL").fetchone()
-    auto_reply = editor.get(f"/messages/{other[0]}/raw.eml")
+    other = store.messages.others(kind="auto_reply")[0]
+    auto_reply = editor.get(f"/messages/{other['id']}/raw.eml")
     assert auto_reply.status_code == 200 and b"Auto-Submitted" in auto_reply.content
 
 
 def test_other_mail_and_alerts(editor: TestClient, site: tuple[Config, Store]) -> None:
     _, store = site
     with store.transaction():
-        store.add_alert("auth_failure", "mailbox test: login refused; check TINBAI_IMAP_PASSWORD")
+        store.outbox.add_alert("auth_failure",
+                               "mailbox test: login refused; check TINBAI_IMAP_PASSWORD")
     page = editor.get("/messages")
     assert page.status_code == 200
     assert "Trả lời tự động" in page.text and "hanhchinh@xinghiep.example.vn" in page.text
     assert "login refused" in page.text
     assert "Trả lời tự động" in editor.get("/messages?kind=auto_reply").text
-    alert = store.open_alerts()[0]
+    alert = store.outbox.open_alerts()[0]
     token = csrf_of(page.text)
     assert editor.post(f"/alerts/{alert['id']}/resolve", data={}).status_code == 403
     assert editor.post(f"/alerts/{alert['id']}/resolve",
                        data={"csrf": token}).status_code == 303
-    assert store.open_alerts() == []
+    assert store.outbox.open_alerts() == []
     assert "login refused" not in editor.get("/messages").text
 
 
@@ -352,21 +363,21 @@ def test_admin_manages_users(site: tuple[Config, Store]) -> None:
         token = csrf_of(page.text)
         c.post("/admin/users", data={"csrf": token, "name": "phongvien", "role": "editor",
                                       "password": "ngan"})
-        assert store.user_by_name("phongvien") is None  # too short
+        assert store.users.by_name("phongvien") is None  # too short
         c.post("/admin/users", data={"csrf": token, "name": "phongvien", "role": "editor",
                                       "password": "mat-khau-dai-1"})
-        user = store.user_by_name("phongvien")
+        user = store.users.by_name("phongvien")
         assert user is not None and user["role"] == "editor"
         assert user["password_hash"].startswith("$argon2id$")
         c.post(f"/admin/users/{user['id']}", data={"csrf": token, "action": "role",
                                                    "role": "finance"})
-        assert store.user_by_name("phongvien")["role"] == "finance"  # type: ignore[index]
+        assert store.users.by_name("phongvien")["role"] == "finance"  # type: ignore[index]
         c.post(f"/admin/users/{user['id']}", data={"csrf": token, "action": "disable"})
-        assert store.user_by_name("phongvien")["disabled"] == 1  # type: ignore[index]
-        me = store.user_by_name("quantri")
+        assert store.users.by_name("phongvien")["disabled"] == 1  # type: ignore[index]
+        me = store.users.by_name("quantri")
         assert me is not None
         c.post(f"/admin/users/{me['id']}", data={"csrf": token, "action": "disable"})
-        assert store.user_by_name("quantri")["disabled"] == 0  # type: ignore[index]
+        assert store.users.by_name("quantri")["disabled"] == 0  # type: ignore[index]
 
 
 def test_cli_user_and_serve_parsers(site: tuple[Config, Store], tmp_path: Path,
@@ -378,7 +389,7 @@ def test_cli_user_and_serve_parsers(site: tuple[Config, Store], tmp_path: Path,
     config_path = str(config.base_dir / "config.yaml")
     monkeypatch.setattr(sys, "stdin", io.StringIO("mat-khau-cli-1\n"))
     assert main(["--config", config_path, "user", "add", "thuky", "--role", "admin"]) == 0
-    user = store.user_by_name("thuky")
+    user = store.users.by_name("thuky")
     assert user is not None and user["role"] == "admin"
     from tinbai.web.auth import verify_password
 
@@ -387,7 +398,7 @@ def test_cli_user_and_serve_parsers(site: tuple[Config, Store], tmp_path: Path,
     assert main(["--config", config_path, "user", "add", "thuky", "--role", "admin"]) == 1
     monkeypatch.setattr(sys, "stdin", io.StringIO("doi-mat-khau-2\n"))
     assert main(["--config", config_path, "user", "passwd", "thuky"]) == 0
-    user = store.user_by_name("thuky")
+    user = store.users.by_name("thuky")
     assert user is not None and verify_password(user["password_hash"], "doi-mat-khau-2")
     assert main(["--config", config_path, "user", "list"]) == 0
     assert "thuky\tadmin\tactive" in capsys.readouterr().out
@@ -480,19 +491,20 @@ def test_edits_update_normalised_columns(editor: TestClient, site: tuple[Config,
         "csrf": token, "phone": "0912.345.678", "unit": "Công đoàn ngành Y tế",
         "account_holder": "Đinh Văn Toàn", "bank_name": "Vietcombank"})
     assert response.status_code == 303
-    row = store.submission("TB-2026-0005")
+    row = store.submissions.get("TB-2026-0005")
     assert row["phone_e164"] == "+84912345678"
     assert row["unit_name"] == "Công đoàn ngành Y tế"  # matched to the registry again
     assert row["account_holder_ascii"] == "DINH VAN TOAN"
     assert row["bank_short_name"] == "Vietcombank"
     assert "TB-2026-0005" in refs(editor.get("/", params={"unit": "Công đoàn ngành Y tế"}).text)
-    fields = [json.loads(a["detail_json"])["field"] for a in store.audit_of(int(row["id"]))]
+    fields = [json.loads(a["detail_json"])["field"]
+              for a in store.audit.of_submission(int(row["id"]))]
     assert sorted(fields) == ["bank_name", "phone", "unit", "unit_name"]
     # the registry unit can be chosen directly, but only from the registry
     editor.post("/s/TB-2026-0005/edit", data={"csrf": token, "unit_name": "Không có"})
-    assert store.submission("TB-2026-0005")["unit_name"] == "Công đoàn ngành Y tế"
+    assert store.submissions.get("TB-2026-0005")["unit_name"] == "Công đoàn ngành Y tế"
     editor.post("/s/TB-2026-0005/edit", data={"csrf": token, "unit_name": "LĐLĐ huyện Chợ Đồn"})
-    assert store.submission("TB-2026-0005")["unit_name"] == "LĐLĐ huyện Chợ Đồn"
+    assert store.submissions.get("TB-2026-0005")["unit_name"] == "LĐLĐ huyện Chợ Đồn"
 
 
 def test_edits_run_the_checks_again(
@@ -502,14 +514,15 @@ def test_edits_run_the_checks_again(
     submission moves from «Cần bổ sung» to «Chờ duyệt», as when the last error is
     overridden."""
     config, store = site
-    sid = int(store.submission("TB-2026-0005")["id"])
+    sid = int(store.submissions.get("TB-2026-0005")["id"])
 
     def codes() -> list[str]:
-        return sorted(p["code"] for p in store.problems_of(sid))
+        return sorted(p["code"] for p in store.submissions.problems_of(sid))
 
     assert codes() == ["invalid_bank_account", "invalid_phone", "photo_screenshot",
                        "unknown_unit"]
-    screenshot = next(p for p in store.problems_of(sid) if p["code"] == "photo_screenshot")
+    screenshot = next(p for p in store.submissions.problems_of(sid)
+                      if p["code"] == "photo_screenshot")
     token = csrf_of(editor.get("/s/TB-2026-0005").text)
     editor.post(f"/s/TB-2026-0005/problems/{screenshot['id']}/override",
                 data={"csrf": token, "note": "Ảnh minh hoạ, Ban Biên tập chấp nhận"})
@@ -519,9 +532,9 @@ def test_edits_run_the_checks_again(
         follow_redirects=True)
     assert "Đã kiểm tra lại: còn 1 lỗi." in answer.text
     assert codes() == ["invalid_bank_account", "photo_screenshot"]
-    kept = next(p for p in store.problems_of(sid) if p["code"] == "photo_screenshot")
+    kept = next(p for p in store.submissions.problems_of(sid) if p["code"] == "photo_screenshot")
     assert kept["overridden_by"] == "bientap"  # the override survives the re-check
-    row = store.submission("TB-2026-0005")
+    row = store.submissions.get("TB-2026-0005")
     assert (row["status"], row["error_count"]) == ("needs_fix", 1)
     assert json.loads(row["candidate_json"])["fields"]["phone"] == "0912 345 678"
 
@@ -537,16 +550,15 @@ def test_edits_run_the_checks_again(
             "csrf": csrf_of(admin.get("/s/TB-2026-0005").text),
             "bank_account": "0123 4567 8901"}, follow_redirects=True)
     assert "không còn lỗi" in answer.text and "chuyển sang «Chờ duyệt»" in answer.text
-    row = store.submission("TB-2026-0005")
+    row = store.submissions.get("TB-2026-0005")
     assert (row["status"], row["error_count"]) == ("pending_review", 0)
     assert row["bank_account_digits"] == "012345678901"
-    history = store._all("SELECT * FROM status_history WHERE submission_id = ? ORDER BY id",
-                         (sid,))
+    history = store.submissions.history(sid)
     assert history[-1]["actor"] == "quantri" and history[-1]["to_status"] == "pending_review"
     # A valid account with no bank named: the same warning as in new mail.
     assert codes() == ["missing_bank_name", "photo_screenshot"]
-    assert {p["code"]: p["severity"] for p in store.problems_of(sid)}["missing_bank_name"] \
-        == "warning"
+    severities = {p["code"]: p["severity"] for p in store.submissions.problems_of(sid)}
+    assert severities["missing_bank_name"] == "warning"
     assert "TB-2026-0005" in refs(editor.get("/", params={"status": "pending_review"}).text)
 
 
@@ -555,16 +567,16 @@ def test_reopen_after_a_change_request(editor: TestClient, site: tuple[Config, S
     token = csrf_of(editor.get("/s/TB-2026-0001").text)
     editor.post("/s/TB-2026-0001/request-changes",
                 data={"csrf": token, "reason": "Đề nghị ghi rõ họ tên người trong ảnh."})
-    assert store.submission("TB-2026-0001")["status"] == "needs_fix"
+    assert store.submissions.get("TB-2026-0001")["status"] == "needs_fix"
     page = editor.get("/s/TB-2026-0001").text
     assert "/s/TB-2026-0001/reopen" in page
     editor.post("/s/TB-2026-0001/reopen", data={"csrf": token})
-    row = store.submission("TB-2026-0001")
+    row = store.submissions.get("TB-2026-0001")
     assert row["status"] == "pending_review"
-    assert store.history(int(row["id"]))[-1]["actor"] == "bientap"
+    assert store.submissions.history(int(row["id"]))[-1]["actor"] == "bientap"
     # a submission with errors left cannot be reopened
     editor.post("/s/TB-2026-0005/reopen", data={"csrf": token})
-    assert store.submission("TB-2026-0005")["status"] == "needs_fix"
+    assert store.submissions.get("TB-2026-0005")["status"] == "needs_fix"
     assert "/s/TB-2026-0005/reopen" not in editor.get("/s/TB-2026-0005").text
 
 
@@ -590,8 +602,8 @@ def test_reject_while_smtp_is_down_keeps_the_reply(site: tuple[Config, Store]) -
                           data={"csrf": token, "reason": "Trùng nội dung."})
         assert response.status_code == 303
         assert "chưa gửi được" in c.get("/s/TB-2026-0001").text
-    row = store.submission("TB-2026-0001")
+    row = store.submissions.get("TB-2026-0001")
     assert row["status"] == "rejected"
-    reply = store.replies_of(int(row["id"]))[-1]
+    reply = store.outbox.of_submission(int(row["id"]))[-1]
     assert (reply["kind"], reply["state"]) == ("rejected", "pending")  # retried later
     assert reply["attempts"] == 1 and reply["last_error"]

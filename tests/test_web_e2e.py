@@ -117,19 +117,19 @@ def test_editor_reviews_publishes_and_rejects(site: Config, browser: Any, smtp_s
 
     store = Store(site.data_path)
     try:
-        published = store.submission("TB-2026-0001")
+        published = store.submissions.get("TB-2026-0001")
         assert published["status"] == "published"
         assert published["published_url"] == "https://congdoan.example.vn/tin/qua-nu-doan-vien"
         assert (published["published_date"], published["genre"]) == ("2026-11-21", "tin")
         assert published["coefficient"] == "0.8"
-        rejected = store.submission("TB-2026-0002")
+        rejected = store.submissions.get("TB-2026-0002")
         assert rejected["status"] == "rejected"
         assert rejected["reject_reason"].startswith("Nội dung đã được đăng")
-        history = store.history(int(rejected["id"]))[-1]
+        history = store.submissions.history(int(rejected["id"]))[-1]
         assert (history["to_status"], history["actor"]) == ("rejected", "bientap")
-        audit = [(a["actor"], a["action"]) for a in store.audit_of(int(published["id"]))]
+        audit = [(a["actor"], a["action"]) for a in store.audit.of_submission(int(published["id"]))]
         assert audit == [("bientap", "publish")]
-        reply = store.replies_of(int(rejected["id"]))[-1]
+        reply = store.outbox.of_submission(int(rejected["id"]))[-1]
         assert (reply["kind"], reply["state"]) == ("rejected", "sent")
     finally:
         store.close()

@@ -136,9 +136,9 @@ def test_wrong_password_and_disabled_user(app: Any, site: tuple[Config, Store]) 
         assert c.get("/").status_code == 303
         login(c, "bientap")
         assert c.get("/").status_code == 200
-        user = store.user_by_name("bientap")
+        user = store.users.by_name("bientap")
         assert user is not None
-        store.update_user(int(user["id"]), {"disabled": 1})
+        store.users.update(int(user["id"]), {"disabled": 1})
         assert c.get("/").status_code == 303  # the open session ends at once
 
 
@@ -198,10 +198,10 @@ def test_finance_cannot_decide(app: Any, site: tuple[Config, Store]) -> None:
             response = c.post(f"/s/TB-2026-0001/{action}", data={**data, "csrf": token})
             assert response.status_code == 403, action
         assert c.get("/admin/users").status_code == 403
-    row = store.submission("TB-2026-0001")
+    row = store.submissions.get("TB-2026-0001")
     assert row["status"] == "pending_review"
     assert row["published_url"] is None
-    assert store.audit_of(int(row["id"])) == []
+    assert store.audit.of_submission(int(row["id"])) == []
 
 
 def test_editor_cannot_manage_users(app: Any) -> None:
@@ -307,7 +307,7 @@ def test_editor_never_receives_a_full_bank_account(app: Any, site: tuple[Config,
         login(c, "ketoan")
         assert "39510001234599" in c.get("/s/TB-2026-0001").text
         raw = c.get("/messages/1/raw.eml").content
-        assert raw == store.raw.read(str(store.message(1)["raw_path"]))
+        assert raw == store.raw.read(str(store.messages.get(1)["raw_path"]))
 
 
 def test_redactor_masks_any_spelling() -> None:

@@ -19,7 +19,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from web_support import PASSWORD, ingested, running_server  # noqa: E402
 
 from tinbai.decisions import approve, publish, reject  # noqa: E402
-from tinbai.pipeline import Pipeline  # noqa: E402
+from tinbai.poll import Poller  # noqa: E402
 from tinbai.web.app import create_app  # noqa: E402
 
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -30,13 +30,13 @@ OUT = ROOT / "docs" / "screenshots"
 def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="tinbai-shots-"))
     config, store = ingested(folder)
-    pipeline = Pipeline(config, store)
+    outbox = Poller(config, store).outbox
     approve(store, "TB-2026-0002", actor="bientap")
     publish(store, config, "TB-2026-0006", url="https://congdoan.example.vn/tin/hien-mau",
             on="2026-11-21", genre="tin", coefficient="0.8", actor="bientap")
-    reject(pipeline, "TB-2026-0003", reason="Nội dung trùng với tin đã đăng ngày 15/11.",
+    reject(store, outbox, "TB-2026-0003", reason="Nội dung trùng với tin đã đăng ngày 15/11.",
            actor="bientap")
-    pipeline.send_pending()
+    outbox.send_pending()
     app = create_app(config, store=store, key="screenshots-" + "s" * 32)
     OUT.mkdir(parents=True, exist_ok=True)
     with running_server(app) as base, sync_playwright() as p:

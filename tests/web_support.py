@@ -18,7 +18,7 @@ import uvicorn
 
 from store.db import Store
 from tinbai.config import Config, load_config
-from tinbai.pipeline import Pipeline
+from tinbai.poll import Poller
 from tinbai.samples import demo_messages
 from tinbai.web.auth import create_user
 
@@ -58,7 +58,7 @@ def ingested(folder: Path) -> tuple[Config, Store]:
         inbox.add(message.as_bytes())
     config = load_config(folder / "config.yaml")
     store = Store(config.data_path)
-    Pipeline(config, store).poll()
+    Poller(config, store).poll()
     for name, role in USERS.items():
         create_user(store, name, role, PASSWORD)
     return config, store

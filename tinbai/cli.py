@@ -2,19 +2,33 @@
 
 Each sub-command is a function ``(args, config) -> exit status``; commands that live in
 their own modules register themselves through ``add_parser`` (see COMMAND_MODULES).
+A new command: a module in ``tinbai/commands/`` with ``add_parser(subparsers)``, listed
+in COMMAND_MODULES.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from tinbai.commands import (
+    auth,
+    backup,
+    check,
+    check_photo,
+    doctor,
+    export,
+    init,
+    paid,
+    report,
+    reprocess,
+    serve,
+    user,
+)
 from tinbai.config import Config, ConfigError, load_config
 from tinbai.logs import setup_logging
 
@@ -22,19 +36,15 @@ log = logging.getLogger("tinbai")
 
 Handler = Callable[[argparse.Namespace, Config], int]
 
-#: Modules adding sub-commands of their own: each has ``add_parser(subparsers)``.
-COMMAND_MODULES: tuple[str, ...] = (
-    "tinbai.commands.auth",
-    "tinbai.commands.backup",
-    "tinbai.commands.check_photo",
-    "tinbai.commands.doctor",
-    "tinbai.commands.export",
-    "tinbai.commands.init",
-    "tinbai.commands.paid",
-    "tinbai.commands.report",
-    "tinbai.commands.reprocess",
-    "tinbai.commands.serve",
-    "tinbai.commands.user",
+
+class CommandModule(Protocol):
+    """A module of ``tinbai/commands/``: registers its sub-commands on the parser."""
+
+    def add_parser(self, subparsers: Any, /) -> None: ...
+
+#: Modules adding sub-commands of their own (after those below), in ``--help`` order.
+COMMAND_MODULES: tuple[CommandModule, ...] = (
+    auth, backup, check_photo, doctor, export, init, paid, report, reprocess, serve, user,
 )
 
 
@@ -45,11 +55,11 @@ def _cmd_demo(args: argparse.Namespace, config: Config) -> int:
 
 
 def _cmd_poll(args: argparse.Namespace, config: Config) -> int:
-    from tinbai.pipeline import opened
+    from tinbai.poll import opened
     from tinbai.progress import progress_callback
 
-    with opened(config) as pipeline, progress_callback("Đang xử lý thư") as progress:
-        report = pipeline.poll(progress)
+    with opened(config) as poller, progress_callback("Đang xử lý thư") as progress:
+        report = poller.poll(progress)
     print(
         f"fetched={report.fetched} stored={report.stored} duplicates={report.duplicates} "
         f"ignored={report.ignored} failed={report.failed} replies_sent={report.replies_sent} "
@@ -66,56 +76,12 @@ def _cmd_run(args: argparse.Namespace, config: Config) -> int:
     return run_daemon(config)
 
 
-def _cmd_check(args: argparse.Namespace, config: Config) -> int:
-    from ingest.mime import parse_message
-    from tinbai.evaluate import evaluate, evaluation_json
-    from tinbai.pipeline import own_addresses
-
-    path = Path(args.file)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        print(f"tinbai check: cannot read {path}: {exc.strerror}", file=sys.stderr)
-        return 2
-    limits = config.limits
-    if len(raw) > limits.max_message_bytes:
-        result: dict[str, Any] = {
-            "status": "ignored", "disposition": "too_large", "fields": {}, "problems": [],
-            "photos": [],
-        }
-    else:
-        mail = parse_message(raw, max_parts=limits.max_mime_parts, max_depth=limits.max_mime_depth)
-        result = evaluation_json(evaluate(mail, config, own_addresses=own_addresses(config)))
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
-    else:
-        _print_check(result)
-    return 0
-
-
-def _print_check(result: dict[str, Any]) -> None:
-    from validators.problems import FIELD_LABELS
-
-    print(f"Trạng thái: {result['status']}"
-          + (f" ({result['disposition']})" if result.get("disposition") else ""))
-    for key, label in FIELD_LABELS.items():
-        value = (result.get("fields") or {}).get(key)
-        if value:
-            value = " ".join(str(value).split())
-            print(f"  {label}: {value[:100]}{'…' if len(value) > 100 else ''}")
-    for photo in result.get("photos", []):
-        print(f"  Ảnh {photo['file']}: {photo['format']} {photo['width']}x{photo['height']}"
-              f" chất lượng≈{photo['quality']} máy={photo['camera']}")
-    for problem in result.get("problems", []):
-        print(f"  [{problem['severity']}] {problem['code']}: {problem['message']}")
-
-
 def _cmd_queue(args: argparse.Namespace, config: Config) -> int:
     from store.db import Store
 
     store = Store(config.data_path)
     try:
-        rows = store.queue(status=args.status, include_dispositions=args.all)
+        rows = store.queue.listing(status=args.status, include_dispositions=args.all)
     finally:
         store.close()
     keys = ("ref", "status", "disposition", "sender", "title", "author", "unit", "unit_name",
@@ -133,10 +99,10 @@ def _cmd_queue(args: argparse.Namespace, config: Config) -> int:
 def _cmd_publish(args: argparse.Namespace, config: Config) -> int:
     from tinbai.decisions import publish
 
-    with _decisions(config) as (store, pipeline):
+    with _decisions(config) as (store, outbox):
         publish(store, config, args.ref, url=args.url, on=args.date, genre=args.genre,
                 coefficient=args.coefficient, actor=args.actor)
-        pipeline.send_pending()
+        outbox.send_pending()
     print(f"{args.ref.upper()}: đã ghi nhận đăng tải")
     return 0
 
@@ -144,25 +110,25 @@ def _cmd_publish(args: argparse.Namespace, config: Config) -> int:
 def _cmd_reject(args: argparse.Namespace, config: Config) -> int:
     from tinbai.decisions import reject
 
-    with _decisions(config) as (_, pipeline):
-        reject(pipeline, args.ref, reason=args.reason, actor=args.actor)
-        pipeline.send_pending()
+    with _decisions(config) as (store, outbox):
+        reject(store, outbox, args.ref, reason=args.reason, actor=args.actor)
+        outbox.send_pending()
     print(f"{args.ref.upper()}: đã chuyển sang «Không sử dụng»; lý do được gửi cho tác giả")
     return 0
 
 
 class _decisions:
-    """Store and pipeline for a decision command, closed afterwards."""
+    """Store and outbox for a decision command, closed afterwards."""
 
     def __init__(self, config: Config) -> None:
         from store.db import Store
-        from tinbai.pipeline import Pipeline
+        from tinbai.outbox import Outbox
 
         self.store = Store(config.data_path)
-        self.pipeline = Pipeline(config, self.store)
+        self.outbox = Outbox(config, self.store)
 
     def __enter__(self) -> tuple[Any, Any]:
-        return self.store, self.pipeline
+        return self.store, self.outbox
 
     def __exit__(self, *exc: object) -> None:
         self.store.close()
@@ -190,10 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="the scheduler daemon: poll and send replies periodically")
     p.set_defaults(func=_cmd_run)
 
-    p = sub.add_parser("check", help="dry run of one message: parse and validate, store nothing")
-    p.add_argument("file", metavar="FILE.eml")
-    p.add_argument("--json", action="store_true", help="print the SPEC §7 JSON object")
-    p.set_defaults(func=_cmd_check)
+    check.add_parser(sub)
 
     p = sub.add_parser("queue", help="list stored submissions, oldest first")
     p.add_argument("--status", help="only this status (needs_fix, pending_review, …)")
@@ -217,8 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--actor", default="cli", help=argparse.SUPPRESS)
     p.set_defaults(func=_cmd_reject)
 
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).add_parser(sub)
+    for module in COMMAND_MODULES:
+        module.add_parser(sub)
     return parser
 
 

@@ -380,7 +380,7 @@ class Config(_Strict):
 
     @model_validator(mode="after")
     def _oauth_wiring(self) -> Config:
-        check_oauth_wiring(self)
+        check_oauth_wiring(self.mailboxes, self.smtp, self.oauth)
         return self
 
     def mailbox(self, name: str) -> MailboxConfig:

@@ -7,12 +7,10 @@ private identity server (or the tests' local one) is a matter of config.yaml.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Sequence
+from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-if TYPE_CHECKING:
-    from tinbai.config import Config, MailboxConfig
 
 GOOGLE_SCOPES = ["https://mail.google.com/"]
 MICROSOFT_SCOPES = [
@@ -116,10 +114,43 @@ class BackupConfig(_Strict):
     hour: int = Field(2, ge=0, le=23, description="Hour (Vietnam time) of the daily backup.")
 
 
-def check_oauth_wiring(config: Config) -> None:
+class OAuthMailbox(Protocol):
+    """What the OAuth wiring reads of a mailbox (``tinbai.config.MailboxConfig``).
+
+    A protocol, not the class: tinbai.config includes this module's sections, so this
+    module cannot import it back.
+    """
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def auth(self) -> str: ...
+    @property
+    def oauth_provider(self) -> str | None: ...
+    @property
+    def oauth_token_command(self) -> str | None: ...
+
+
+class OAuthSmtp(Protocol):
+    """What the OAuth wiring reads of the SMTP section (``tinbai.config.SmtpConfig``)."""
+
+    @property
+    def auth(self) -> str: ...
+    @property
+    def oauth_token_command(self) -> str | None: ...
+    @property
+    def oauth_mailbox(self) -> str | None: ...
+
+
+Mailbox = TypeVar("Mailbox", bound=OAuthMailbox)
+
+
+def check_oauth_wiring(
+    mailboxes: Sequence[OAuthMailbox], smtp: OAuthSmtp, oauth: OAuthConfig
+) -> None:
     """Every xoauth2 mailbox names a known provider (or a token command), and SMTP over
     xoauth2 has a mailbox login to reuse; ValueError names the key otherwise."""
-    for box in config.mailboxes:
+    for box in mailboxes:
         if box.auth != "xoauth2" or box.oauth_token_command:
             continue
         if not box.oauth_provider:
@@ -127,20 +158,20 @@ def check_oauth_wiring(config: Config) -> None:
                 f"mailboxes[{box.name}]: auth is xoauth2: set oauth_provider (google, "
                 "microsoft) or oauth_token_command"
             )
-        if box.oauth_provider not in config.oauth.providers:
+        if box.oauth_provider not in oauth.providers:
             raise ValueError(
                 f"mailboxes[{box.name}]: oauth_provider {box.oauth_provider!r} is not one "
-                f"of oauth.providers ({', '.join(sorted(config.oauth.providers))})"
+                f"of oauth.providers ({', '.join(sorted(oauth.providers))})"
             )
-    if config.smtp.auth == "xoauth2" and not config.smtp.oauth_token_command:
-        smtp_oauth_mailbox(config)
+    if smtp.auth == "xoauth2" and not smtp.oauth_token_command:
+        smtp_oauth_mailbox(mailboxes, smtp.oauth_mailbox)
 
 
-def smtp_oauth_mailbox(config: Config) -> MailboxConfig:
+def smtp_oauth_mailbox(mailboxes: Sequence[Mailbox], wanted: str | None) -> Mailbox:
     """The mailbox whose OAuth login SMTP reuses (same account, same refresh token:
-    Google's scope covers IMAP and SMTP, Microsoft's token carries both scopes)."""
-    wanted = config.smtp.oauth_mailbox
-    for box in config.mailboxes:
+    Google's scope covers IMAP and SMTP, Microsoft's token carries both scopes):
+    ``wanted`` (``smtp.oauth_mailbox``), else the first xoauth2 mailbox with a provider."""
+    for box in mailboxes:
         if box.auth == "xoauth2" and box.oauth_provider and wanted in (None, box.name):
             return box
     raise ValueError(

@@ -1,8 +1,12 @@
-"""Editors' decisions (SPEC §5), shared by the CLI and the web pages.
+"""Editors' decisions (SPEC §5), shared by the CLI and the web pages, and the settle rule.
 
 Every decision changes the status through the lifecycle, writes the audit log, and —
 for rejections and change requests — commits the email to the author in the same
 transaction (it is sent by the outbox afterwards).
+
+The settle rule has its one home here (:func:`settle`): a submission waits for the
+contributor only while an error that no editor has overridden remains. New mail
+(tinbai.intake), an editor's corrections and overrides all end with it.
 """
 
 from __future__ import annotations
@@ -13,30 +17,76 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ingest.template import FIELD_KEYS
+from ingest.candidate import author_key, normalize_candidate
+from ingest.model import Candidate
+from ingest.template_labels import FIELD_KEYS
 from store import lifecycle
 from store.db import Store
+from store.errors import NotFound
+from store.records import candidate_from_json, candidate_to_json, derived_values, photo_verdicts
+from tinbai import clock
 from tinbai.config import Config
-from tinbai.evaluate import (
-    author_key,
-    candidate_from_json,
-    candidate_to_json,
-    derived_values,
-    normalize,
-    photo_verdicts,
-)
-from tinbai.pipeline import Pipeline
+from tinbai.outbox import Outbox
 from validators.builtin import validate
-from validators.model import Candidate
+
+#: Who the history names for what tinbai itself decided (new mail, a contributor's fix).
+SYSTEM_ACTOR = "tinbai"
 
 
 class DecisionError(ValueError):
-    """A decision with invalid arguments (bad date, coefficient…); the message says which."""
+    """A decision that cannot be made as asked (bad date, coefficient, closed submission…);
+    the message says why, in Vietnamese."""
+
+
+class MissingReason(DecisionError):
+    """A decision that must say why (it is emailed or kept in the history) was given none."""
+
+
+class AlreadyDone(DecisionError):
+    """Nothing to do: the same decision was made before."""
+
+
+class ErrorsLeft(DecisionError):
+    """The submission still has errors no editor has overridden."""
+
+
+@dataclass
+class Settled:
+    """The outcome of :func:`settle`."""
+
+    open_errors: int  # errors no editor has overridden
+    status: str
+    moved: bool  # the status changed
+
+
+def settle(
+    store: Store, submission_id: int, *, actor: str, reason: str, new_version: bool = False
+) -> Settled:
+    """Recount the errors no editor has overridden (``error_count``) and settle the status.
+
+    The rule (SPEC §5): a submission waits for the contributor (``needs_fix``) only while
+    such an error remains; once none is left it goes to the review queue
+    (``pending_review``). An editor's act never moves one the other way (the contributor
+    is not written to). With ``new_version`` (the contributor's fix was judged again) an
+    open submission with errors left goes back to ``needs_fix``, and the version is
+    recorded in the history either way. Runs in the caller's transaction.
+    """
+    open_errors = store.submissions.active_error_count(submission_id)
+    store.submissions.update(submission_id, {"error_count": open_errors})
+    status = str(store.submissions.get(submission_id)["status"])
+    if new_version:
+        target = lifecycle.PENDING_REVIEW if open_errors == 0 else lifecycle.NEEDS_FIX
+    elif status == lifecycle.NEEDS_FIX and open_errors == 0:
+        target = lifecycle.PENDING_REVIEW
+    else:
+        return Settled(open_errors, status, moved=False)
+    store.submissions.set_status(submission_id, target, actor=actor, reason=reason)
+    return Settled(open_errors, target, moved=target != status)
 
 
 def _parse_date(value: str | None) -> str:
     if not value:
-        return date.today().isoformat()
+        return clock.today().isoformat()
     try:
         return date.fromisoformat(value).isoformat()
     except ValueError:
@@ -86,7 +136,7 @@ def edit_fields(
     ``changes`` may also hold ``unit_name``: a unit picked from the registry.
     """
     with store.transaction():
-        submission = store.submission(ref)
+        submission = store.submissions.get(ref)
         sid = int(submission["id"])
         candidate = _stored_candidate(submission)
         for key, value in changes.items():
@@ -100,45 +150,40 @@ def edit_fields(
             candidate.captions = [
                 line.strip() for line in (changes["caption"] or "").splitlines() if line.strip()
             ]
-        normalize(candidate, config)
+        normalize_candidate(candidate, config.units)
         if "unit_name" in changes:
             candidate.unit_name = changes["unit_name"]
         elif "unit" not in changes:
             candidate.unit_name = submission.get("unit_name")  # an editor's earlier pick
         candidate.previous_bank_accounts = (
-            store.previous_bank_accounts(author_key(candidate), sid)
+            store.submissions.previous_bank_accounts(author_key(candidate), sid)
             if candidate.fields.get("author")
             else []
         )
         verdict = validate(candidate, config.validation)
         problems = [p.as_dict() for p in verdict.problems]
         derived = derived_values(candidate)
-        store.replace_problems(sid, problems)
-        open_errors = store.active_error_count(sid)
+        store.submissions.replace_problems(sid, problems)
         warnings = sum(1 for p in problems if p["severity"] != "error")
-        store.update_submission(sid, {
+        store.submissions.update(sid, {
             **changes,
             **derived,
             "candidate_json": json.dumps(candidate_to_json(candidate), ensure_ascii=False),
-            "error_count": open_errors,
             "warning_count": warnings,
         })
-        store.update_photo_verdicts(sid, photo_verdicts(candidate, verdict))
+        store.submissions.update_photo_verdicts(sid, photo_verdicts(candidate, verdict))
         for key, new in changes.items():
-            store.audit(actor, "edit_field", sid,
-                        {"field": key, "old": submission.get(key), "new": new})
+            store.audit.record(actor, "edit_field", sid,
+                               {"field": key, "old": submission.get(key), "new": new})
         if (
             "unit_name" not in changes
             and derived["unit_name"] != submission.get("unit_name")
         ):
-            store.audit(actor, "edit_field", sid,
-                        {"field": "unit_name", "old": submission.get("unit_name"),
-                         "new": derived["unit_name"], "derived": True})
-        moved = submission["status"] == lifecycle.NEEDS_FIX and open_errors == 0
-        if moved:
-            store.set_status(sid, lifecycle.PENDING_REVIEW, actor=actor,
-                             reason="biên tập viên sửa lỗi cuối cùng")
-    return EditResult(list(changes), open_errors, warnings, moved)
+            store.audit.record(actor, "edit_field", sid,
+                               {"field": "unit_name", "old": submission.get("unit_name"),
+                                "new": derived["unit_name"], "derived": True})
+        settled = settle(store, sid, actor=actor, reason="biên tập viên sửa lỗi cuối cùng")
+    return EditResult(list(changes), settled.open_errors, warnings, settled.moved)
 
 
 def _stored_candidate(submission: dict[str, Any]) -> Candidate:
@@ -149,13 +194,63 @@ def _stored_candidate(submission: dict[str, Any]) -> Candidate:
     return Candidate(fields={key: value for key, value in fields.items() if value.strip()})
 
 
+def override(
+    store: Store, ref: str, problem_id: int, *, actor: str, note: str
+) -> Settled:
+    """An editor overrides the verdict of one problem (who, when, why), then the submission
+    settles: overriding its last error puts it in the review queue.
+
+    Raises NotFound when the problem is not one of this submission's.
+    """
+    note = note.strip()
+    with store.transaction():
+        submission = store.submissions.get(ref)
+        sid = int(submission["id"])
+        problem = store.submissions.problem(problem_id)
+        if int(problem["submission_id"]) != sid:
+            raise NotFound(f"{submission['ref']} không có mục lỗi số {problem_id}.")
+        if not note:
+            raise MissingReason("Hãy ghi lý do bỏ qua lỗi.")
+        if submission["status"] not in lifecycle.OPEN_STATES:
+            raise DecisionError("Tin, bài đã đóng: không bỏ qua lỗi được nữa.")
+        if problem["overridden_at"]:
+            raise AlreadyDone("Lỗi này đã được bỏ qua trước đó.")
+        store.submissions.override_problem(problem_id, actor=actor, note=note)
+        store.audit.record(actor, "override", sid, {
+            "problem_id": problem["id"], "code": problem["code"],
+            "severity": problem["severity"], "field": problem["field"],
+            "file": problem["file"], "note": note,
+        })
+        return settle(store, sid, actor=actor,
+                      reason="biên tập viên bỏ qua lỗi cuối cùng: " + note)
+
+
+def reopen(store: Store, ref: str, *, actor: str, note: str = "") -> Settled:
+    """needs_fix → pending_review once no error is left (e.g. after a change request the
+    editor no longer needs): the settle rule, applied on an editor's request."""
+    note = note.strip()
+    with store.transaction():
+        submission = store.submissions.get(ref)
+        sid = int(submission["id"])
+        if submission["status"] != lifecycle.NEEDS_FIX:
+            raise DecisionError("Chỉ tin, bài «Cần bổ sung» mới đưa lại vào «Chờ duyệt».")
+        settled = settle(store, sid, actor=actor,
+                         reason=note or "biên tập viên đưa lại vào hàng chờ duyệt")
+        if not settled.moved:
+            raise ErrorsLeft(
+                "Còn lỗi chưa được bỏ qua: hãy bỏ qua từng lỗi (có lý do) trước."
+            )
+        store.audit.record(actor, "reopen", sid, {"note": note})
+        return settled
+
+
 def approve(store: Store, ref: str, *, actor: str, note: str | None = None) -> dict[str, Any]:
     """pending_review → approved."""
     with store.transaction():
-        submission = store.submission(ref)
-        store.set_status(submission["id"], lifecycle.APPROVED, actor=actor, reason=note)
-        store.audit(actor, "approve", submission["id"], {"note": note})
-    return store.submission(ref)
+        submission = store.submissions.get(ref)
+        store.submissions.set_status(submission["id"], lifecycle.APPROVED, actor=actor, reason=note)
+        store.audit.record(actor, "approve", submission["id"], {"note": note})
+    return store.submissions.get(ref)
 
 
 def publish(
@@ -182,41 +277,42 @@ def publish(
         raise DecisionError(str(exc)) from None
     coef = None if coef_value is None else str(coef_value)
     with store.transaction():
-        submission = store.submission(ref)
+        submission = store.submissions.get(ref)
         extra = {"published_url": url, "published_date": published_date, "genre": genre,
                  "coefficient": coef}
-        store.set_status(submission["id"], lifecycle.PUBLISHED, actor=actor,
+        store.submissions.set_status(submission["id"], lifecycle.PUBLISHED, actor=actor,
                          reason=f"đăng tại {url}", extra=extra)
-        store.audit(actor, "publish", submission["id"], extra)
-    return store.submission(ref)
+        store.audit.record(actor, "publish", submission["id"], extra)
+    return store.submissions.get(ref)
 
 
-def reject(pipeline: Pipeline, ref: str, *, reason: str, actor: str) -> dict[str, Any]:
+def reject(store: Store, outbox: Outbox, ref: str, *, reason: str, actor: str) -> dict[str, Any]:
     """Reject from any open state; the reason is emailed to the author."""
     if not reason.strip():
-        raise DecisionError(
+        raise MissingReason(
             "Hãy ghi lý do không sử dụng tin, bài (lý do này được gửi cho tác giả)."
         )
-    store = pipeline.store
     with store.transaction():
-        submission = store.submission(ref)
-        store.set_status(submission["id"], lifecycle.REJECTED, actor=actor, reason=reason,
-                         extra={"reject_reason": reason})
-        store.audit(actor, "reject", submission["id"], {"reason": reason})
-        pipeline.enqueue_decision_reply("rejected", submission, reason)
-    return store.submission(ref)
+        submission = store.submissions.get(ref)
+        store.submissions.set_status(submission["id"], lifecycle.REJECTED, actor=actor,
+                                     reason=reason, extra={"reject_reason": reason})
+        store.audit.record(actor, "reject", submission["id"], {"reason": reason})
+        outbox.reply_to_decision("rejected", submission, reason)
+    return store.submissions.get(ref)
 
 
-def request_changes(pipeline: Pipeline, ref: str, *, message: str, actor: str) -> dict[str, Any]:
+def request_changes(
+    store: Store, outbox: Outbox, ref: str, *, message: str, actor: str
+) -> dict[str, Any]:
     """Back to needs_fix with a message emailed to the author."""
     if not message.strip():
-        raise DecisionError(
+        raise MissingReason(
             "Hãy ghi nội dung cần bổ sung, sửa chữa (nội dung này được gửi cho tác giả)."
         )
-    store = pipeline.store
     with store.transaction():
-        submission = store.submission(ref)
-        store.set_status(submission["id"], lifecycle.NEEDS_FIX, actor=actor, reason=message)
-        store.audit(actor, "request_changes", submission["id"], {"message": message})
-        pipeline.enqueue_decision_reply("changes_requested", submission, message)
-    return store.submission(ref)
+        submission = store.submissions.get(ref)
+        store.submissions.set_status(submission["id"], lifecycle.NEEDS_FIX, actor=actor,
+                                     reason=message)
+        store.audit.record(actor, "request_changes", submission["id"], {"message": message})
+        outbox.reply_to_decision("changes_requested", submission, message)
+    return store.submissions.get(ref)

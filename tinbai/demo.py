@@ -15,7 +15,7 @@ from pathlib import Path
 
 from store.db import Store
 from tinbai.config import Config, load_config
-from tinbai.pipeline import Pipeline
+from tinbai.poll import Poller
 from tinbai.samples import demo_messages
 from tinbai.tables import print_queue
 
@@ -83,8 +83,8 @@ def run_demo(config: Config, *, reset: bool = False) -> int:
     demo_config = load_config(config_path)
     store = Store(demo_config.data_path)
     try:
-        report = Pipeline(demo_config, store).poll()
-        rows = store.queue(include_dispositions=True)
+        report = Poller(demo_config, store).poll()
+        rows = store.queue.listing(include_dispositions=True)
     finally:
         store.close()
     print_queue(rows, title="tinbai demo — kết quả tiếp nhận")

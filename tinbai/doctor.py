@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import socket
-import sqlite3
 import ssl
 import time
 import urllib.request
@@ -27,9 +26,11 @@ from urllib.parse import urlsplit
 from ingest.errors import SourceAuthError, SourceConnectError, SourceError, SourceProtocolError
 from ingest.sources.imap import ImapSource
 from notifier.transport import SmtpTransport
+from store.errors import StoreError
+from store.inspect import database_health
+from tinbai import clock
 from tinbai.config import Config, ConfigError, MailboxConfig
 from tinbai.health import read_health
-from tinbai.periods import VN_TZ
 
 Status = Literal["ok", "warn", "fail"]
 
@@ -245,18 +246,11 @@ def check_database(ctx: Context) -> list[Check]:
     if not path.exists():
         return [Check("database", "ok", "Chưa có cơ sở dữ liệu (tạo ở lần nhận thư đầu).")]
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
-        try:
-            pragma = "quick_check" if ctx.quick else "integrity_check"
-            verdict = db.execute(f"PRAGMA {pragma}").fetchone()[0]
-            pending, oldest = db.execute(
-                "SELECT count(*), min(created_at) FROM outbox WHERE state IN "
-                "('pending', 'sending')").fetchone()
-            failed = db.execute("SELECT count(*) FROM outbox WHERE state = 'failed'").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.Error as exc:
+        health = database_health(path, quick=ctx.quick)
+    except StoreError as exc:
         return [Check("database", "fail", f"Không đọc được {path}: {exc}")]
+    verdict, pending, oldest, failed = (health.verdict, health.pending_replies,
+                                        health.oldest_pending, health.failed_replies)
     results = [Check("database", "ok" if verdict == "ok" else "fail",
                      f"Cơ sở dữ liệu {path}: " + ("nguyên vẹn." if verdict == "ok"
                                                   else f"HỎNG ({verdict})."),
@@ -272,7 +266,7 @@ def check_database(ctx: Context) -> list[Check]:
 
 def check_clock(ctx: Context) -> list[Check]:
     now = datetime.now(UTC)
-    local = now.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+    local = clock.to_local(now).strftime("%d/%m/%Y %H:%M")
     system = time.strftime("%Z (UTC%z)")
     results = [Check("clock", "ok" if now.year >= 2024 else "fail",
                      f"Giờ Việt Nam theo máy: {local}; múi giờ hệ thống {system}. Ngày giờ "
@@ -318,7 +312,7 @@ def check_last_poll(ctx: Context) -> list[Check]:
     age = (datetime.now(UTC) - datetime.fromisoformat(ok_at)).total_seconds()
     limit = max(3 * ctx.config.polling.interval_seconds, 3600)
     errors = health.get("last_poll_errors") or []
-    when = datetime.fromisoformat(ok_at).astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+    when = clock.format_local(ok_at)
     return [Check("last_poll", "fail" if age > limit else "ok",
                   f"Lần nhận thư thành công gần nhất: {when} ({age / 60:.0f} phút trước)"
                   + (f"; lần gần nhất có lỗi: {errors[0]}" if errors else "."),

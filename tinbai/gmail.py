@@ -14,7 +14,6 @@ from ingest.errors import SourceError
 from ingest.model import FetchedMessage
 from ingest.sources.base import MailSource
 from ingest.sources.imap import ImapSource
-from store import gmail as gmail_ids
 from store import lifecycle
 from store.db import Store
 from tinbai.config import MailboxConfig
@@ -28,7 +27,7 @@ def skip_known(store: Store, source: MailSource, mailbox: str, uidvalidity: int,
     if not isinstance(source, ImapSource) or not source.gmail or not new:
         return new
     ids = source.gmail_ids([uid for uid, _ in new])
-    known = gmail_ids.known_ids(store, mailbox, ids.values())
+    known = store.messages.known_gmail_ids(mailbox, ids.values())
     keep = [(uid, size) for uid, size in new if ids.get(uid) not in known]
     skipped = [uid for uid, _ in new if ids.get(uid) in known]
     if skipped:
@@ -38,14 +37,14 @@ def skip_known(store: Store, source: MailSource, mailbox: str, uidvalidity: int,
         prefix = [uid for uid in skipped if first_kept is None or uid < first_kept]
         if prefix:  # everything up to there is handled: the checkpoint may move past it
             with store.transaction():
-                store.set_last_uid(mailbox, uidvalidity, max(prefix))
+                store.messages.set_last_uid(mailbox, uidvalidity, max(prefix))
     return keep
 
 
 def verdict(store: Store, kind: str, ref: str | None) -> str | None:
     """The gmail_labels key of an outcome: accepted, needs_fix, ignored or failed."""
     if kind == "stored" and ref:
-        status = store.submission(ref)["status"]
+        status = store.submissions.get(ref)["status"]
         return "needs_fix" if status == lifecycle.NEEDS_FIX else "accepted"
     if kind == "failed":
         return "failed"
@@ -57,7 +56,8 @@ def after_commit(store: Store, source: MailSource, mailbox: MailboxConfig,
     """Remember the X-GM-MSGID and add the verdict's label; never raises for the server."""
     if fetched.gmail_msgid is None or not isinstance(source, ImapSource):
         return
-    gmail_ids.remember(store, mailbox.name, fetched.gmail_msgid)
+    with store.transaction():
+        store.messages.remember_gmail_id(mailbox.name, fetched.gmail_msgid)
     label = mailbox.gmail_labels.get(verdict(store, kind, ref) or "")
     if not label:
         return

@@ -1,6 +1,6 @@
 """Reporting and payment periods (SPEC §7): ``2026-10``, ``2026-Q3``, ``2026-H1``, ``2026``.
 
-A period is a closed range of calendar dates in Vietnam time (UTC+7, no daylight saving):
+A period is a closed range of local calendar dates (Vietnam time, :mod:`tinbai.clock`):
 the dates of ``received_at`` timestamps are taken in that zone, so a message received at
 23:30 on 30 September Vietnam time counts in Q3 even though it is already 16:30 UTC.
 """
@@ -10,13 +10,12 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, timedelta
 from typing import Literal
 
-PeriodKind = Literal["month", "quarter", "half", "year"]
+from tinbai import clock
 
-#: Vietnam time; the country has no daylight saving time.
-VN_TZ = timezone(timedelta(hours=7))
+PeriodKind = Literal["month", "quarter", "half", "year"]
 
 #: Months in one period of each kind.
 MONTHS: dict[str, int] = {"month": 1, "quarter": 3, "half": 6, "year": 12}
@@ -87,13 +86,23 @@ class Period:
 
     def start_utc_iso(self) -> str:
         """The first instant of the period (Vietnam time) as UTC ISO text."""
-        moment = datetime.combine(self.start, datetime.min.time(), VN_TZ)
-        return moment.astimezone(UTC).isoformat(timespec="seconds")
+        return clock.day_start(self.start).astimezone(UTC).isoformat(timespec="seconds")
 
     def end_utc_iso(self) -> str:
         """The first instant *after* the period (Vietnam time) as UTC ISO text."""
-        moment = datetime.combine(self.end + timedelta(days=1), datetime.min.time(), VN_TZ)
+        moment = clock.day_start(self.end + timedelta(days=1))
         return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def current_quarter(day: date) -> str:
+    """The code of the quarter ``day`` is in (``2026-Q4`` in October)."""
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def previous_quarter(day: date) -> str:
+    """The code of the last complete quarter before ``day`` (``2026-Q3`` in October)."""
+    quarter = (day.month - 1) // 3  # 0-based index of the current quarter
+    return f"{day.year - 1}-Q4" if quarter == 0 else f"{day.year}-Q{quarter}"
 
 
 def _month_range(year: int, first_month: int, months: int) -> tuple[date, date]:
@@ -122,19 +131,3 @@ def parse_period(text: str) -> Period:
         f"Kỳ «{text}» không hợp lệ: hãy viết tháng (ví dụ 2026-10), quý (2026-Q3), "
         "nửa năm (2026-H1) hoặc năm (2026)."
     )
-
-
-def local_date(iso_text: str | None) -> date | None:
-    """The Vietnam-time calendar date of an ISO 8601 timestamp (or a bare date)."""
-    if not iso_text:
-        return None
-    text = str(iso_text).strip()
-    try:
-        if len(text) == 10:
-            return date.fromisoformat(text)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(VN_TZ).date()

@@ -1,14 +1,14 @@
 """Read ahead from a mailbox while the previous message is being processed.
 
-Fetching is network and disk I/O (the GIL is released); parsing and judging are CPU.
+Fetching is network and disk I/O (the GIL is released); parsing and reading are CPU.
 Running the fetch one step ahead in a thread overlaps the two, which is most of what a
 backlog of photo mail costs. The read-ahead is bounded (a few messages) so memory stays
-bounded, and the source's connection is shared through a lock: the pipeline takes the
+bounded, and the source's connection is shared through a lock: the poller takes the
 same lock to MOVE a message, since an IMAP connection is not thread-safe.
 
 An optional ``transform`` runs in the same thread on each item, outside the lock: the
-pipeline uses it to parse, judge and hash the next message while the current one is
-committed.
+poller uses it to prepare (keep, parse, read and hash) the next message while the
+current one is committed.
 """
 
 from __future__ import annotations

@@ -10,13 +10,13 @@ from __future__ import annotations
 import functools
 import io
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
 from PIL import Image, ImageDraw
 
-VN_TZ = timezone(timedelta(hours=7))
+from tinbai import clock
 
 EXIF_MAKE = 0x010F
 EXIF_MODEL = 0x0110
@@ -57,7 +57,7 @@ def camera_jpeg(
     quarter = small.resize((width // 4, height // 4), Image.Resampling.BILINEAR)
     noise = Image.effect_noise(quarter.size, 24).convert("RGB")
     image = Image.blend(quarter, noise, 0.10).resize(size, Image.Resampling.BILINEAR)
-    when = (taken or datetime(2026, 11, 3, 9, 30, tzinfo=VN_TZ) + timedelta(minutes=seed))
+    when = (taken or datetime(2026, 11, 3, 9, 30, tzinfo=clock.zone()) + timedelta(minutes=seed))
     stamp = when.strftime("%Y:%m:%d %H:%M:%S")
     exif = Image.Exif()
     exif[EXIF_MAKE] = make
@@ -129,7 +129,7 @@ def _message(
     msg["From"] = formataddr(sender)
     msg["To"] = "Ban Biên tập <toasoan@congdoan.example.vn>"
     msg["Subject"] = subject
-    msg["Date"] = format_datetime(when or datetime.now(VN_TZ) - timedelta(minutes=90 - number))
+    msg["Date"] = format_datetime(when or clock.now() - timedelta(minutes=90 - number))
     msg["Message-ID"] = f"<demo-{number}@tinbai.example>"
     if in_reply_to:
         msg["In-Reply-To"] = f"<{in_reply_to}>"

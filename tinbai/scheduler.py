@@ -2,7 +2,7 @@
 
 One job, ``max_instances=1`` (never two polls at once) and ``coalesce=True`` (a machine
 that slept through several intervals polls once, not N times). SIGINT/SIGTERM set a stop
-flag that the pipeline checks between messages, so the current message is finished and
+flag that the poller checks between messages, so the current message is finished and
 committed before the process exits. A file lock on the data folder (portalocker: POSIX
 and Windows) keeps a second ``tinbai run`` from starting on the same data.
 """
@@ -10,65 +10,22 @@ and Windows) keeps a second ``tinbai run`` from starting on the same data.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import FrameType
 
-import portalocker
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from store.db import Store
-from store.errors import DataDirLocked
-from tinbai.alerts import raise_alert
+from tinbai import clock
 from tinbai.config import Config
-from tinbai.pipeline import Pipeline
+from tinbai.datalock import data_dir_lock
 from tinbai.platform import stop_signals
+from tinbai.poll import Poller
 
 log = logging.getLogger(__name__)
-
-
-@contextmanager
-def data_dir_lock(data_dir: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``DATA_DIR/tinbai.lock`` (released when the process dies)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / "tinbai.lock"
-    # portalocker: flock on POSIX, LockFileEx on Windows; released when the process dies.
-    with open(path, "a+", encoding="ascii") as fh:
-        try:
-            portalocker.lock(fh, portalocker.LOCK_EX | portalocker.LOCK_NB)
-        except portalocker.exceptions.LockException:
-            other = _lock_owner(path)
-            raise DataDirLocked(
-                f"another tinbai run (pid {other}) already uses {data_dir}; stop it first"
-            ) from None
-        try:
-            fh.seek(0)
-            fh.truncate()
-            fh.write(str(os.getpid()))
-            fh.flush()
-            yield
-        finally:
-            portalocker.unlock(fh)
-
-
-def _lock_owner(path: Path) -> str:
-    """The pid written in the lock file by its holder ("?" when unreadable: on Windows
-    the locked byte cannot be read by another process)."""
-    try:
-        return path.read_text(encoding="ascii", errors="replace").strip() or "?"
-    except OSError:
-        return "?"
-
-
-def previous_quarter(today: date) -> str:
-    """The code of the last complete quarter before ``today`` (``2026-Q3`` in October)."""
-    quarter = (today.month - 1) // 3  # 0-based index of the current quarter
-    return f"{today.year - 1}-Q4" if quarter == 0 else f"{today.year}-Q{quarter}"
 
 
 def write_quarter_report(store: Store, config: Config, today: date | None = None) -> Path | None:
@@ -78,11 +35,11 @@ def write_quarter_report(store: Store, config: Config, today: date | None = None
     with published items. Run at start-up too, so an office machine that was off on the
     first day of the quarter still produces it. Returns the HTML path when written.
     """
-    from tinbai.periods import VN_TZ, parse_period
+    from tinbai.periods import parse_period, previous_quarter
     from tinbai.reports.data import build_unit_report
     from tinbai.reports.writers import write_report
 
-    code = previous_quarter(today or datetime.now(VN_TZ).date())
+    code = previous_quarter(today or clock.today())
     folder = config.data_path / "reports"
     html = folder / f"units-{code}.html"
     if html.exists():
@@ -100,12 +57,12 @@ def run_daemon(config: Config) -> int:
     stop = threading.Event()
     with data_dir_lock(config.data_path):
         store = Store(config.data_path)
-        pipeline = Pipeline(config, store, stop=stop)
+        poller = Poller(config, store, stop=stop)
 
         def poll_job() -> None:
             # The job never dies: anything unexpected is logged and the next run retries.
             try:
-                report = pipeline.poll()
+                report = poller.poll()
                 if report.fetched or report.replies_sent or report.errors:
                     log.info(
                         "poll: fetched=%d stored=%d ignored=%d failed=%d replies=%d errors=%d",
@@ -128,23 +85,24 @@ def run_daemon(config: Config) -> int:
                 daily_backup(config)
             except Exception as exc:  # never kills the daemon; the admins are told
                 log.exception("daily backup failed; will retry at the next run")
-                raise_alert(store, config, "backup_failed", str(exc))
+                poller.outbox.alert("backup_failed", str(exc))
 
         scheduler = BackgroundScheduler(timezone=UTC)
-        if config.backup.folder:
-            # Once a day at backup.hour Vietnam time, and at start-up when today's is missing.
-            scheduler.add_job(
-                backup_job, "cron", hour=(config.backup.hour - 7) % 24, id="daily_backup",
-                max_instances=1, coalesce=True, misfire_grace_time=12 * 3600,
-            )
-            scheduler.add_job(backup_job, "date", run_date=datetime.now(UTC),
-                              id="backup_catch_up")
         # First day of each quarter, 07:00 Vietnam time (00:00 UTC), and once at start-up.
         scheduler.add_job(
             report_job, "cron", month="1,4,7,10", day=1, hour=0, id="quarter_report",
             max_instances=1, coalesce=True, misfire_grace_time=24 * 3600,
         )
         scheduler.add_job(report_job, "date", run_date=datetime.now(UTC), id="report_catch_up")
+        if config.backup.folder:
+            # Once a day at backup.hour local time, and at start-up when today's is missing.
+            scheduler.add_job(
+                backup_job, "cron", hour=config.backup.hour, timezone=clock.zone(),
+                id="daily_backup", max_instances=1, coalesce=True,
+                misfire_grace_time=12 * 3600,
+            )
+            scheduler.add_job(backup_job, "date", run_date=datetime.now(UTC),
+                              id="backup_catch_up")
         scheduler.add_job(
             poll_job, "interval", seconds=config.polling.interval_seconds,
             id="poll", max_instances=1, coalesce=True,

@@ -1,7 +1,7 @@
 """The one shape of every check (after Mailman 3's handlers).
 
 A check is a small object with a ``name``, a one-line ``description`` and one method
-returning problems. Submission checks judge a whole :class:`~validators.model.Candidate`;
+returning problems. Submission checks judge a whole :class:`~ingest.model.Candidate`;
 photo checks judge one photo's :class:`~ingest.photos.PhotoFacts`. The order in which they
 run is written in one place, :mod:`validators.builtin`.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from ingest.model import Candidate
 from ingest.photos import PhotoFacts
-from validators.model import Candidate
 from validators.problems import Problem
 from validators.settings import ValidationSettings
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ingest.model import ParsedMail
+from ingest.model import Candidate, ParsedMail
 from validators.base import SubmissionCheck
 from validators.dispositions import (
     AutoReply,
@@ -21,7 +21,6 @@ from validators.dispositions import (
     Spam,
 )
 from validators.fields import FIELD_CHECKS
-from validators.model import Candidate
 from validators.photos import PHOTO_CHECKS, PHOTO_SUBMISSION_CHECKS, check_photo
 from validators.problems import Problem, has_errors
 from validators.settings import ValidationSettings

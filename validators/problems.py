@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
-from ingest.template import FIELD_KEYS
+from ingest.template_labels import FIELD_KEYS
 
 
 class Severity(StrEnum):

@@ -30,7 +30,7 @@ from ingest.model import FetchedMessage
 from ingest.sources import gmail
 from ingest.sources.base import batched_by_size, uid_set
 from ingest.sources.imap_errors import mapped_errors as _mapped_errors
-from ingest.sources.imap_errors import quiet_protocol_trace
+from ingest.sources.imaptrace import quiet_protocol_trace
 
 log = logging.getLogger(__name__)
 

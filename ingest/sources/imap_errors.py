@@ -1,15 +1,13 @@
 """How the IMAP source talks about failures: imapclient/imaplib/ssl/socket errors mapped
-onto the ingest error tree, and imaplib's costly protocol trace turned off."""
+onto the ingest error tree."""
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import socket
 import ssl
 from collections.abc import Iterator
 
-from imapclient import IMAPClient
 from imapclient import exceptions as imap_exc
 
 from ingest.errors import (
@@ -52,20 +50,3 @@ def mapped_errors(what: str, host: str) -> Iterator[None]:
     except (ValueError, IndexError, KeyError) as e:
         # imaplib/imapclient response parsing failed: a reply outside the grammar.
         raise SourceProtocolError(f"{host}: unparseable response during {what}: {e}") from e
-
-
-_IMAPLIB_LOGGER = logging.getLogger("imapclient.imaplib")
-
-
-def quiet_protocol_trace(client: IMAPClient) -> None:
-    """Turn imaplib's protocol trace off unless its logger would print it.
-
-    imapclient sets ``imaplib.IMAP4.debug = 5`` and routes the trace to the
-    ``imapclient.imaplib`` logger, but imaplib formats each trace line before the logger
-    can drop it: the ``repr()`` of every fetched literal, twice per message. For a 5 MB
-    photo mail that is about 90 ms of CPU with the GIL held, ten times the cost of
-    receiving it (benchmarks/poll.py). With DEBUG logging on for that logger the trace
-    stays, for diagnosing a server.
-    """
-    if not _IMAPLIB_LOGGER.isEnabledFor(logging.DEBUG):
-        client._imap.debug = 0

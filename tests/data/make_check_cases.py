@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.documents import unicode_to_tcvn3, unicode_to_vni
+from ingest.legacy_text import unicode_to_tcvn3, unicode_to_vni
 from tinbai.samples import BODY_2, _form, _message, camera_jpeg
 
 HERE = Path(__file__).resolve().parent

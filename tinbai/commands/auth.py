@@ -18,8 +18,8 @@ from typing import Any
 
 from ingest.errors import SourceError
 from ingest.sources.oauth import TokenRecord
+from tinbai import clock
 from tinbai.config import Config, ConfigError, MailboxConfig
-from tinbai.periods import VN_TZ
 
 #: Google keeps the refresh token of a client in "Testing" publishing status 7 days.
 GOOGLE_TESTING_DAYS = 7
@@ -52,7 +52,7 @@ def _say(text: str) -> None:
 def _local(epoch: float | None) -> str:
     if not epoch:
         return "không rõ"
-    return datetime.fromtimestamp(epoch, VN_TZ).strftime("%d/%m/%Y %H:%M")
+    return datetime.fromtimestamp(epoch, clock.zone()).strftime("%d/%m/%Y %H:%M")
 
 
 def _check_imap(config: Config, mailbox: MailboxConfig) -> str | None:

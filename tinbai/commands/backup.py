@@ -10,14 +10,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from store.backup import BackupError, make_backup, prune_daily, restore_backup
 from store.errors import DataDirLocked
+from tinbai import clock
 from tinbai.config import Config
 from tinbai.health import now_iso, record
-from tinbai.periods import VN_TZ
 from tinbai.progress import progress_callback
 
 log = logging.getLogger(__name__)
@@ -47,7 +46,7 @@ def run_backup(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_restore(args: argparse.Namespace, config: Config) -> int:
-    from tinbai.scheduler import data_dir_lock
+    from tinbai.datalock import data_dir_lock
 
     src = Path(args.src).expanduser().resolve()
     try:
@@ -68,7 +67,7 @@ def daily_backup(config: Config, today: str | None = None) -> Path | None:
     if not config.backup.folder:
         return None
     folder = config.resolve(config.backup.folder)
-    day = today or datetime.now(VN_TZ).date().isoformat()
+    day = today or clock.today().isoformat()
     dest = folder / day
     if dest.exists():
         return None

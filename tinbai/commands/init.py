@@ -212,7 +212,7 @@ def _create_admin(config: Config, name: str, ask: Prompter) -> None:
 
     store = Store(config.data_path)
     try:
-        if store.user_by_name(name) is not None:
+        if store.users.by_name(name) is not None:
             print(f"Người dùng «{name}» đã có; giữ nguyên.")
             return
         password = ask.password(f"Mật khẩu cho «{name}» (ít nhất 8 ký tự)")

@@ -139,7 +139,7 @@ def run_batches(args: argparse.Namespace, config: Config) -> int:
                       f" · {len(p.items)} tin, bài · {format_vnd(p.gross)} − "
                       f"{format_vnd(p.tax)} = {format_vnd(p.net)} đ{mark}")
             return 0
-        rows = store.batches()
+        rows = store.finance.batches()
     except NotFound as exc:
         print(f"tinbai batches: {exc}", file=sys.stderr)
         return 1

@@ -3,7 +3,7 @@
 Why: a message whose processing failed (a bug, a full disk, a photo the decoder choked
 on) is stored as ``failed`` with its traceback and the raw bytes, the poll moves on and
 the mail is moved to the Quarantine folder. Once the cause is fixed, this command runs
-the stored raw through the normal pipeline, so nothing needs to be fetched again.
+the stored raw through the normal intake, so nothing needs to be fetched again.
 
 Crash-safe: the failed row is first renamed to ``reprocessing`` (in its own transaction)
 and deleted only after the new outcome is committed; a crash in between leaves it
@@ -19,9 +19,8 @@ from typing import Any
 from ingest.model import FetchedMessage
 from store.db import Store
 from tinbai.config import Config
-from tinbai.pipeline import Pipeline
-
-STATES = ("failed", "reprocessing")
+from tinbai.intake import Intake
+from tinbai.outbox import Outbox
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,35 +35,21 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.set_defaults(func=run)
 
 
-def failed_rows(store: Store, ids: list[int]) -> list[dict[str, Any]]:
-    """Failed (or interrupted) message rows, all or those with the given ids."""
-    marks = ",".join("?" for _ in STATES)
-    sql = f"SELECT * FROM messages WHERE state IN ({marks})"
-    params: list[Any] = list(STATES)
-    if ids:
-        sql += f" AND id IN ({','.join('?' for _ in ids)})"
-        params += ids
-    return store._all(sql + " ORDER BY id", params)
-
-
-def reprocess_row(pipeline: Pipeline, row: dict[str, Any]) -> str:
-    """Run one failed message through the pipeline again; returns a one-line outcome."""
-    store = pipeline.store
+def reprocess_row(intake: Intake, row: dict[str, Any]) -> str:
+    """Run one failed message through the intake again; returns a one-line outcome."""
+    store = intake.store
     if not row["raw_path"]:
         return f"message {row['id']}: no raw kept (too large?), nothing to reprocess"
     raw = store.raw.read(row["raw_path"])
     with store.transaction():
-        store.db.execute(
-            "UPDATE messages SET state = 'reprocessing', message_id = ? WHERE id = ?",
-            (f"reprocessing-{row['id']}@tinbai", row["id"]),
-        )
+        store.messages.mark_reprocessing(int(row["id"]))
     fetched = FetchedMessage(
         mailbox=row["mailbox"] or "reprocess", uidvalidity=int(row["uidvalidity"] or 0),
         uid=int(row["uid"] or 0), size=len(raw), raw=raw,
     )
-    outcome = pipeline.process(fetched)
+    outcome = intake.process(fetched)
     with store.transaction():
-        store.db.execute("DELETE FROM messages WHERE id = ?", (row["id"],))
+        store.messages.delete(int(row["id"]))
     if outcome.kind == "failed":
         return f"message {row['id']}: failed again (see the new failed row and the log)"
     return f"message {row['id']}: {outcome.kind}" + (f" {outcome.ref}" if outcome.ref else "")
@@ -76,7 +61,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return 2
     store = Store(config.data_path)
     try:
-        rows = failed_rows(store, list(args.ids))
+        rows = store.messages.failed(list(args.ids))
         if args.list:
             for row in rows:
                 error = (row["error"] or "").strip().splitlines()[-1:] or [""]
@@ -86,13 +71,14 @@ def run(args: argparse.Namespace, config: Config) -> int:
         missing = set(args.ids) - {int(r["id"]) for r in rows}
         for ident in sorted(missing):
             print(f"message {ident}: not a failed message", file=sys.stderr)
-        pipeline = Pipeline(config, store)
+        outbox = Outbox(config, store)
+        intake = Intake(config, store, outbox)
         failures = 0
         for row in rows:
-            line = reprocess_row(pipeline, row)
+            line = reprocess_row(intake, row)
             failures += "failed again" in line
             print(line)
-        report = pipeline.send_pending()
+        report = outbox.send_pending()
         if report.replies_sent:
             print(f"replies_sent={report.replies_sent}")
         return 1 if failures or missing else 0

@@ -67,7 +67,7 @@ def run_add(args: argparse.Namespace, config: Config) -> int:
 def run_list(args: argparse.Namespace, config: Config) -> int:
     store = _store(config)
     try:
-        users = store.users()
+        users = store.users.all()
     finally:
         store.close()
     for user in users:
@@ -95,13 +95,13 @@ def run_passwd(args: argparse.Namespace, config: Config) -> int:
 def _set_disabled(args: argparse.Namespace, config: Config, disabled: bool) -> int:
     store = _store(config)
     try:
-        user = store.user_by_name(args.name)
+        user = store.users.by_name(args.name)
         if user is None:
             print(f"tinbai user: no user {args.name!r}", file=sys.stderr)
             return 1
         with store.transaction():
-            store.update_user(int(user["id"]), {"disabled": int(disabled)})
-            store.audit("cli", "user_disable" if disabled else "user_enable", None,
+            store.users.update(int(user["id"]), {"disabled": int(disabled)})
+            store.audit.record("cli", "user_disable" if disabled else "user_enable", None,
                         {"user": user["name"]})
     finally:
         store.close()

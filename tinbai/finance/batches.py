@@ -17,17 +17,19 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from ingest.normalize import fold, holder_ascii
 from store import lifecycle
-from store.db import Store, iso
+from store.base import iso
+from store.db import Store
 from store.errors import StoreError
+from tinbai import clock
 from tinbai.config import Config
-from tinbai.finance.money import RoyaltyRules, format_coefficient, parse_decimal
-from tinbai.periods import VN_TZ, Period
+from tinbai.finance.money import RoyaltyRules, TaxResult, format_coefficient, parse_decimal
+from tinbai.periods import Period
 
 FLAG_BANK_ACCOUNT_CHANGED = "bank_account_changed"
 
@@ -53,19 +55,6 @@ def _status_text(batch: Batch) -> str:
     """``Đợt chi NB-2026-Q3-01 đang ở trạng thái «Đã huỷ»`` for refusals."""
     label = BATCH_STATUS_LABELS.get(batch.status, batch.status)
     return f"Đợt chi {batch.code} đang ở trạng thái «{label}»"
-
-
-def _local_time(value: str | None) -> str:
-    """``dd/mm/yyyy HH:MM`` in Vietnam time for an ISO timestamp (as given if unreadable)."""
-    if not value:
-        return "—"
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
 
 
 def ascii_text(text: str) -> str:
@@ -188,6 +177,87 @@ def _description(template: str, *, period: Period, refs: list[str], author: str,
     return ascii_text(text)
 
 
+#: The rows of one payee (author + account): each submission row with its item.
+PayeeEntries = list[tuple[dict[str, Any], BatchItem]]
+
+
+def _payable(
+    rows: list[dict[str, Any]], rules: RoyaltyRules,
+) -> tuple[dict[tuple[str, str], PayeeEntries], list[Skipped]]:
+    """The payable items grouped by payee (author key, account), and those left out."""
+    groups: dict[tuple[str, str], PayeeEntries] = {}
+    skipped: list[Skipped] = []
+    for row in rows:
+        ref = str(row["ref"])
+        account = str(row.get("bank_account_digits") or "")
+        if not account:
+            skipped.append(Skipped(ref, "thiếu số tài khoản"))
+            continue
+        if not row.get("coefficient"):
+            skipped.append(Skipped(ref, "chưa có hệ số nhuận bút"))
+            continue
+        published = date.fromisoformat(str(row["published_date"]))
+        coefficient = parse_decimal(row["coefficient"])
+        gross, unit_value = rules.item_gross(coefficient, published)
+        key = str(row.get("author_key") or fold(str(row.get("author") or "")))
+        item = BatchItem(
+            ref=ref, title=str(row.get("title") or ""), published_date=published.isoformat(),
+            genre=row.get("genre"), coefficient=format_coefficient(coefficient),
+            unit_value=unit_value, gross=gross, submission_id=int(row["id"]),
+        )
+        groups.setdefault((key, account), []).append((row, item))
+    return groups, skipped
+
+
+def _new_code(store: Store, period: Period) -> str:
+    """The next unused batch code of the period (``NB-2026-Q3-02``)."""
+    number = store.finance.batches_in_period(period.code) + 1
+    code = f"NB-{period.code}-{number:02d}"
+    while True:  # a code deleted by hand must not block the next export
+        try:
+            store.finance.batch(code)
+        except StoreError:
+            return code
+        number += 1
+        code = f"NB-{period.code}-{number:02d}"
+
+
+def _insert_payee(
+    store: Store, config: Config, period: Period, batch: tuple[int, str], position: int,
+    payee: tuple[str, str], entries: PayeeEntries, taxed: TaxResult,
+) -> None:
+    """One payee row (with the ``bank_account_changed`` flag) and its items."""
+    (batch_id, code), (key, account) = batch, payee
+    latest = max(entries, key=lambda e: (str(e[0]["received_at"]), int(e[0]["id"])))[0]
+    earliest = min(str(e[0]["received_at"]) for e in entries)
+    items = [item for _, item in entries]
+    author = str(latest.get("author") or "")
+    holder = str(latest.get("account_holder_ascii")
+                 or holder_ascii(str(latest.get("account_holder") or author)))
+    others = store.finance.other_accounts_before(key, account, earliest) if key else []
+    flags = [FLAG_BANK_ACCOUNT_CHANGED] if others else []
+    detail = ("trước đây: " + ", ".join(others)) if others else None
+    description = _description(
+        config.royalties.description, period=period, refs=[i.ref for i in items],
+        author=author, batch_code=code)
+    payee_id = store.finance.insert("batch_payees", {
+        "batch_id": batch_id, "position": position, "author": author,
+        "author_key": key, "account_holder": holder, "account_digits": account,
+        "bank_short_name": latest.get("bank_short_name") or latest.get("bank_name"),
+        "bank_code": latest.get("bank_code"), "bank_bin": latest.get("bank_bin"),
+        "gross": taxed.gross, "tax": taxed.tax, "net": taxed.net,
+        "description": description, "flags": " ".join(flags), "flag_detail": detail,
+    })
+    for item in items:
+        store.finance.insert("batch_items", {
+            "batch_id": batch_id, "payee_id": payee_id,
+            "submission_id": item.submission_id, "ref": item.ref, "title": item.title,
+            "published_date": item.published_date, "genre": item.genre,
+            "coefficient": item.coefficient, "unit_value": item.unit_value,
+            "gross": item.gross,
+        })
+
+
 def create_batch(
     store: Store, config: Config, period: Period, *, actor: str,
     payment_date: date | None = None,
@@ -199,49 +269,21 @@ def create_batch(
     and stay unpaid for a later batch.
     """
     rules = RoyaltyRules(config.royalties)
-    pay_day = payment_date or date.today()
+    pay_day = payment_date or clock.today()
     tax_rule = rules.tax_rule_on(pay_day)
-    skipped: list[Skipped] = []
     with store.transaction():
-        rows = store.unbatched_published(period.start.isoformat(), period.end.isoformat())
-        groups: dict[tuple[str, str], list[tuple[dict[str, Any], BatchItem]]] = {}
-        for row in rows:
-            ref = str(row["ref"])
-            account = str(row.get("bank_account_digits") or "")
-            if not account:
-                skipped.append(Skipped(ref, "thiếu số tài khoản"))
-                continue
-            if not row.get("coefficient"):
-                skipped.append(Skipped(ref, "chưa có hệ số nhuận bút"))
-                continue
-            published = date.fromisoformat(str(row["published_date"]))
-            coefficient = parse_decimal(row["coefficient"])
-            gross, unit_value = rules.item_gross(coefficient, published)
-            key = str(row.get("author_key") or fold(str(row.get("author") or "")))
-            item = BatchItem(
-                ref=ref, title=str(row.get("title") or ""), published_date=published.isoformat(),
-                genre=row.get("genre"), coefficient=format_coefficient(coefficient),
-                unit_value=unit_value, gross=gross, submission_id=int(row["id"]),
-            )
-            groups.setdefault((key, account), []).append((row, item))
+        rows = store.finance.unbatched_published(period.start.isoformat(), period.end.isoformat())
+        groups, skipped = _payable(rows, rules)
         if not groups:
             return BatchResult(None, skipped)
-        number = store.batches_in_period(period.code) + 1
-        code = f"NB-{period.code}-{number:02d}"
-        while True:  # a code deleted by hand must not block the next export
-            try:
-                store.batch(code)
-            except StoreError:
-                break
-            number += 1
-            code = f"NB-{period.code}-{number:02d}"
+        code = _new_code(store, period)
         rules_json = {
             "rounding": "item gross = coefficient × unit value, half-up to 1 đồng; "
                         "tax = payee gross × rate, half-up, when gross ≥ threshold",
             "tax_rate": str(tax_rule.rate), "tax_threshold": tax_rule.threshold,
             "tax_since": tax_rule.since.isoformat(),
         }
-        batch_id = store.insert_row("payment_batches", {
+        batch_id = store.finance.insert("payment_batches", {
             "code": code, "period": period.code, "period_start": period.start.isoformat(),
             "period_end": period.end.isoformat(), "status": "open",
             "payment_date": pay_day.isoformat(),
@@ -251,47 +293,20 @@ def create_batch(
         ordered = sorted(groups.items(), key=lambda kv: (fold(str(kv[1][-1][0].get("author")
                                                                  or "")), kv[0][1]))
         totals = {"gross": 0, "tax": 0, "net": 0, "items": 0}
-        for position, ((key, account), entries) in enumerate(ordered, start=1):
-            latest = max(entries, key=lambda e: (str(e[0]["received_at"]), int(e[0]["id"])))[0]
-            earliest = min(str(e[0]["received_at"]) for e in entries)
-            items = [item for _, item in entries]
-            gross = sum(i.gross for i in items)
-            taxed = rules.tax(gross, pay_day)
-            author = str(latest.get("author") or "")
-            holder = str(latest.get("account_holder_ascii")
-                         or holder_ascii(str(latest.get("account_holder") or author)))
-            others = store.other_accounts_before(key, account, earliest) if key else []
-            flags = [FLAG_BANK_ACCOUNT_CHANGED] if others else []
-            detail = ("trước đây: " + ", ".join(others)) if others else None
-            description = _description(
-                config.royalties.description, period=period, refs=[i.ref for i in items],
-                author=author, batch_code=code)
-            payee_id = store.insert_row("batch_payees", {
-                "batch_id": batch_id, "position": position, "author": author,
-                "author_key": key, "account_holder": holder, "account_digits": account,
-                "bank_short_name": latest.get("bank_short_name") or latest.get("bank_name"),
-                "bank_code": latest.get("bank_code"), "bank_bin": latest.get("bank_bin"),
-                "gross": taxed.gross, "tax": taxed.tax, "net": taxed.net,
-                "description": description, "flags": " ".join(flags), "flag_detail": detail,
-            })
-            for item in items:
-                store.insert_row("batch_items", {
-                    "batch_id": batch_id, "payee_id": payee_id,
-                    "submission_id": item.submission_id, "ref": item.ref, "title": item.title,
-                    "published_date": item.published_date, "genre": item.genre,
-                    "coefficient": item.coefficient, "unit_value": item.unit_value,
-                    "gross": item.gross,
-                })
+        for position, (payee, entries) in enumerate(ordered, start=1):
+            taxed = rules.tax(sum(item.gross for _, item in entries), pay_day)
+            _insert_payee(store, config, period, (batch_id, code), position, payee, entries,
+                          taxed)
             totals["gross"] += taxed.gross
             totals["tax"] += taxed.tax
             totals["net"] += taxed.net
-            totals["items"] += len(items)
-        store.update_batch(batch_id, {
+            totals["items"] += len(entries)
+        store.finance.update_batch(batch_id, {
             "payee_count": len(ordered), "item_count": totals["items"],
             "total_gross": totals["gross"], "total_tax": totals["tax"],
             "total_net": totals["net"],
         })
-        store.audit(actor, "finance_export", None, {
+        store.audit.record(actor, "finance_export", None, {
             "batch": code, "period": period.code, "payees": len(ordered),
             "items": totals["items"], "total_net": totals["net"],
             "skipped": [s.ref for s in skipped],
@@ -303,10 +318,10 @@ def load_batch(store: Store, key: int | str) -> Batch:
     """A batch with payees and items, by id or code; raises NotFound."""
     from tinbai.periods import parse_period
 
-    row = store.batch(key)
+    row = store.finance.batch(key)
     batch_id = int(row["id"])
     items_by_payee: dict[int, list[BatchItem]] = {}
-    for item in store.batch_items(batch_id):
+    for item in store.finance.batch_items(batch_id):
         items_by_payee.setdefault(int(item["payee_id"]), []).append(BatchItem(
             ref=str(item["ref"]), title=str(item["title"]),
             published_date=str(item["published_date"]), genre=item["genre"],
@@ -325,7 +340,7 @@ def load_batch(store: Store, key: int | str) -> Batch:
             confirmed_by=p["confirmed_by"], confirmed_at=p["confirmed_at"],
             confirm_note=p["confirm_note"],
         )
-        for p in store.batch_payees(batch_id)
+        for p in store.finance.batch_payees(batch_id)
     ]
     return Batch(
         id=batch_id, code=str(row["code"]), period=str(row["period"]),
@@ -367,12 +382,12 @@ def confirm_payee(
                 f"Người nhận STT {position} của đợt chi {batch.code} đã được "
                 f"{payee.confirmed_by} xác nhận rồi; không cần xác nhận lại."
             )
-        store.insert_row("payee_confirmations", {
+        store.finance.insert("payee_confirmations", {
             "payee_id": payee.id, "batch_id": batch.id, "confirmed_by": actor,
             "note": note.strip(), "at": iso(),
         })
         for item in payee.items:
-            store.audit(actor, "confirm_payee", item.submission_id, {
+            store.audit.record(actor, "confirm_payee", item.submission_id, {
                 "batch": batch.code, "position": position, "flags": payee.flags,
                 "account": mask_account(payee.account_digits), "note": note.strip(),
             })
@@ -387,8 +402,9 @@ def mark_paid(store: Store, batch_key: int | str, *, actor: str) -> Batch:
     with store.transaction():
         batch = load_batch(store, batch_key)
         if batch.status == "paid":
+            paid_at = clock.format_local(batch.paid_at, "—")
             raise FinanceError(
-                f"Đợt chi {batch.code} đã được đánh dấu đã chi lúc {_local_time(batch.paid_at)} "
+                f"Đợt chi {batch.code} đã được đánh dấu đã chi lúc {paid_at} "
                 f"bởi {batch.paid_by}; không cần đánh dấu lại."
             )
         if batch.status != "open":
@@ -409,11 +425,11 @@ def mark_paid(store: Store, batch_key: int | str, *, actor: str) -> Batch:
             )
         for payee in batch.payees:
             for item in payee.items:
-                store.set_status(item.submission_id, lifecycle.PAID, actor=actor,
+                store.submissions.set_status(item.submission_id, lifecycle.PAID, actor=actor,
                                  reason=f"chi nhuận bút, đợt {batch.code}")
-                store.audit(actor, "paid", item.submission_id,
+                store.audit.record(actor, "paid", item.submission_id,
                             {"batch": batch.code, "gross": item.gross})
-        store.update_batch(batch.id, {"status": "paid", "paid_by": actor, "paid_at": iso()})
+        store.finance.update_batch(batch.id, {"status": "paid", "paid_by": actor, "paid_at": iso()})
     return load_batch(store, batch.id)
 
 
@@ -432,12 +448,12 @@ def cancel_batch(store: Store, batch_key: int | str, *, actor: str, reason: str)
         held = [item.ref for payee in batch.payees for item in payee.items]
         for payee in batch.payees:
             for item in payee.items:
-                store.audit(actor, "cancel_batch", item.submission_id,
+                store.audit.record(actor, "cancel_batch", item.submission_id,
                             {"batch": batch.code, "reason": reason.strip()})
-        store.release_batch_items(batch.id)
+        store.finance.release_batch_items(batch.id)
         rules = {**batch.rules, "cancelled": {"by": actor, "at": iso(), "reason": reason.strip(),
                                               "items": held}}
-        store.update_batch(batch.id, {"status": "cancelled",
+        store.finance.update_batch(batch.id, {"status": "cancelled",
                                       "rules_json": json.dumps(rules, ensure_ascii=False)})
     return load_batch(store, batch.id)
 

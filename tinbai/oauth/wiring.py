@@ -81,7 +81,7 @@ def mailbox_token_source(
 def smtp_oauth_mailbox(config: Config) -> MailboxConfig:
     """The mailbox whose login SMTP reuses (ConfigError when there is none)."""
     try:
-        return _smtp_oauth_mailbox(config)
+        return _smtp_oauth_mailbox(config.mailboxes, config.smtp.oauth_mailbox)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
 
@@ -91,6 +91,33 @@ def smtp_token_source(config: Config, on_revoked: OnRevoked | None = None) -> To
     if config.smtp.oauth_token_command:
         return TokenCommand("smtp", config.smtp.oauth_token_command)
     return mailbox_token_source(config, smtp_oauth_mailbox(config), on_revoked)
+
+
+class TokenSources:
+    """The token sources of one running instance, one per login: a mailbox and the SMTP
+    that reuses its login share one source, so access tokens are reused until they near
+    expiry and a revoked login is reported once, whoever finds it."""
+
+    def __init__(self, config: Config, on_revoked: OnRevoked) -> None:
+        self.config = config
+        self.on_revoked = on_revoked
+        self._sources: dict[str, TokenSource] = {}
+
+    def mailbox(self, name: str) -> TokenSource:
+        """The source of the xoauth2 mailbox ``name``."""
+        if name not in self._sources:
+            self._sources[name] = mailbox_token_source(
+                self.config, self.config.mailbox(name), self.on_revoked
+            )
+        return self._sources[name]
+
+    def smtp(self) -> TokenSource:
+        """The source of SMTP with ``smtp.auth: xoauth2``."""
+        if self.config.smtp.oauth_token_command:
+            if "" not in self._sources:
+                self._sources[""] = smtp_token_source(self.config, self.on_revoked)
+            return self._sources[""]
+        return self.mailbox(smtp_oauth_mailbox(self.config).name)
 
 
 def smtp_username(config: Config) -> str | None:

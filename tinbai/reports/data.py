@@ -18,14 +18,14 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
 from ingest.normalize import fold
 from store.db import Store
+from tinbai import clock
 from tinbai.config import Config, QuotaConfig
-from tinbai.periods import MONTHS, VN_TZ, Period
+from tinbai.periods import MONTHS, Period
 
 OTHER_KIND = "_other"
 OTHER_LABEL = "Khác/Không xác định"
@@ -194,12 +194,14 @@ def build_unit_report(store: Store, config: Config, period: Period) -> UnitRepor
             other[key] = UnitRow(name, OTHER_KIND)
         return other[key]
 
-    for sub in store.received_between(period.start_utc_iso(), period.end_utc_iso()):
+    for sub in store.submissions.received_between(period.start_utc_iso(), period.end_utc_iso()):
         row = row_for(sub)
         row.received += 1
         if sub["reached_review"]:
             row.accepted += 1
-    published = store.published_between(period.start.isoformat(), period.end.isoformat())
+    published = store.submissions.published_between(
+        period.start.isoformat(), period.end.isoformat()
+    )
     unit_counts: dict[str, int] = defaultdict(int)
     people: dict[str, PublicPerson] = {}
     for sub in published:
@@ -231,5 +233,5 @@ def build_unit_report(store: Store, config: Config, period: Period) -> UnitRepor
     public_people = sorted(people.values(), key=lambda p: (-len(p.items), fold(p.author)))
     return UnitReport(
         period=period, groups=groups, public_units=public_units, public_people=public_people,
-        generated_at=datetime.now(VN_TZ).strftime("%d/%m/%Y %H:%M"),
+        generated_at=clock.now().strftime("%d/%m/%Y %H:%M"),
     )

@@ -1,39 +1,31 @@
-"""The ASGI application of ``tinbai serve``, assembled from route modules.
+"""The ASGI application of ``tinbai serve``, assembled from the route modules.
 
-Extending the pages (for example finance's payment lists): write a module exposing
+A page module (see :data:`ROUTE_MODULES`) exposes
 
-    def routes(ctx: WebContext) -> list[starlette.routing.BaseRoute]: ...
-    NAV: tuple[NavItem, ...] = (NavItem("/finance", "Nhuận bút", ("finance", "admin")),)
+    ROUTES: list[starlette.routing.BaseRoute]   # module-level async handlers
+    NAV: tuple[NavItem, ...]                    # optional: top-bar links for some roles
+    TEMPLATE_GLOBALS: dict[str, object]         # optional: names the templates may call
 
-(``NAV`` is optional: links added to the top bar for those roles) and add its name to
-:data:`ROUTE_MODULES`. Templates go in ``tinbai/web/templates`` and extend ``base.html``;
-render them with ``ctx.render(request, "name.html", {...})``, which adds the user, the CSRF
-token and flash messages, and masks bank account numbers for editors (pass
-``redactor=ctx.redactor_for(submission_id)`` for pages showing a submission's data).
+and is listed in :data:`ROUTE_MODULES`. A handler gets what the pages share with
+``ctx = context(request)`` (:mod:`tinbai.web.context`: config, store, outbox, render,
+flash). Templates go in ``tinbai/web/templates`` and extend ``base.html``.
 
 What every route gets for free (see :mod:`tinbai.web.auth`): login is required for every
 path except ``/login`` and ``/static``; ``request.state.user`` is the logged-in user row;
 check the role with ``require(request, *roles)``; read POSTed forms only through
 ``await checked_form(request)`` (CSRF check, 403 when missing); answer a successful POST
 with a 303 redirect (POST/redirect/GET) and ``flash(request, text)`` for the message.
-
-The store's single SQLite connection is used from the event loop only (handlers are
-``async`` and do their quick queries inline); slow work (thumbnails, zips, SMTP) runs in
-the thread pool without touching that connection.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import secrets
-import threading
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from types import ModuleType
 
 import jinja2
 from starlette.applications import Starlette
@@ -41,183 +33,30 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from store import lifecycle
-from store.db import Row, Store
+from store.db import Store
+from tinbai import clock
 from tinbai.config import Config
-from tinbai.web import csrf
-from tinbai.web.masking import Redactor, digits, mask_account
-from tinbai.web.periods import local_time
+from tinbai.outbox import Outbox
+from tinbai.web import auth, downloads, finance, messages, queue, submission, users
+from tinbai.web.context import WebContext
+from tinbai.web.masking import mask_account
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
-
 HERE = Path(__file__).parent
 
-#: Route modules, in order; each exposes ``routes(ctx) -> list[BaseRoute]``.
-ROUTE_MODULES: tuple[str, ...] = (
-    "tinbai.web.auth",
-    "tinbai.web.queue",
-    "tinbai.web.submission",
-    "tinbai.web.messages",
-    "tinbai.web.users",
-    "tinbai.web.finance",
+#: The page modules, in order (their routes and top-bar links).
+ROUTE_MODULES: tuple[ModuleType, ...] = (
+    auth, queue, submission, downloads, messages, users, finance,
 )
-
-ROLE_LABELS: dict[str, str] = {
-    "editor": "Biên tập viên",
-    "finance": "Kế toán",
-    "admin": "Quản trị",
-}
 
 SESSION_COOKIE = "tinbai_session"
 SESSION_MAX_AGE = 12 * 3600
-
-
-@dataclass(frozen=True)
-class NavItem:
-    """A link of the top bar, shown to the given roles."""
-
-    path: str
-    label: str
-    roles: tuple[str, ...] = ("editor", "finance", "admin")
-
-
-@dataclass
-class WebContext:
-    """What route modules share: configuration, store, templates."""
-
-    config: Config
-    store: Store
-    env: jinja2.Environment
-    nav: list[NavItem] = field(default_factory=list)
-    send_lock: threading.Lock = field(default_factory=threading.Lock)
-    _cache: dict[str, tuple[tuple[int, int], Any]] = field(default_factory=dict)
-
-    def cached(self, name: str, compute: Callable[[], T]) -> T:
-        """``compute()``, remembered until the database changes.
-
-        ``PRAGMA data_version`` changes when another connection commits and
-        ``total_changes()`` when this one writes, so checking costs O(1) per request.
-        """
-        db = self.store.db
-        mark = (int(db.execute("PRAGMA data_version").fetchone()[0]),
-                int(db.execute("SELECT total_changes()").fetchone()[0]))
-        hit = self._cache.get(name)
-        if hit is not None and hit[0] == mark:
-            return cast(T, hit[1])
-        value = compute()
-        self._cache[name] = (mark, value)
-        return value
-
-    def known_accounts(self) -> frozenset[str]:
-        """Every account number in the database (as digits), cached until a write."""
-        return self.cached("accounts", self._all_accounts)
-
-    def _all_accounts(self) -> frozenset[str]:
-        db = self.store.db
-        rows = db.execute(
-            """SELECT bank_account_digits FROM submissions
-               UNION SELECT bank_account FROM submissions
-               UNION SELECT json_extract(candidate_json, '$.fields.bank_account')
-                     FROM submission_versions
-               UNION SELECT json_extract(candidate_json, '$.bank_account_digits')
-                     FROM submission_versions
-               UNION SELECT json_extract(detail_json, '$.old') FROM audit_log
-                     WHERE action = 'edit_field'
-                     AND json_extract(detail_json, '$.field') = 'bank_account'"""
-        ).fetchall()
-        found = {digits(r[0]) for r in rows}
-        return frozenset(a for a in found if len(a) >= 6)
-
-    @property
-    def thumbs_dir(self) -> Path:
-        return self.config.data_path / "thumbs"
-
-    def render(
-        self, request: Request, name: str, values: dict[str, Any] | None = None, *,
-        redactor: Redactor | None = None, status_code: int = 200,
-    ) -> HTMLResponse:
-        """Render a page; for editors, known account numbers are masked in the output."""
-        user: Row | None = getattr(request.state, "user", None)
-        context = {
-            "request": request,
-            "user": user,
-            "csrf_token": csrf.token(request),
-            "flashes": pop_flashes(request),
-            "nav": [n for n in self.nav if user and user["role"] in n.roles],
-            "status_labels": lifecycle.STATUS_LABELS,
-            "role_labels": ROLE_LABELS,
-            **(values or {}),
-        }
-        html = self.env.get_template(name).render(context)
-        if user is None or user["role"] == "editor":
-            html = (redactor or Redactor()).with_known(self.known_accounts()).redact(html)
-        return HTMLResponse(html, status_code=status_code)
-
-    def redactor_for(self, submission_id: int) -> Redactor:
-        """Every account number connected with a submission (all versions, the author's
-        earlier accounts, edits recorded in the audit log)."""
-        import json
-
-        store = self.store
-        submission = store.submission(submission_id)
-        redactor = Redactor([submission.get("bank_account"),
-                             submission.get("bank_account_digits")])
-        for version in store.versions(submission_id):
-            try:
-                data = json.loads(version["candidate_json"])
-            except ValueError:
-                continue
-            redactor.add((data.get("fields") or {}).get("bank_account"))
-            redactor.add(data.get("bank_account_digits"))
-            for account in data.get("previous_bank_accounts") or []:
-                redactor.add(account)
-        if submission.get("author_key"):
-            for account in store.previous_bank_accounts(str(submission["author_key"]), None):
-                redactor.add(account)
-        for entry in store.audit_of(submission_id):
-            if entry["action"] == "edit_field" and "bank_account" in entry["detail_json"]:
-                try:
-                    detail = json.loads(entry["detail_json"])
-                except ValueError:
-                    continue
-                redactor.add(detail.get("old"))
-                redactor.add(detail.get("new"))
-        return redactor.with_known(self.known_accounts())
-
-    def send_replies(self) -> None:
-        """Send the committed replies now (blocking: call from the thread pool).
-
-        Uses its own connection so the event loop's one is never shared across threads.
-        """
-        from tinbai.pipeline import Pipeline
-
-        with self.send_lock:
-            store = Store(self.config.data_path)
-            try:
-                report = Pipeline(self.config, store).send_pending()
-            finally:
-                store.close()
-        if report.errors or report.replies_failed:
-            log.warning("replies not sent yet (will be retried): %s", "; ".join(report.errors))
-
-
-def flash(request: Request, text: str, kind: str = "ok") -> None:
-    """A message shown once on the next page."""
-    messages = list(request.session.get("flash") or [])
-    messages.append([kind, text])
-    request.session["flash"] = messages[-5:]
-
-
-def pop_flashes(request: Request) -> list[tuple[str, str]]:
-    messages = request.session.pop("flash", None) or []
-    return [(str(k), str(t)) for k, t in messages]
 
 
 def _environment(extra_dirs: Iterable[Path] = ()) -> jinja2.Environment:
@@ -227,8 +66,10 @@ def _environment(extra_dirs: Iterable[Path] = ()) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["localtime"] = local_time
+    env.filters["localtime"] = clock.format_local
     env.filters["mask_account"] = mask_account
+    for module in ROUTE_MODULES:
+        env.globals.update(getattr(module, "TEMPLATE_GLOBALS", {}))
     return env
 
 
@@ -282,18 +123,16 @@ def secret_key(config: Config) -> str:
 
 def create_app(
     config: Config, *, store: Store | None = None, key: str | None = None,
-    route_modules: Sequence[str] = ROUTE_MODULES,
+    route_modules: Sequence[ModuleType] = ROUTE_MODULES,
 ) -> Starlette:
     """The web application over ``config``'s data folder (or the given store)."""
-    from tinbai.web.auth import LoginRequired
-
     own_store = store is None
     the_store = store or Store(config.data_path)
-    ctx = WebContext(config=config, store=the_store, env=_environment())
+    ctx = WebContext(config=config, store=the_store, outbox=Outbox(config, the_store),
+                     env=_environment())
     routes: list[BaseRoute] = []
-    for name in route_modules:
-        module = importlib.import_module(name)
-        routes.extend(module.routes(ctx))
+    for module in route_modules:
+        routes.extend(module.ROUTES)
         ctx.nav.extend(getattr(module, "NAV", ()))
     routes.append(Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"))
 
@@ -323,10 +162,11 @@ def create_app(
                 session_cookie=SESSION_COOKIE, max_age=SESSION_MAX_AGE, same_site="lax",
                 https_only=config.web.secure_cookies,
             ),
-            Middleware(LoginRequired, ctx=ctx),
+            Middleware(auth.LoginRequired, ctx=ctx),
         ],
         exception_handlers={HTTPException: http_error},
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    app.state.login_failures = auth.LoginFailures()
     return app

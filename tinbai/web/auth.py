@@ -23,9 +23,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from store.db import Row, Store
+from store.base import Row
+from store.db import Store
 from tinbai.web import csrf
-from tinbai.web.app import WebContext
+from tinbai.web.context import WebContext, context
 
 ROLES: tuple[str, ...] = ("editor", "finance", "admin")
 #: Who may do what.
@@ -81,23 +82,23 @@ def create_user(store: Store, name: str, role: str, password: str) -> int:
         raise UserError("Tên đăng nhập phải có 1–64 ký tự, không có khoảng trắng.")
     if role not in ROLES:
         raise UserError(f"Vai trò phải là một trong: {', '.join(ROLES)}.")
-    if store.user_by_name(name) is not None:
+    if store.users.by_name(name) is not None:
         raise UserError(f"Người dùng «{name}» đã tồn tại.")
     password_hash = hash_password(password)
     with store.transaction():
-        user_id = store.add_user(name, role, password_hash)
-        store.audit("system", "user_add", None, {"user": name, "role": role})
+        user_id = store.users.add(name, role, password_hash)
+        store.audit.record("system", "user_add", None, {"user": name, "role": role})
     return user_id
 
 
 def set_password(store: Store, name: str, password: str, *, actor: str) -> None:
-    user = store.user_by_name(name)
+    user = store.users.by_name(name)
     if user is None:
         raise UserError(f"Không có người dùng «{name}».")
     password_hash = hash_password(password)
     with store.transaction():
-        store.update_user(int(user["id"]), {"password_hash": password_hash})
-        store.audit(actor, "user_password", None, {"user": user["name"]})
+        store.users.update(int(user["id"]), {"password_hash": password_hash})
+        store.audit.record(actor, "user_password", None, {"user": user["name"]})
 
 
 def current_user(request: Request) -> Row:
@@ -153,13 +154,13 @@ class LoginRequired:
         uid = session.get("uid")
         if not isinstance(uid, int):
             return None
-        user = self.ctx.store.user_by_id(uid)
+        user = self.ctx.store.users.by_id(uid)
         if user is None or user["disabled"] or session.get("fp") != fingerprint(user):
             return None
         return user
 
 
-class _Failures:
+class LoginFailures:
     """Failed logins per name: after MAX_FAILURES in the window, refuse for a while."""
 
     def __init__(self) -> None:
@@ -178,52 +179,55 @@ class _Failures:
         self.by_name.pop(name, None)
 
 
-def routes(ctx: WebContext) -> list[BaseRoute]:
-    failures = _Failures()
+async def login_page(request: Request) -> Response:
+    ctx = context(request)
+    if getattr(request.state, "user", None) is not None:
+        return RedirectResponse(safe_next(request.query_params.get("next")), 303)
+    return ctx.render(request, "login.html",
+                      {"next": safe_next(request.query_params.get("next")), "error": None,
+                       "name": "", "no_users": not ctx.store.users.all()})
 
-    async def login_page(request: Request) -> Response:
-        if getattr(request.state, "user", None) is not None:
-            return RedirectResponse(safe_next(request.query_params.get("next")), 303)
-        return ctx.render(request, "login.html",
-                          {"next": safe_next(request.query_params.get("next")), "error": None,
-                           "name": "", "no_users": not ctx.store.users()})
 
-    async def login(request: Request) -> Response:
-        form = await csrf.checked_form(request)
-        name = str(form.get("name") or "").strip()
-        password = str(form.get("password") or "")
-        target = safe_next(str(form.get("next") or "/"))
-        key = name.lower()
-        error = None
-        if failures.blocked(key):
-            error = "Đăng nhập sai quá nhiều lần. Hãy thử lại sau 15 phút."
+async def login(request: Request) -> Response:
+    ctx = context(request)
+    failures: LoginFailures = request.app.state.login_failures
+    form = await csrf.checked_form(request)
+    name = str(form.get("name") or "").strip()
+    password = str(form.get("password") or "")
+    target = safe_next(str(form.get("next") or "/"))
+    key = name.lower()
+    error = None
+    if failures.blocked(key):
+        error = "Đăng nhập sai quá nhiều lần. Hãy thử lại sau 15 phút."
+    else:
+        user = ctx.store.users.by_name(name) if name else None
+        if user is None:
+            burn_verify(password)
+        if (user is None or user["disabled"]
+                or not verify_password(str(user["password_hash"]), password)):
+            failures.add(key)
+            await asyncio.sleep(0.3)  # slows guessing down a little
+            error = "Tên đăng nhập hoặc mật khẩu không đúng."
         else:
-            user = ctx.store.user_by_name(name) if name else None
-            if user is None:
-                burn_verify(password)
-            if (user is None or user["disabled"]
-                    or not verify_password(str(user["password_hash"]), password)):
-                failures.add(key)
-                await asyncio.sleep(0.3)  # slows guessing down a little
-                error = "Tên đăng nhập hoặc mật khẩu không đúng."
-            else:
-                failures.clear(key)
-                request.session.clear()
-                request.session["uid"] = int(user["id"])
-                request.session["fp"] = fingerprint(user)
-                csrf.rotate(request)
-                return RedirectResponse(target, status_code=303)
-        return ctx.render(request, "login.html",
-                          {"next": target, "error": error, "name": name, "no_users": False},
-                          status_code=400)
+            failures.clear(key)
+            request.session.clear()
+            request.session["uid"] = int(user["id"])
+            request.session["fp"] = fingerprint(user)
+            csrf.rotate(request)
+            return RedirectResponse(target, status_code=303)
+    return ctx.render(request, "login.html",
+                      {"next": target, "error": error, "name": name, "no_users": False},
+                      status_code=400)
 
-    async def logout(request: Request) -> Response:
-        await csrf.checked_form(request)
-        request.session.clear()
-        return RedirectResponse("/login", status_code=303)
 
-    return [
-        Route("/login", login_page, methods=["GET"]),
-        Route("/login", login, methods=["POST"]),
-        Route("/logout", logout, methods=["POST"]),
-    ]
+async def logout(request: Request) -> Response:
+    await csrf.checked_form(request)
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+ROUTES: list[BaseRoute] = [
+    Route("/login", login_page, methods=["GET"]),
+    Route("/login", login, methods=["POST"]),
+    Route("/logout", logout, methods=["POST"]),
+]

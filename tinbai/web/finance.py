@@ -26,7 +26,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from store.db import Store
 from store.errors import NotFound
+from tinbai import clock
 from tinbai.finance.batches import (
     FLAG_LABELS,
     Batch,
@@ -39,12 +41,18 @@ from tinbai.finance.batches import (
 )
 from tinbai.finance.export import LayoutError, items_text, layout_for, write_batch
 from tinbai.finance.money import RoyaltyError, format_vnd
-from tinbai.periods import VN_TZ, Period, PeriodError, parse_period
+from tinbai.periods import (
+    Period,
+    PeriodError,
+    current_quarter,
+    parse_period,
+    previous_quarter,
+)
 from tinbai.reports.chart import bar_chart
 from tinbai.reports.data import OTHER_KIND, UnitReport, build_unit_report
 from tinbai.reports.writers import write_report
-from tinbai.web.app import NavItem, WebContext, flash
 from tinbai.web.auth import PAYMENT_VIEWERS, READERS, require
+from tinbai.web.context import NavItem, context, flash
 from tinbai.web.csrf import checked_form
 
 #: Who may create batches, confirm flagged payees and mark batches paid.
@@ -62,21 +70,6 @@ FORMATS: dict[str, tuple[str, str]] = {
 }
 
 _PERIOD_WORDS = {"month": "tháng", "quarter": "quý", "half": "6 tháng", "year": "năm"}
-
-
-def _today() -> date:
-    from datetime import datetime
-
-    return datetime.now(VN_TZ).date()
-
-
-def previous_quarter(day: date) -> str:
-    quarter = (day.month - 1) // 3 + 1
-    return f"{day.year - 1}-Q4" if quarter == 1 else f"{day.year}-Q{quarter - 1}"
-
-
-def current_quarter(day: date) -> str:
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
 def _download(data: bytes, filename: str, fmt: str) -> Response:
@@ -99,167 +92,189 @@ async def _written(write: Any, suffix: str) -> bytes:
     return data
 
 
-def routes(ctx: WebContext) -> list[BaseRoute]:
-    """The finance and report routes (see the module docstring)."""
+def _batch_or_404(store: Store, code: str) -> Batch:
+    try:
+        return load_batch(store, code)
+    except NotFound:
+        raise HTTPException(404, f"Không có đợt chi {code}.") from None
+
+
+async def batches_page(request: Request) -> Response:
+    user = require(request, *PAYMENT_VIEWERS)
+    ctx = context(request)
     store = ctx.store
-    config = ctx.config
+    return ctx.render(request, "finance_batches.html", {
+        "batches": store.finance.batches(), "vnd": format_vnd,
+        "default_period": previous_quarter(clock.today()), "today": clock.today().isoformat(),
+        "can_act": user["role"] in FINANCE,
+    })
 
-    def batch_or_404(code: str) -> Batch:
-        try:
-            return load_batch(store, code)
-        except NotFound:
-            raise HTTPException(404, f"Không có đợt chi {code}.") from None
 
-    async def batches_page(request: Request) -> Response:
-        user = require(request, *PAYMENT_VIEWERS)
-        return ctx.render(request, "finance_batches.html", {
-            "batches": store.batches(), "vnd": format_vnd,
-            "default_period": previous_quarter(_today()), "today": _today().isoformat(),
-            "can_act": user["role"] in FINANCE,
+async def create(request: Request) -> Response:
+    user = require(request, *FINANCE)
+    ctx = context(request)
+    store, config = ctx.store, ctx.config
+    form = await checked_form(request)
+    try:
+        period = parse_period(str(form.get("period") or ""))
+        pay_day = date.fromisoformat(str(form.get("payment_date") or clock.today().isoformat()))
+    except PeriodError:
+        flash(request, "Kỳ không hợp lệ: viết 2026-10, 2026-Q3, 2026-H1 hoặc 2026.", "error")
+        return RedirectResponse("/finance", status_code=303)
+    except ValueError:
+        flash(request, "Ngày chi không hợp lệ (YYYY-MM-DD).", "error")
+        return RedirectResponse("/finance", status_code=303)
+    try:
+        result = create_batch(store, config, period, actor=str(user["name"]),
+                              payment_date=pay_day)
+    except RoyaltyError as exc:
+        flash(request, f"Không tạo được đợt chi: {exc}", "error")
+        return RedirectResponse("/finance", status_code=303)
+    for skipped in result.skipped:
+        flash(request, f"Bỏ qua {skipped.ref}: {skipped.reason}.", "warning")
+    if result.batch is None:
+        flash(request, f"Không có tin, bài mới nào đã đăng mà chưa chi trong {period.label}: "
+                       "không tạo đợt chi.", "warning")
+        return RedirectResponse("/finance", status_code=303)
+    batch = result.batch
+    flash(request, f"Đã tạo đợt chi {batch.code}: {len(batch.payees)} người nhận, "
+                   f"{batch.item_count} tin, bài, thực nhận {format_vnd(batch.total_net)} đ.")
+    return RedirectResponse(f"/finance/batches/{batch.code}", status_code=303)
+
+
+async def batch_page(request: Request) -> Response:
+    user = require(request, *PAYMENT_VIEWERS)
+    ctx = context(request)
+    store, config = ctx.store, ctx.config
+    batch = _batch_or_404(store, request.path_params["code"])
+    return ctx.render(request, "finance_batch.html", {
+        "batch": batch, "vnd": format_vnd, "items_text": items_text,
+        "flag_labels": FLAG_LABELS, "layouts": config.royalties.payment_layouts,
+        "default_layout": config.royalties.default_layout,
+        "can_act": user["role"] in FINANCE and batch.status == "open",
+    })
+
+
+async def confirm(request: Request) -> Response:
+    user = require(request, *FINANCE)
+    ctx = context(request)
+    store = ctx.store
+    form = await checked_form(request)
+    code = request.path_params["code"]
+    _batch_or_404(store, code)
+    try:
+        position = int(str(form.get("position") or "0"))
+        payee = confirm_payee(store, code, position, actor=str(user["name"]),
+                              note=str(form.get("note") or ""))
+    except (FinanceError, ValueError) as exc:
+        flash(request, f"Chưa xác nhận được: {exc}", "error")
+    else:
+        flash(request, f"Đã xác nhận STT {payee.position} {payee.author} "
+                       f"(TK {payee.account_digits}).")
+    return RedirectResponse(f"/finance/batches/{code}", status_code=303)
+
+
+async def paid(request: Request) -> Response:
+    user = require(request, *FINANCE)
+    ctx = context(request)
+    store = ctx.store
+    await checked_form(request)
+    code = request.path_params["code"]
+    _batch_or_404(store, code)
+    try:
+        batch = mark_paid(store, code, actor=str(user["name"]))
+    except FinanceError as exc:
+        flash(request, f"Chưa đánh dấu đã chi được: {exc}", "error")
+    else:
+        flash(request, f"Đợt {batch.code} đã chi: {batch.item_count} tin, bài chuyển sang "
+                       "«Đã chi nhuận bút».")
+    return RedirectResponse(f"/finance/batches/{code}", status_code=303)
+
+
+async def cancel(request: Request) -> Response:
+    user = require(request, *FINANCE)
+    ctx = context(request)
+    store = ctx.store
+    form = await checked_form(request)
+    code = request.path_params["code"]
+    _batch_or_404(store, code)
+    try:
+        batch = cancel_batch(store, code, actor=str(user["name"]),
+                             reason=str(form.get("reason") or ""))
+    except FinanceError as exc:
+        flash(request, f"Chưa huỷ được: {exc}", "error")
+    else:
+        flash(request, f"Đã huỷ đợt {batch.code}; các tin, bài của đợt có thể lập lại "
+                       "danh sách chi.", "warning")
+    return RedirectResponse(f"/finance/batches/{code}", status_code=303)
+
+
+async def batch_download(request: Request) -> Response:
+    require(request, *PAYMENT_VIEWERS)
+    ctx = context(request)
+    store, config = ctx.store, ctx.config
+    batch = _batch_or_404(store, request.path_params["code"])
+    if batch.status == "cancelled":
+        raise HTTPException(404, f"Đợt chi {batch.code} đã huỷ.")
+    fmt = request.query_params.get("format", "xlsx")
+    if fmt not in ("xlsx", "csv"):
+        raise HTTPException(400, "Định dạng phải là xlsx hoặc csv.")
+    try:
+        layout = layout_for(config, request.query_params.get("layout") or None)
+    except LayoutError as exc:
+        raise HTTPException(400, str(exc)) from None
+    name = request.query_params.get("layout") or config.royalties.default_layout
+    data = await _written(lambda path: write_batch(batch, layout, path, fmt), fmt)
+    return _download(data, f"{batch.code}-{name}.{fmt}", fmt)
+
+
+def _report_for(request: Request) -> tuple[str, Period | None, UnitReport | None]:
+    ctx = context(request)
+    text = request.query_params.get("period") or current_quarter(clock.today())
+    try:
+        period = parse_period(text)
+    except PeriodError:
+        return text, None, None
+    return text, period, build_unit_report(ctx.store, ctx.config, period)
+
+
+async def report_page(request: Request) -> Response:
+    require(request, *READERS)
+    ctx = context(request)
+    text, period, report = _report_for(request)
+    values: dict[str, Any] = {"period_text": text, "report": report, "period": period}
+    if report is not None:
+        rows = [r for r in report.all_rows if r.kind != OTHER_KIND and r.quota is not None]
+        values.update({
+            "chart": bar_chart(report, width=760),
+            "met": sum(1 for r in rows if r.met), "with_quota": len(rows),
+            "period_word": _PERIOD_WORDS[report.period.kind],
         })
+    return ctx.render(request, "report_units.html", values,
+                      status_code=200 if report is not None else 400)
 
-    async def create(request: Request) -> Response:
-        user = require(request, *FINANCE)
-        form = await checked_form(request)
-        try:
-            period = parse_period(str(form.get("period") or ""))
-            pay_day = date.fromisoformat(str(form.get("payment_date") or _today().isoformat()))
-        except PeriodError:
-            flash(request, "Kỳ không hợp lệ: viết 2026-10, 2026-Q3, 2026-H1 hoặc 2026.", "error")
-            return RedirectResponse("/finance", status_code=303)
-        except ValueError:
-            flash(request, "Ngày chi không hợp lệ (YYYY-MM-DD).", "error")
-            return RedirectResponse("/finance", status_code=303)
-        try:
-            result = create_batch(store, config, period, actor=str(user["name"]),
-                                  payment_date=pay_day)
-        except RoyaltyError as exc:
-            flash(request, f"Không tạo được đợt chi: {exc}", "error")
-            return RedirectResponse("/finance", status_code=303)
-        for skipped in result.skipped:
-            flash(request, f"Bỏ qua {skipped.ref}: {skipped.reason}.", "warning")
-        if result.batch is None:
-            flash(request, f"Không có tin, bài mới nào đã đăng mà chưa chi trong {period.label}: "
-                           "không tạo đợt chi.", "warning")
-            return RedirectResponse("/finance", status_code=303)
-        batch = result.batch
-        flash(request, f"Đã tạo đợt chi {batch.code}: {len(batch.payees)} người nhận, "
-                       f"{batch.item_count} tin, bài, thực nhận {format_vnd(batch.total_net)} đ.")
-        return RedirectResponse(f"/finance/batches/{batch.code}", status_code=303)
 
-    async def batch_page(request: Request) -> Response:
-        user = require(request, *PAYMENT_VIEWERS)
-        batch = batch_or_404(request.path_params["code"])
-        return ctx.render(request, "finance_batch.html", {
-            "batch": batch, "vnd": format_vnd, "items_text": items_text,
-            "flag_labels": FLAG_LABELS, "layouts": config.royalties.payment_layouts,
-            "default_layout": config.royalties.default_layout,
-            "can_act": user["role"] in FINANCE and batch.status == "open",
-        })
+async def report_download(request: Request) -> Response:
+    require(request, *READERS)
+    text, period, report = _report_for(request)
+    fmt = request.query_params.get("format", "xlsx")
+    if report is None or period is None:
+        raise HTTPException(400, f"Kỳ {text!r} không hợp lệ.")
+    if fmt not in FORMATS:
+        raise HTTPException(400, "Định dạng phải là xlsx, csv hoặc html.")
+    the_report = report
+    data = await _written(lambda path: write_report(the_report, path, fmt), fmt)
+    return _download(data, f"bao-cao-don-vi-{period.code}.{fmt}", fmt)
 
-    async def confirm(request: Request) -> Response:
-        user = require(request, *FINANCE)
-        form = await checked_form(request)
-        code = request.path_params["code"]
-        batch_or_404(code)
-        try:
-            position = int(str(form.get("position") or "0"))
-            payee = confirm_payee(store, code, position, actor=str(user["name"]),
-                                  note=str(form.get("note") or ""))
-        except (FinanceError, ValueError) as exc:
-            flash(request, f"Chưa xác nhận được: {exc}", "error")
-        else:
-            flash(request, f"Đã xác nhận STT {payee.position} {payee.author} "
-                           f"(TK {payee.account_digits}).")
-        return RedirectResponse(f"/finance/batches/{code}", status_code=303)
 
-    async def paid(request: Request) -> Response:
-        user = require(request, *FINANCE)
-        await checked_form(request)
-        code = request.path_params["code"]
-        batch_or_404(code)
-        try:
-            batch = mark_paid(store, code, actor=str(user["name"]))
-        except FinanceError as exc:
-            flash(request, f"Chưa đánh dấu đã chi được: {exc}", "error")
-        else:
-            flash(request, f"Đợt {batch.code} đã chi: {batch.item_count} tin, bài chuyển sang "
-                           "«Đã chi nhuận bút».")
-        return RedirectResponse(f"/finance/batches/{code}", status_code=303)
-
-    async def cancel(request: Request) -> Response:
-        user = require(request, *FINANCE)
-        form = await checked_form(request)
-        code = request.path_params["code"]
-        batch_or_404(code)
-        try:
-            batch = cancel_batch(store, code, actor=str(user["name"]),
-                                 reason=str(form.get("reason") or ""))
-        except FinanceError as exc:
-            flash(request, f"Chưa huỷ được: {exc}", "error")
-        else:
-            flash(request, f"Đã huỷ đợt {batch.code}; các tin, bài của đợt có thể lập lại "
-                           "danh sách chi.", "warning")
-        return RedirectResponse(f"/finance/batches/{code}", status_code=303)
-
-    async def batch_download(request: Request) -> Response:
-        require(request, *PAYMENT_VIEWERS)
-        batch = batch_or_404(request.path_params["code"])
-        if batch.status == "cancelled":
-            raise HTTPException(404, f"Đợt chi {batch.code} đã huỷ.")
-        fmt = request.query_params.get("format", "xlsx")
-        if fmt not in ("xlsx", "csv"):
-            raise HTTPException(400, "Định dạng phải là xlsx hoặc csv.")
-        try:
-            layout = layout_for(config, request.query_params.get("layout") or None)
-        except LayoutError as exc:
-            raise HTTPException(400, str(exc)) from None
-        name = request.query_params.get("layout") or config.royalties.default_layout
-        data = await _written(lambda path: write_batch(batch, layout, path, fmt), fmt)
-        return _download(data, f"{batch.code}-{name}.{fmt}", fmt)
-
-    def report_for(request: Request) -> tuple[str, Period | None, UnitReport | None]:
-        text = request.query_params.get("period") or current_quarter(_today())
-        try:
-            period = parse_period(text)
-        except PeriodError:
-            return text, None, None
-        return text, period, build_unit_report(store, config, period)
-
-    async def report_page(request: Request) -> Response:
-        require(request, *READERS)
-        text, period, report = report_for(request)
-        values: dict[str, Any] = {"period_text": text, "report": report, "period": period}
-        if report is not None:
-            rows = [r for r in report.all_rows if r.kind != OTHER_KIND and r.quota is not None]
-            values.update({
-                "chart": bar_chart(report, width=760),
-                "met": sum(1 for r in rows if r.met), "with_quota": len(rows),
-                "period_word": _PERIOD_WORDS[report.period.kind],
-            })
-        return ctx.render(request, "report_units.html", values,
-                          status_code=200 if report is not None else 400)
-
-    async def report_download(request: Request) -> Response:
-        require(request, *READERS)
-        text, period, report = report_for(request)
-        fmt = request.query_params.get("format", "xlsx")
-        if report is None or period is None:
-            raise HTTPException(400, f"Kỳ {text!r} không hợp lệ.")
-        if fmt not in FORMATS:
-            raise HTTPException(400, "Định dạng phải là xlsx, csv hoặc html.")
-        the_report = report
-        data = await _written(lambda path: write_report(the_report, path, fmt), fmt)
-        return _download(data, f"bao-cao-don-vi-{period.code}.{fmt}", fmt)
-
-    return [
-        Route("/finance", batches_page, methods=["GET"]),
-        Route("/finance/batches", create, methods=["POST"]),
-        Route("/finance/batches/{code}", batch_page, methods=["GET"]),
-        Route("/finance/batches/{code}/confirm", confirm, methods=["POST"]),
-        Route("/finance/batches/{code}/paid", paid, methods=["POST"]),
-        Route("/finance/batches/{code}/cancel", cancel, methods=["POST"]),
-        Route("/finance/batches/{code}/download", batch_download, methods=["GET"]),
-        Route("/reports/units", report_page, methods=["GET"]),
-        Route("/reports/units/download", report_download, methods=["GET"]),
-    ]
+ROUTES: list[BaseRoute] = [
+    Route("/finance", batches_page, methods=["GET"]),
+    Route("/finance/batches", create, methods=["POST"]),
+    Route("/finance/batches/{code}", batch_page, methods=["GET"]),
+    Route("/finance/batches/{code}/confirm", confirm, methods=["POST"]),
+    Route("/finance/batches/{code}/paid", paid, methods=["POST"]),
+    Route("/finance/batches/{code}/cancel", cancel, methods=["POST"]),
+    Route("/finance/batches/{code}/download", batch_download, methods=["GET"]),
+    Route("/reports/units", report_page, methods=["GET"]),
+    Route("/reports/units/download", report_download, methods=["GET"]),
+]

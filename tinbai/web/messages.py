@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from tinbai.web.app import NavItem, WebContext, flash
 from tinbai.web.auth import READERS, REVIEWERS, require
+from tinbai.web.context import NavItem, context, flash
 from tinbai.web.csrf import checked_form
 
 PAGE_SIZE = 50
@@ -32,44 +32,46 @@ KIND_LABELS: dict[str, str] = {
 }
 
 
-def routes(ctx: WebContext) -> list[BaseRoute]:
+async def messages(request: Request) -> Response:
+    user = require(request, *READERS)
+    ctx = context(request)
     store = ctx.store
+    kind = request.query_params.get("kind") or ""
+    counts = store.messages.other_counts()
+    if kind not in counts:
+        kind = ""
+    try:
+        page = min(100_000, max(1, int(request.query_params.get("page") or 1)))
+    except ValueError:
+        page = 1
+    rows = store.messages.others(kind=kind or None, limit=PAGE_SIZE + 1,
+                                offset=(page - 1) * PAGE_SIZE)
 
-    async def messages(request: Request) -> Response:
-        user = require(request, *READERS)
-        kind = request.query_params.get("kind") or ""
-        counts = store.other_message_counts()
-        if kind not in counts:
-            kind = ""
-        try:
-            page = min(100_000, max(1, int(request.query_params.get("page") or 1)))
-        except ValueError:
-            page = 1
-        rows = store.other_messages(kind=kind or None, limit=PAGE_SIZE + 1,
-                                    offset=(page - 1) * PAGE_SIZE)
+    def link(**changes: Any) -> str:
+        query = {k: v for k, v in {"kind": kind, "page": page, **changes}.items()
+                 if v not in ("", None, 1)}
+        return "/messages?" + urlencode(query) if query else "/messages"
 
-        def link(**changes: Any) -> str:
-            query = {k: v for k, v in {"kind": kind, "page": page, **changes}.items()
-                     if v not in ("", None, 1)}
-            return "/messages?" + urlencode(query) if query else "/messages"
+    return ctx.render(request, "messages.html", {
+        "rows": rows[:PAGE_SIZE], "has_next": len(rows) > PAGE_SIZE, "page": page,
+        "counts": counts, "kind": kind, "kind_labels": KIND_LABELS, "link": link,
+        "alerts": store.outbox.open_alerts(), "can_resolve": user["role"] in REVIEWERS,
+    })
 
-        return ctx.render(request, "messages.html", {
-            "rows": rows[:PAGE_SIZE], "has_next": len(rows) > PAGE_SIZE, "page": page,
-            "counts": counts, "kind": kind, "kind_labels": KIND_LABELS, "link": link,
-            "alerts": store.open_alerts(), "can_resolve": user["role"] in REVIEWERS,
-        })
 
-    async def resolve(request: Request) -> Response:
-        user = require(request, *REVIEWERS)
-        await checked_form(request)
-        alert_id = int(request.path_params["aid"])
-        with store.transaction():
-            store.resolve_alert(alert_id)
-            store.audit(user["name"], "resolve_alert", None, {"alert_id": alert_id})
-        flash(request, "Đã đánh dấu cảnh báo là đã xử lý.")
-        return RedirectResponse("/messages", status_code=303)
+async def resolve(request: Request) -> Response:
+    user = require(request, *REVIEWERS)
+    store = context(request).store
+    await checked_form(request)
+    alert_id = int(request.path_params["aid"])
+    with store.transaction():
+        store.outbox.resolve_alert(alert_id)
+        store.audit.record(user["name"], "resolve_alert", None, {"alert_id": alert_id})
+    flash(request, "Đã đánh dấu cảnh báo là đã xử lý.")
+    return RedirectResponse("/messages", status_code=303)
 
-    return [
-        Route("/messages", messages, methods=["GET"]),
-        Route("/alerts/{aid:int}/resolve", resolve, methods=["POST"]),
-    ]
+
+ROUTES: list[BaseRoute] = [
+    Route("/messages", messages, methods=["GET"]),
+    Route("/alerts/{aid:int}/resolve", resolve, methods=["POST"]),
+]

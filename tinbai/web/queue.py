@@ -10,9 +10,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from store import lifecycle
-from tinbai.web.app import NavItem, WebContext
+from tinbai.periods import PeriodError, parse_period
 from tinbai.web.auth import READERS, require
-from tinbai.web.periods import PeriodError, period_bounds
+from tinbai.web.context import NavItem, context
 from validators.problems import CATALOGUE
 
 PAGE_SIZE = 50
@@ -67,56 +67,62 @@ def problem_severity(code: str) -> str:
     return str(info.severity) if info else "warning"
 
 
-def routes(ctx: WebContext) -> list[BaseRoute]:
-    ctx.env.globals["problem_label"] = problem_label
-    ctx.env.globals["problem_severity"] = problem_severity
+#: Names the templates call to show problem codes.
+TEMPLATE_GLOBALS: dict[str, object] = {
+    "problem_label": problem_label, "problem_severity": problem_severity,
+}
 
-    async def queue(request: Request) -> Response:
-        require(request, *READERS)
-        params = request.query_params
-        status = params.get("status") or ""
-        if status not in lifecycle.STATUSES:
-            status = ""
-        unit = (params.get("unit") or "").strip()[:200]
-        problem = params.get("problem") or ""
-        if problem not in CATALOGUE:
-            problem = ""
-        search = (params.get("q") or "").strip()[:200]
-        period = (params.get("period") or "").strip()[:20]
+
+async def queue(request: Request) -> Response:
+    require(request, *READERS)
+    ctx = context(request)
+    params = request.query_params
+    status = params.get("status") or ""
+    if status not in lifecycle.STATUSES:
+        status = ""
+    unit = (params.get("unit") or "").strip()[:200]
+    problem = params.get("problem") or ""
+    if problem not in CATALOGUE:
+        problem = ""
+    search = (params.get("q") or "").strip()[:200]
+    period = (params.get("period") or "").strip()[:20]
+    try:
+        page = min(MAX_PAGE, max(1, int(params.get("page") or 1)))
+    except ValueError:
+        page = 1
+    error = None
+    start = end = None
+    if period:
         try:
-            page = min(MAX_PAGE, max(1, int(params.get("page") or 1)))
-        except ValueError:
-            page = 1
-        error = None
-        start = end = None
-        if period:
-            try:
-                start, end = period_bounds(period)
-            except PeriodError as exc:
-                error = f"Kỳ {exc}"
-                period = ""
-        store = ctx.store
-        rows = store.queue_page(
-            status=status or None, unit=unit or None, received_from=start,
-            received_before=end, problem=problem or None, search=search or None,
-            limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
-        )
-        has_next = len(rows) > PAGE_SIZE
-        rows = rows[:PAGE_SIZE]
-        counts = ctx.cached("status_counts", store.status_counts)
-        units = [u.name for u in ctx.config.units] or ctx.cached("units", store.queue_units)
-        filters: dict[str, Any] = {"status": status, "unit": unit, "period": period,
-                                   "problem": problem, "q": search}
+            chosen = parse_period(period)
+        except PeriodError as exc:
+            error = str(exc)
+            period = ""
+        else:
+            start, end = chosen.start_utc_iso(), chosen.end_utc_iso()
+    store = ctx.store
+    rows = store.queue.page(
+        status=status or None, unit=unit or None, received_from=start,
+        received_before=end, problem=problem or None, search=search or None,
+        limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
+    )
+    has_next = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    counts = ctx.cached("status_counts", store.queue.status_counts)
+    units = [u.name for u in ctx.config.units] or ctx.cached("units", store.queue.units)
+    filters: dict[str, Any] = {"status": status, "unit": unit, "period": period,
+                               "problem": problem, "q": search}
 
-        def link(**changes: Any) -> str:
-            query = {k: v for k, v in {**filters, **changes}.items() if v not in ("", None, 1)}
-            return "/?" + urlencode(query) if query else "/"
+    def link(**changes: Any) -> str:
+        query = {k: v for k, v in {**filters, **changes}.items() if v not in ("", None, 1)}
+        return "/?" + urlencode(query) if query else "/"
 
-        return ctx.render(request, "queue.html", {
-            "rows": rows, "counts": counts, "total": sum(counts.values()),
-            "status_order": STATUS_ORDER, "filters": filters, "units": units,
-            "problem_codes": list(CATALOGUE), "page": page, "has_next": has_next,
-            "link": link, "error": error, "page_size": PAGE_SIZE,
-        })
+    return ctx.render(request, "queue.html", {
+        "rows": rows, "counts": counts, "total": sum(counts.values()),
+        "status_order": STATUS_ORDER, "filters": filters, "units": units,
+        "problem_codes": list(CATALOGUE), "page": page, "has_next": has_next,
+        "link": link, "error": error, "page_size": PAGE_SIZE,
+    })
 
-    return [Route("/", queue, methods=["GET"], name="queue")]
+
+ROUTES: list[BaseRoute] = [Route("/", queue, methods=["GET"], name="queue")]

@@ -8,16 +8,12 @@ import tempfile
 from pathlib import Path
 
 from PIL import Image, ImageOps
+from pillow_heif import register_heif_opener
+
+register_heif_opener()  # HEIC/HEIF (iPhone) photos
 
 THUMB_SIZE = (480, 480)
 _HEX = re.compile(r"^[0-9a-f]{64}$")
-
-try:  # HEIC/HEIF (iPhone) photos
-    from pillow_heif import register_heif_opener
-
-    register_heif_opener()
-except ImportError:  # pragma: no cover - pillow-heif is a dependency
-    pass
 
 Image.MAX_IMAGE_PIXELS = 120_000_000  # the photo rules already refused bombs
 

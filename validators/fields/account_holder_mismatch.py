@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ingest.model import Candidate
 from ingest.normalize import fold
-from validators.model import Candidate
 from validators.problems import Problem, problem
 from validators.settings import ValidationSettings
 

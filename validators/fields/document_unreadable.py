@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from validators.model import Candidate
+from ingest.model import Candidate
 from validators.problems import Problem, problem
 from validators.settings import ValidationSettings
 

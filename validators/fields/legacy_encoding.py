@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ingest.documents import detect_legacy_text
-from validators.model import Candidate
+from ingest.legacy_text import detect_legacy_text
+from ingest.model import Candidate
 from validators.problems import Problem, problem
 from validators.settings import ValidationSettings
 

@@ -1,7 +1,7 @@
 """Photo rules (SPEC §3): one module per rule, run in the order written here.
 
 Per-photo checks judge :class:`~ingest.photos.PhotoFacts` read from headers only; the
-submission checks judge the photo set of a :class:`~validators.model.Candidate`.
+submission checks judge the photo set of a :class:`~ingest.model.Candidate`.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from PIL import Image
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 
-from ingest.documents import unicode_to_tcvn3  # noqa: E402
+from ingest.legacy_text import unicode_to_tcvn3  # noqa: E402
 
 TO = "Ban Biên tập <toasoan@congdoan.example.vn>"
 FIXED_DATE = "Fri, 20 Nov 2026 09:15:00 +0700"
