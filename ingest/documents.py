@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from validators.settings import FieldRules
+    from ingest.limits import DocumentReadLimits as FieldRules
 
 
 @dataclass
