@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from ingest.photos import PhotoFacts
 from validators.photos._common import first_match, usable
-from validators.problems import Problem, problem
+from validators.photos._verdict import evidence_problem, explain_evidence
+from validators.photos.evidence import Evidence, Strength, for_code
+from validators.problems import Problem
 from validators.settings import PhotoRules, ValidationSettings
+
+CODE = "photo_edited"
 
 #: Photoshop image resources that IPTC metadata tools also write: not a Photoshop save.
 IPTC_ONLY_RESOURCES = frozenset({0x0404, 0x0425, 0x040A, 0x040B})
@@ -40,26 +44,34 @@ def editing_traces(photo: PhotoFacts, rules: PhotoRules) -> list[str]:
     return traces
 
 
-class PhotoEdited:
-    """Retouched, cropped or re-saved in an editor."""
+class EditorTraces:
+    """Each editing trace is strong evidence (an editor wrote its name or history)."""
 
-    name = "photo_edited"
+    name = "editor_traces"
     description = "Editor named in EXIF Software, XMP CreatorTool/history, COM or APP13."
+
+    def collect(self, photo: PhotoFacts, rules: PhotoRules) -> list[Evidence]:
+        return [Evidence(self.name, CODE, Strength.STRONG, trace)
+                for trace in editing_traces(photo, rules)]  # fmt: skip
+
+
+class PhotoEdited:
+    """Retouched, cropped or re-saved in an editor (or a C2PA edit action)."""
+
+    name = CODE
+    description = "Editor named in EXIF Software, XMP, COM or APP13; C2PA edit actions."
 
     def check(self, photo: PhotoFacts, settings: ValidationSettings) -> list[Problem]:
         """One problem listing the traces."""
         if not usable(photo):
             return []
-        traces = editing_traces(photo, settings.photos)
-        if not traces:
-            return []
-        return [problem(self.name, file=photo.filename, detail="; ".join(traces))]
+        return evidence_problem(CODE, photo, settings.photos)
 
     def explain(self, photo: PhotoFacts, settings: ValidationSettings) -> str:
         """What was checked, for editors."""
-        traces = editing_traces(photo, settings.photos)
-        if traces:
-            return "; ".join(traces)
+        items = for_code(photo, settings.photos, CODE)
+        if items:
+            return explain_evidence(items)
         if photo.software:
             return f"Software «{photo.software}» không phải phần mềm chỉnh sửa"
         return "không có dấu vết phần mềm chỉnh sửa"
