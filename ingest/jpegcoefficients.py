@@ -218,16 +218,19 @@ def _z_scores(histograms: np.ndarray[Any, Any], min_count: int) -> np.ndarray[An
 
     ``histograms[f, c - 1]`` counts the coefficients of frequency ``f`` with
     ``|value| == c`` (zero excluded: it also holds every flat block). Bins are used from
-    ``c = 1`` while counts stay at or above ``min_count``. For each inner bin the departure
-    ``log n(c) - (log n(c-1) + log n(c+1)) / 2`` is divided by its Poisson standard error;
-    the statistic is the chi-square of these, normalised ``(X - k) / sqrt(2k)``. NaN where
-    fewer than four bins (or ``4 * min_count`` values) can be used.
+    ``c = 1`` up to the last one holding ``min_count`` values; an empty bin inside that
+    range (the gaps a finer second quantisation leaves) counts as half a value. For each
+    inner bin the departure ``log n(c) - (log n(c-1) + log n(c+1)) / 2`` is divided by its
+    Poisson standard error; the statistic is the chi-square of these, normalised
+    ``(X - k) / sqrt(2k)``. NaN where fewer than four bins (or ``4 * min_count`` values)
+    can be used.
     """
     counts = histograms.astype(np.float64)
-    below = counts < min_count
-    first_low = np.where(below.any(axis=1), below.argmax(axis=1), counts.shape[1])
-    used = np.arange(counts.shape[1])[None, :] < first_low[:, None]
-    safe = np.where(used, counts, 1.0)
+    bins = counts.shape[1]
+    enough_bin = counts >= min_count
+    last = np.where(enough_bin.any(axis=1), bins - 1 - enough_bin[:, ::-1].argmax(axis=1), -1)
+    used = np.arange(bins)[None, :] <= last[:, None]
+    safe = np.where(used, np.maximum(counts, 0.5), 1.0)
     logs = np.log(safe)
     inner = logs[:, 1:-1] - (logs[:, :-2] + logs[:, 2:]) / 2
     variance = 1 / safe[:, 1:-1] + (1 / safe[:, :-2] + 1 / safe[:, 2:]) / 4
@@ -235,7 +238,7 @@ def _z_scores(histograms: np.ndarray[Any, Any], min_count: int) -> np.ndarray[An
     chi = np.where(valid, inner * inner / variance, 0.0).sum(axis=1)
     k = valid.sum(axis=1)
     z = (chi - k) / np.sqrt(np.maximum(2 * k, 1))
-    enough = (first_low >= 4) & (counts.sum(axis=1) >= 4 * min_count)
+    enough = (last >= 3) & (counts.sum(axis=1) >= 4 * min_count)
     return np.where(enough, z, np.nan)
 
 

@@ -116,3 +116,33 @@ def photoshop_resources(block: bytes) -> list[int]:
         ids.append(rid)
         i = j + 4 + size + (size % 2)
     return ids
+
+
+def parse_xmp(facts: Any, raw: Any) -> None:
+    """Fill the XMP editing traces of ``facts`` (a PhotoFacts) from the raw packet (regex,
+    no XML parser: bounded)."""
+    if isinstance(raw, bytes):
+        xmp = raw[:_MAX_XMP_CHARS].decode("utf-8", "replace")
+    elif isinstance(raw, str):
+        xmp = raw[:_MAX_XMP_CHARS]
+    else:
+        return
+    if not xmp:
+        return
+    facts.xmp_creator_tool = xmp_value(xmp, "xmp:CreatorTool") or xmp_value(
+        xmp, "xap:CreatorTool"
+    )
+    facts.xmp_history = xmp_history(xmp)
+    facts.xmp_derived = "<xmpmm:derivedfrom" in xmp.lower()
+    facts.xmp_raw_settings = any(
+        (xmp_value(xmp, f"crs:{prop}") or "").lower() == "true"
+        for prop in ("HasSettings", "HasCrop")
+    )
+    history = xmp_value(xmp, "photoshop:History")
+    facts.photoshop_history = history[:200] if history else None
+    if not facts.make:
+        facts.make = xmp_value(xmp, "tiff:Make")
+    if not facts.model:
+        facts.model = xmp_value(xmp, "tiff:Model")
+    if not facts.datetime_original:
+        facts.datetime_original = xmp_value(xmp, "exif:DateTimeOriginal")

@@ -34,15 +34,7 @@ from ingest.photokinds import (
     _extension,
     is_photo_candidate,
 )
-from ingest.photometa import (
-    _MAX_XMP_CHARS,
-    as_int,
-    clean,
-    icc_description,
-    photoshop_resources,
-    xmp_history,
-    xmp_value,
-)
+from ingest.photometa import as_int, clean, icc_description, parse_xmp, photoshop_resources
 from ingest.pillow_env import collected_warnings, ensure_pixel_limit
 from ingest.thumbcompare import thumbnail_correlation
 
@@ -175,35 +167,6 @@ def _sniff(data: bytes) -> str | None:
 
 
 # ---------------------------------------------------------------- metadata
-
-
-def _parse_xmp(facts: PhotoFacts, raw: Any) -> None:
-    """Fill the XMP editing traces from the raw packet (regex, no XML parser: bounded)."""
-    if isinstance(raw, bytes):
-        xmp = raw[:_MAX_XMP_CHARS].decode("utf-8", "replace")
-    elif isinstance(raw, str):
-        xmp = raw[:_MAX_XMP_CHARS]
-    else:
-        return
-    if not xmp:
-        return
-    facts.xmp_creator_tool = xmp_value(xmp, "xmp:CreatorTool") or xmp_value(
-        xmp, "xap:CreatorTool"
-    )
-    facts.xmp_history = xmp_history(xmp)
-    facts.xmp_derived = "<xmpmm:derivedfrom" in xmp.lower()
-    facts.xmp_raw_settings = any(
-        (xmp_value(xmp, f"crs:{prop}") or "").lower() == "true"
-        for prop in ("HasSettings", "HasCrop")
-    )
-    history = xmp_value(xmp, "photoshop:History")
-    facts.photoshop_history = history[:200] if history else None
-    if not facts.make:
-        facts.make = xmp_value(xmp, "tiff:Make")
-    if not facts.model:
-        facts.model = xmp_value(xmp, "tiff:Model")
-    if not facts.datetime_original:
-        facts.datetime_original = xmp_value(xmp, "exif:DateTimeOriginal")
 
 
 def _read_exif(facts: PhotoFacts, im: Image.Image) -> bytes | None:
@@ -474,7 +437,7 @@ def _open_and_read(
             return
         if facts.format == "JPEG":
             _read_jpeg(facts, im, data, limits, thumbnail)
-        _parse_xmp(facts, im.info.get("xmp") or im.info.get("XML:com.adobe.xmp"))
+        parse_xmp(facts, im.info.get("xmp") or im.info.get("XML:com.adobe.xmp"))
         icc = im.info.get("icc_profile")
         if isinstance(icc, bytes) and icc:
             facts.icc_description = icc_description(icc)

@@ -52,6 +52,42 @@ def _image(size: tuple[int, int]) -> Image.Image:
     return Image.merge("RGB", (gradient, across, gradient))
 
 
+def camera_layout(jpeg: bytes) -> bytes:
+    """The same JPEG with a camera's header layout: EXIF first, no JFIF, both tables in one
+    DQT segment, every Huffman table in one DHT segment (what phones write; the coded data
+    is untouched)."""
+    out, dqt, dht, i = [b"\xff\xd8"], [], [], 2
+    apps: list[bytes] = []
+    frame = b""
+    while True:
+        marker = jpeg[i + 1]
+        length = int.from_bytes(jpeg[i + 2 : i + 4], "big")
+        segment, payload = jpeg[i : i + 2 + length], jpeg[i + 4 : i + 2 + length]
+        if marker == 0xDA:
+            break
+        if marker == 0xE0 and payload.startswith(b"JFIF"):
+            pass
+        elif 0xE0 <= marker <= 0xEF or marker == 0xFE:
+            apps.append(segment)
+        elif marker == 0xDB:
+            dqt.append(payload)
+        elif marker == 0xC4:
+            dht.append(payload)
+        else:
+            frame += segment
+        i += 2 + length
+
+    def one(code: int, parts: list[bytes]) -> bytes:
+        body = b"".join(parts)
+        return bytes([0xFF, code]) + (len(body) + 2).to_bytes(2, "big") + body
+
+    out += apps
+    out.append(one(0xDB, dqt))
+    out.append(frame)
+    out.append(one(0xC4, dht))
+    return b"".join(out) + jpeg[i:]
+
+
 def make_jpeg(
     size: tuple[int, int] = DEFAULT_SIZE,
     *,
@@ -61,8 +97,13 @@ def make_jpeg(
     progressive: bool = False,
     comment: bytes | None = None,
     xmp: bytes | None = None,
+    layout: str = "camera",
 ) -> bytes:
-    """A JPEG saved by Pillow (libjpeg tables for ``quality`` unless ``qtables``)."""
+    """A JPEG saved by Pillow (libjpeg tables for ``quality`` unless ``qtables``).
+
+    ``layout="camera"`` (with EXIF) rewrites the header as a phone's (:func:`camera_layout`);
+    ``"libjpeg"`` keeps Pillow's own, as a re-encoder writes it.
+    """
     out = io.BytesIO()
     params: dict[str, object] = {"progressive": progressive}
     if qtables is not None:
@@ -76,7 +117,10 @@ def make_jpeg(
     if xmp is not None:
         params["xmp"] = xmp
     _image(size).save(out, "JPEG", **params)
-    return out.getvalue()
+    data = out.getvalue()
+    if layout == "camera" and exif is not None and not progressive:
+        return camera_layout(data)
+    return data
 
 
 def phone_tables(quality: int = 82) -> list[list[int]]:

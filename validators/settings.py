@@ -110,10 +110,12 @@ class PhotoRules(PhotoReadLimits):
         "z-score counts as periodically modulated (double quantisation).",
     )
     dq_min_periodic: int = Field(
-        5, description="Modulated frequencies needed for double-quantisation evidence."
+        8,
+        description="Modulated frequencies needed for double-quantisation evidence (the "
+        "statistic also reacts to upscaled content, hence a margin).",
     )
     dq_min_score: float = Field(
-        3.0,
+        8.0,
         description="Median z-score over the analysed frequencies needed for "
         "double-quantisation evidence.",
     )

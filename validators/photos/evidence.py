@@ -80,7 +80,8 @@ def judge(items: Iterable[Evidence], rules: PhotoRules) -> Severity | None:
     strongest sign, medium 2 and weak 1 (several signs of one kind may share one cause: a
     camera that uses libjpeg writes libjpeg's JFIF segment *and* layout); evidence
     supporting the original counts -2. The sum reaching ``evidence_error_points`` from at
-    least two kinds is an error, reaching ``evidence_warning_points`` a warning.
+    least two kinds is an error; reaching ``evidence_warning_points``, or one medium sign
+    not outweighed, is a warning (two weak signs alone are not).
     """
     items = list(items)
     against = [e for e in items if e.strength is not Strength.SUPPORTS_ORIGINAL]
@@ -94,7 +95,8 @@ def judge(items: Iterable[Evidence], rules: PhotoRules) -> Severity | None:
     kinds = {e.kind for e in against if e.kind not in SUPPORTING_ONLY}
     if points >= rules.evidence_error_points and len(kinds) >= 2:
         return Severity.ERROR
-    if points >= rules.evidence_warning_points:
+    medium = any(e.strength is Strength.MEDIUM for e in against)
+    if points >= rules.evidence_warning_points or (medium and points >= 2):
         return Severity.WARNING
     return None
 
