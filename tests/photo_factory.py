@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from PIL import Image, TiffImagePlugin
 
 from ingest.jpegquality import STD_CHROMINANCE, STD_LUMINANCE, scaled_table
+from tinbai.samples import camera_layout
 
 DEFAULT_SIZE = (2000, 1500)
 
@@ -50,42 +51,6 @@ def _image(size: tuple[int, int]) -> Image.Image:
     gradient = Image.linear_gradient("L").resize(size)
     across = gradient.transpose(Image.Transpose.ROTATE_90).resize(size)
     return Image.merge("RGB", (gradient, across, gradient))
-
-
-def camera_layout(jpeg: bytes) -> bytes:
-    """The same JPEG with a camera's header layout: EXIF first, no JFIF, both tables in one
-    DQT segment, every Huffman table in one DHT segment (what phones write; the coded data
-    is untouched)."""
-    out, dqt, dht, i = [b"\xff\xd8"], [], [], 2
-    apps: list[bytes] = []
-    frame = b""
-    while True:
-        marker = jpeg[i + 1]
-        length = int.from_bytes(jpeg[i + 2 : i + 4], "big")
-        segment, payload = jpeg[i : i + 2 + length], jpeg[i + 4 : i + 2 + length]
-        if marker == 0xDA:
-            break
-        if marker == 0xE0 and payload.startswith(b"JFIF"):
-            pass
-        elif 0xE0 <= marker <= 0xEF or marker == 0xFE:
-            apps.append(segment)
-        elif marker == 0xDB:
-            dqt.append(payload)
-        elif marker == 0xC4:
-            dht.append(payload)
-        else:
-            frame += segment
-        i += 2 + length
-
-    def one(code: int, parts: list[bytes]) -> bytes:
-        body = b"".join(parts)
-        return bytes([0xFF, code]) + (len(body) + 2).to_bytes(2, "big") + body
-
-    out += apps
-    out.append(one(0xDB, dqt))
-    out.append(frame)
-    out.append(one(0xC4, dht))
-    return b"".join(out) + jpeg[i:]
 
 
 def make_jpeg(

@@ -90,7 +90,7 @@ def test_family_data_is_built_from_the_originals() -> None:
 
 
 def test_real_resave_carries_double_quantisation_and_structure_evidence() -> None:
-    path = _file("Canon_PowerShot_A70")
+    path = _file("KODAK_EASYSHARE_Z1012")
     kinds = {e.kind for e in gather(_facts(path, resave(path.read_bytes(), 92)), SETTINGS.photos)}
     assert {"family_tables", "structure", "double_quantisation"} <= kinds
     original = {e.kind for e in gather(_facts(path), SETTINGS.photos)}
