@@ -13,9 +13,9 @@ import re
 import zipfile
 from collections.abc import Sequence
 from io import BytesIO
-from typing import TYPE_CHECKING
 
 from ingest.documents import DocumentInfo, is_document, read_document
+from ingest.limits import ReadLimits
 from ingest.links import find_cloud_links
 from ingest.model import Candidate, ParsedMail
 from ingest.normalize import (
@@ -36,9 +36,6 @@ from ingest.photos import (
     read_photo_facts,
 )
 from ingest.template import find_template
-
-if TYPE_CHECKING:  # the read limits; issue 12 gives ingest its own (ingest/limits.py)
-    from validators.settings import ValidationSettings
 
 _CID = re.compile(r"""cid:([^"'>\s)]+)""", re.IGNORECASE)
 _AUTH_FAIL = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*(fail|softfail|permerror)\b", re.IGNORECASE)
@@ -79,7 +76,7 @@ def _docx_media_hashes(doc: DocumentInfo, payload: bytes) -> dict[str, str]:
 
 
 def read_candidate(
-    mail: ParsedMail, rules: ValidationSettings, units: Sequence[UnitLike]
+    mail: ParsedMail, rules: ReadLimits, units: Sequence[UnitLike]
 ) -> tuple[Candidate, list[bytes]]:
     """Read documents, photos, links and the template of one message.
 

@@ -32,7 +32,7 @@ from ingest.legacy_text import (
 )
 
 if TYPE_CHECKING:
-    from validators.settings import FieldRules
+    from ingest.limits import DocumentReadLimits as FieldRules
 
 
 @dataclass

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from PIL import Image, TiffImagePlugin
 
 from ingest.jpegquality import STD_CHROMINANCE, STD_LUMINANCE, scaled_table
+from tinbai.samples import camera_layout
 
 DEFAULT_SIZE = (2000, 1500)
 
@@ -61,8 +62,13 @@ def make_jpeg(
     progressive: bool = False,
     comment: bytes | None = None,
     xmp: bytes | None = None,
+    layout: str = "camera",
 ) -> bytes:
-    """A JPEG saved by Pillow (libjpeg tables for ``quality`` unless ``qtables``)."""
+    """A JPEG saved by Pillow (libjpeg tables for ``quality`` unless ``qtables``).
+
+    ``layout="camera"`` (with EXIF) rewrites the header as a phone's (:func:`camera_layout`);
+    ``"libjpeg"`` keeps Pillow's own, as a re-encoder writes it.
+    """
     out = io.BytesIO()
     params: dict[str, object] = {"progressive": progressive}
     if qtables is not None:
@@ -76,7 +82,10 @@ def make_jpeg(
     if xmp is not None:
         params["xmp"] = xmp
     _image(size).save(out, "JPEG", **params)
-    return out.getvalue()
+    data = out.getvalue()
+    if layout == "camera" and exif is not None and not progressive:
+        return camera_layout(data)
+    return data
 
 
 def phone_tables(quality: int = 82) -> list[list[int]]:

@@ -23,3 +23,4 @@ SHARED = shared_dir()
 MAIL_CORPUS = SHARED / "corpus" / "mail-parser-mails"
 PHOTO_CORPUS = SHARED / "corpus" / "exif-samples"
 SEEDS = SHARED / "seeds"
+CAMERA_ORIGINALS = SHARED / "corpus" / "camera-originals"

@@ -156,7 +156,7 @@ def test_phash_matches_imagehash_without_scipy() -> None:
     import imagehash
     from PIL import Image
 
-    from ingest.photos import _phash
+    from ingest.phash import _phash
     from tinbai.samples import camera_jpeg, screenshot_png
 
     samples = [camera_jpeg(seed, (1200, 900)) for seed in range(5)] + [screenshot_png(1)]

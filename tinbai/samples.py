@@ -16,6 +16,7 @@ from email.utils import format_datetime, formataddr
 
 from PIL import Image, ImageDraw
 
+from ingest.jpegquality import STD_CHROMINANCE, STD_LUMINANCE, scaled_table
 from tinbai import clock
 
 EXIF_MAKE = 0x010F
@@ -70,8 +71,55 @@ def camera_jpeg(
     ifd[EXIF_PIXEL_X] = width
     ifd[EXIF_PIXEL_Y] = height
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=quality, exif=exif.tobytes())
-    return out.getvalue()
+    image.save(out, "JPEG", qtables=camera_tables(quality), exif=exif.tobytes())
+    return camera_layout(out.getvalue())
+
+
+def camera_tables(quality: int) -> list[list[int]]:
+    """Tables like a camera's own: near the IJG scale for ``quality`` but not equal (a
+    phone's encoder; libjpeg's exact tables are a re-encoder's sign to the photo rules)."""
+    luma = [max(1, v + (1 if i % 3 == 0 else 0)) for i, v in
+            enumerate(scaled_table(STD_LUMINANCE, quality))]  # fmt: skip
+    chroma = [max(1, v + (1 if i % 4 == 0 else 0)) for i, v in
+              enumerate(scaled_table(STD_CHROMINANCE, quality))]  # fmt: skip
+    return [luma, chroma]
+
+
+def camera_layout(jpeg: bytes) -> bytes:
+    """The same JPEG with a camera's header layout: EXIF first, no JFIF, both tables in one
+    DQT segment, every Huffman table in one DHT segment (what phones write; the coded data
+    is untouched)."""
+    out, dqt, dht, i = [b"\xff\xd8"], [], [], 2
+    apps: list[bytes] = []
+    frame = b""
+    while True:
+        marker = jpeg[i + 1]
+        length = int.from_bytes(jpeg[i + 2 : i + 4], "big")
+        segment, payload = jpeg[i : i + 2 + length], jpeg[i + 4 : i + 2 + length]
+        if marker == 0xDA:
+            break
+        if marker == 0xE0 and payload.startswith(b"JFIF"):
+            pass
+        elif 0xE0 <= marker <= 0xEF or marker == 0xFE:
+            apps.append(segment)
+        elif marker == 0xDB:
+            dqt.append(payload)
+        elif marker == 0xC4:
+            dht.append(payload)
+        else:
+            frame += segment
+        i += 2 + length
+
+    def one(code: int, parts: list[bytes]) -> bytes:
+        body = b"".join(parts)
+        return bytes([0xFF, code]) + (len(body) + 2).to_bytes(2, "big") + body
+
+    out += apps
+    out.append(one(0xDB, dqt))
+    out.append(frame)
+    out.append(one(0xC4, dht))
+    return b"".join(out) + jpeg[i:]
+
 
 
 def screenshot_png(seed: int, size: tuple[int, int] = (1080, 2340)) -> bytes:

@@ -148,13 +148,16 @@ CATALOGUE: dict[str, CodeInfo] = {
     ),
     "photo_recompressed": CodeInfo(
         Severity.ERROR,
-        "Ảnh «{file}» đã bị nén lại ({detail}). Vui lòng gửi ảnh gốc, không nén.",
-        "estimated JPEG quality below threshold, or re-encoder traces",
+        "Ảnh «{file}» không còn là tệp gốc từ máy chụp: ảnh đã được lưu lại sau khi chụp "
+        "({detail}). Vui lòng gửi tệp ảnh gốc, không nén, không lưu lại.",
+        "saved again after capture: re-encoder tables or traces, structure, double "
+        "quantisation (evidence combined)",
     ),
     "photo_resized": CodeInfo(
         Severity.ERROR,
-        "Ảnh «{file}» đã bị thu nhỏ hoặc cắt ({detail}). Vui lòng gửi ảnh gốc đúng kích thước.",
-        "pixel size differs from the size the camera recorded",
+        "Ảnh «{file}» có kích thước khác với máy chụp ghi lại ({detail}): ảnh đã bị thu nhỏ "
+        "hoặc cắt. Vui lòng gửi ảnh gốc đúng kích thước.",
+        "pixel size differs from the size the camera recorded, or a crop",
     ),
     "photo_too_small": CodeInfo(
         Severity.ERROR,
@@ -174,7 +177,7 @@ CATALOGUE: dict[str, CodeInfo] = {
     ),
     "photo_unreadable": CodeInfo(
         Severity.ERROR,
-        "Không mở được ảnh «{file}» ({detail}): tệp hỏng hoặc không hợp lệ. "
+        "Không mở được ảnh «{file}» ({detail}). "
         "Vui lòng gửi lại ảnh.",
         "corrupt, truncated, or a decompression bomb",
     ),
@@ -217,11 +220,16 @@ class Problem:
     field: str | None = None
     file: str | None = None
     detail: str | None = None
+    evidence: tuple[dict[str, Any], ...] = ()
+    """The signs behind a photo verdict (kind, strength, what was seen), for editors."""
 
     def as_dict(self) -> dict[str, Any]:
-        """The SPEC §7 JSON shape (``detail`` is kept for editors)."""
+        """The SPEC §7 JSON shape (``detail`` and ``evidence`` are kept for editors)."""
         data = asdict(self)
         data["severity"] = str(self.severity)
+        data["evidence"] = [dict(e) for e in self.evidence]
+        if not data["evidence"]:
+            del data["evidence"]
         return data
 
     @property
@@ -236,6 +244,7 @@ def problem(
     file: str | None = None,
     detail: str | None = None,
     severity: Severity | None = None,
+    evidence: tuple[dict[str, Any], ...] = (),
 ) -> Problem:
     """Build a :class:`Problem` from the catalogue, filling in its Vietnamese message.
 
@@ -256,6 +265,7 @@ def problem(
         field=field,
         file=file,
         detail=detail,
+        evidence=evidence,
     )
 
 
@@ -273,4 +283,5 @@ def problem_from_dict(data: dict[str, Any]) -> Problem:
         field=data.get("field"),
         file=data.get("file"),
         detail=data.get("detail"),
+        evidence=tuple(e for e in data.get("evidence") or () if isinstance(e, dict)),
     )

@@ -4,29 +4,17 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ingest.limits import DocumentReadLimits, PhotoReadLimits
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class FieldRules(_Strict):
-    """Rules for the template fields."""
+class FieldRules(DocumentReadLimits):
+    """Rules for the template fields (the document read limits of ingest included)."""
 
     min_body_words: int = Field(80, description="Fewer words in the body give body_too_short.")
-    max_document_bytes: int = Field(
-        30_000_000, description="An attached article document larger than this is unreadable."
-    )
-    max_document_inflate_bytes: int = Field(
-        100_000_000,
-        description="A .docx whose zip entries inflate past this (per its central directory, "
-        "checked before reading) is document_unreadable (zip bomb guard).",
-    )
-    max_document_entries: int = Field(
-        2_000, description="A .docx with more zip entries than this is document_unreadable."
-    )
-    soffice_timeout_seconds: float = Field(
-        60.0, description="Time allowed to LibreOffice to convert one .doc to .docx."
-    )
 
 
 # fmt: off
@@ -57,32 +45,25 @@ _SCREEN_SIZES: tuple[tuple[int, int], ...] = (
 # fmt: on
 
 
-class PhotoRules(_Strict):
-    """Thresholds of the photo rules (SPEC §3); see README "Photo rules"."""
+class PhotoRules(PhotoReadLimits):
+    """Thresholds of the photo rules (SPEC §3), the photo read limits of ingest included;
+    see README "Photo rules"."""
 
     min_long_side: int = Field(1200, description="Long side below this gives photo_too_small.")
-    max_photo_bytes: int = Field(
-        60_000_000, description="A photo file larger than this is photo_unreadable (too large)."
-    )
-    max_pixels: int = Field(
-        120_000_000,
-        description="Width x height above this is a decompression bomb (photo_unreadable); "
-        "108-MP phones stay below.",
-    )
     min_quality: int = Field(
         90,
-        description="Estimated JPEG quality below this is photo_recompressed when another sign "
-        "agrees: no camera EXIF, a chat-app long side, resized, progressive, re-encoder trace.",
+        description="Estimated JPEG quality below this is weak evidence of a re-save (counts "
+        "only with another sign).",
     )
     standard_min_quality: int = Field(
         80,
-        description="Exact libjpeg (Annex K) tables below this quality are photo_recompressed "
-        "even with camera EXIF; phones that use libjpeg tables save at 85-95.",
+        description="Exact libjpeg (Annex K) tables below this quality are strong evidence of a "
+        "re-save even with camera EXIF; phones that use libjpeg tables save at 85-96.",
     )
     hard_min_quality: int = Field(
         70,
-        description="Estimated quality below this is photo_recompressed whatever else the file "
-        "says (phones with custom tables sit at 79-98).",
+        description="Custom (non-libjpeg) tables below this estimated quality are medium "
+        "evidence (cameras have low-quality modes with their own tables).",
     )
     standard_table_max_distance: float = Field(
         0.0,
@@ -91,12 +72,71 @@ class PhotoRules(_Strict):
     )
     chat_long_sides: list[int] = Field(
         default_factory=lambda: [1280, 1600, 2048],
-        description="Long sides chat apps and social networks resize to.",
+        description="Long sides chat apps and social networks resize to (weak evidence: "
+        "counts only with another sign).",
     )
     resize_tolerance_px: int = Field(
         16,
         description="Pixel size may differ from EXIF PixelX/YDimension by this much (MCU "
         "padding) before photo_resized.",
+    )
+    evidence_error_points: int = Field(
+        4,
+        description="Each kind of evidence counts as its strongest sign (medium 2, weak 1), "
+        "signs supporting the original -2: this sum, from at least two kinds, makes an error "
+        "(strong evidence alone always does).",
+    )
+    evidence_warning_points: int = Field(
+        3, description="This sum of evidence points makes a warning for editors."
+    )
+    families_file: str = Field(
+        "",
+        description="Per-maker JPEG family data (JSON, see validators/photos/families.py); "
+        "empty: the data shipped with tinbai, built from real camera originals.",
+    )
+    family_min_models: int = Field(
+        3,
+        description="Exact libjpeg tables under a maker seen with this many models and never "
+        "with libjpeg tables are strong evidence (fewer models: medium).",
+    )
+    libjpeg_quality_margin: int = Field(
+        2,
+        description="libjpeg tables more than this below the lowest quality the maker was seen "
+        "to write with them are medium evidence of a re-save.",
+    )
+    dq_frequency_z: float = Field(
+        6.0,
+        description="A DCT frequency whose log-histogram departs from smooth by more than this "
+        "z-score counts as periodically modulated (double quantisation).",
+    )
+    dq_min_periodic: int = Field(
+        8,
+        description="Modulated frequencies needed for double-quantisation evidence (the "
+        "statistic also reacts to upscaled content, hence a margin).",
+    )
+    dq_min_score: float = Field(
+        8.0,
+        description="Median z-score over the analysed frequencies needed for "
+        "double-quantisation evidence.",
+    )
+    thumbnail_aspect_tolerance: float = Field(
+        0.03,
+        description="The EXIF thumbnail's aspect may differ from the image's by this fraction "
+        "(DCF 160x120 thumbnails are not compared) before it counts as a crop.",
+    )
+    thumbnail_min_correlation: float = Field(
+        0.5,
+        description="The EXIF thumbnail's top and the photo's (from DC coefficients) must "
+        "correlate at least this much; less is medium evidence of a crop or an edit.",
+    )
+    dcf_thumbnail_sizes: list[tuple[int, int]] = Field(
+        default_factory=lambda: [(160, 120)],
+        description="Fixed thumbnail sizes (DCF) whose aspect says nothing about the image.",
+    )
+    modify_date_min_seconds: int = Field(
+        60,
+        description="EXIF ModifyDate later than DateTimeOriginal by more than this is weak "
+        "evidence the photo was saved again.",
     )
     editor_names: list[str] = Field(
         default_factory=lambda: list(_EDITOR_NAMES),
@@ -121,12 +161,6 @@ class PhotoRules(_Strict):
     screen_short_sides: list[int] = Field(
         default_factory=lambda: [720, 750, 828, 1080, 1125, 1170, 1179, 1242, 1284, 1290, 1440],
         description="Short sides of phone screens, used with screen_min_aspect.",
-    )
-    zip_max_entries: int = Field(200, description="A .zip with more entries is refused.")
-    zip_max_total_bytes: int = Field(
-        500_000_000,
-        description="A .zip whose entries inflate to more than this (per its central "
-        "directory, checked before reading) is refused.",
     )
 
 

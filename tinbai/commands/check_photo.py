@@ -1,9 +1,10 @@
 """``tinbai check-photo FILE... [--json]``: the photo rules alone, with their evidence.
 
 For editors who want to know why a photo was refused, and for tuning thresholds: per file,
-the format, size, camera, estimated quality, each rule's evidence and the problems. A .zip
-is expanded as the pipeline does. Exit status 0 when every file was read from disk, 2 when
-a path could not be read (the others are still reported).
+the format, size, camera, estimated quality, every sign of evidence (kind, strength, what
+was seen), each rule's summary and the problems. A .zip is expanded as the pipeline does.
+Exit status 0 when every file was read from disk, 2 when a path could not be read (the
+others are still reported).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from ingest.photos import PhotoFacts, expand_zip, read_photo_facts
 from validators.photos import check_photo, explain_photo
+from validators.photos.signs import gather
 from validators.problems import Problem
 from validators.settings import ValidationSettings
 
@@ -41,7 +43,10 @@ def _handler(args: argparse.Namespace, config: Any) -> int:
 def _entry(
     facts: PhotoFacts, problems: list[Problem], settings: ValidationSettings
 ) -> dict[str, Any]:
-    """One file as a SPEC §7 ``photos`` entry plus its evidence."""
+    """One file as a SPEC §7 ``photos`` entry plus its evidence (``signs``: every sign with
+    its kind, code, strength and what was seen; ``evidence``: the facts and each rule's
+    summary)."""
+    signs = [] if facts.error else [e.as_dict() for e in gather(facts, settings.photos)]
     return {
         "file": facts.filename,
         "format": facts.format,
@@ -50,9 +55,11 @@ def _entry(
         "quality": facts.quality,
         "camera": facts.camera,
         "problems": [
-            {k: p.as_dict()[k] for k in ("code", "severity", "field", "file", "message", "detail")}
+            {k: p.as_dict().get(k) for k in ("code", "severity", "field", "file", "message",
+                                              "detail", "evidence")}
             for p in problems
         ],
+        "signs": signs,
         "evidence": {**facts.evidence, "rules": explain_photo(facts, settings)},
     }
 
@@ -83,6 +90,10 @@ def _print_report(entry: dict[str, Any], size_bytes: int) -> None:
         distance = entry["evidence"].get("quality_distance")
         kind = "bảng chuẩn libjpeg" if distance == 0 else f"bảng riêng, độ lệch {distance}"
         print(f"  Chất lượng:  {entry['quality']} ({kind})")
+    if entry["signs"]:
+        print("  Dấu hiệu:")
+        for sign in entry["signs"]:
+            print(f"    · [{sign['strength_label']}] {sign['seen']}")
     failed = {p["code"] for p in entry["problems"]}
     print("  Các quy tắc:")
     for name, evidence in entry["evidence"]["rules"].items():

@@ -6,11 +6,14 @@ submission checks judge the photo set of a :class:`~ingest.model.Candidate`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ingest.photos import PhotoFacts
 from validators.base import PhotoCheck, SubmissionCheck
 from validators.photos.duplicate import PhotoDuplicate
 from validators.photos.edited import PhotoEdited
 from validators.photos.embedded import PhotoEmbedded
+from validators.photos.evidence import judge
 from validators.photos.link_only import PhotoLinkOnly
 from validators.photos.no_caption import PhotoNoCaption
 from validators.photos.no_photo import NoPhoto
@@ -18,10 +21,11 @@ from validators.photos.not_original import PhotoNotOriginal
 from validators.photos.recompressed import PhotoRecompressed
 from validators.photos.resized import PhotoResized
 from validators.photos.screenshot import PhotoScreenshot
+from validators.photos.signs import for_code
 from validators.photos.too_small import PhotoTooSmall
 from validators.photos.unreadable import PhotoUnreadable
 from validators.photos.unsupported_format import PhotoUnsupportedFormat
-from validators.problems import Problem
+from validators.problems import Problem, Severity
 from validators.settings import ValidationSettings
 
 #: Per-photo checks in order; the first two stop the rest (nothing else can be judged).
@@ -60,7 +64,30 @@ def check_photo(facts: PhotoFacts, settings: ValidationSettings) -> list[Problem
             return problems
     if any(p.code == "photo_screenshot" for p in problems):
         problems = [p for p in problems if p.code not in _SUPERSEDED_BY_SCREENSHOT]
-    return problems
+    return _combine_warnings(facts, problems, settings)
+
+
+#: Codes whose evidence all says "this is not the file the camera wrote".
+_EVIDENCE_CODES = ("photo_recompressed", "photo_resized", "photo_edited")
+
+
+def _combine_warnings(
+    facts: PhotoFacts, problems: list[Problem], settings: ValidationSettings
+) -> list[Problem]:
+    """Warnings of different codes whose evidence together is enough become errors.
+
+    A crop saved again shows a thumbnail of another aspect (resized) and a re-encoder's
+    structure (recompressed): two independent signs of one fact, the file is not the
+    camera's, even if neither code has enough on its own.
+    """
+    warned = [p for p in problems if p.code in _EVIDENCE_CODES and not p.is_error]
+    if len(warned) < 2 or any(p.is_error for p in problems if p.code in _EVIDENCE_CODES):
+        return problems
+    items = [e for code in _EVIDENCE_CODES for e in for_code(facts, settings.photos, code)]
+    unique = list({(e.kind, e.seen): e for e in items}.values())
+    if judge(unique, settings.photos) is not Severity.ERROR:
+        return problems
+    return [replace(p, severity=Severity.ERROR) if p in warned else p for p in problems]
 
 
 def explain_photo(facts: PhotoFacts, settings: ValidationSettings) -> dict[str, str]:

@@ -17,7 +17,13 @@ class PhotoUnreadable:
         """One problem carrying the reader's error, if any."""
         if photo.error is None:
             return []
-        return [problem(self.name, file=photo.filename, detail=photo.error)]
+        technical = (
+            ({"kind": "reader", "strength": "strong", "strength_label": "lỗi đọc tệp",
+              "seen": photo.error, "technical": photo.error_detail},)
+            if photo.error_detail
+            else ()
+        )  # fmt: skip
+        return [problem(self.name, file=photo.filename, detail=photo.error, evidence=technical)]
 
     def explain(self, photo: PhotoFacts, settings: ValidationSettings) -> str:
         """What was checked, for editors."""
