@@ -38,7 +38,7 @@ from ingest.photos import (
 )
 from ingest.template import FIELD_KEYS, find_template
 from tinbai.config import Config
-from validators.builtin import Verdict, classify, validate
+from validators.builtin import Verdict, classify, classify_content, validate
 from validators.dispositions import DispositionContext
 from validators.model import Candidate
 
@@ -173,48 +173,15 @@ def normalize(candidate: Candidate, config: Config) -> None:
     candidate.unit_name = match_unit(unit, config.units) if unit and config.units else None
 
 
-# Letters only Vietnamese uses (ă đ ơ ư and the tone-marked vowels), and the usual
-# submission words typed without diacritics.
-_VIETNAMESE = re.compile(
-    "[ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹĂĐƠƯẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ]"
-    r"|\b(?:tin,? bai|bai viet|gui (?:tin|bai|anh)|tac gia|chu thich|cong doan|nhuan but)\b",
-    re.IGNORECASE,
-)
-
-
-def _vietnamese_text(mail: ParsedMail, candidate: Candidate) -> bool:
-    """Whether the subject, text, documents or file names contain Vietnamese."""
-    texts = [mail.subject, mail.text[:200_000], mail.html[:200_000] if mail.html else ""]
-    texts += [doc.text[:200_000] for doc in candidate.documents]
-    texts += [photo.filename for photo in candidate.photos]
-    return any(_VIETNAMESE.search(text or "") for text in texts)
-
-
-def looks_like_submission(candidate: Candidate, mail: ParsedMail | None = None) -> bool:
-    """Anything that looks like an article: a template label, a photo or a document.
-
-    With ``mail``, a message with a single label or only attachments must also contain
-    some Vietnamese: spam, invoices and newsletters in other languages with a PDF or a
-    picture are ``not_submission`` and get no fix request (SPEC §4; real inboxes get
-    plenty, see the mail-parser corpus in the hostile-mail test).
-    """
-    anything = bool(
-        candidate.labels_found or candidate.photos or candidate.documents
-        or candidate.cloud_links or candidate.embedded_images
-    )
-    if mail is None or not anything or candidate.labels_found >= 2:
-        return anything
-    return _vietnamese_text(mail, candidate)
-
-
 def evaluate(mail: ParsedMail, config: Config, *, own_addresses: frozenset[str]) -> Evaluation:
     """Disposition, candidate and verdict of one message, touching nothing."""
     disposition = classify(mail, DispositionContext(own_addresses=own_addresses))
     if disposition:
         return Evaluation(mail, disposition, Candidate(), Verdict())
     candidate, payloads = read_candidate(mail, config)
-    if not looks_like_submission(candidate, mail):
-        return Evaluation(mail, "not_submission", candidate, Verdict(), payloads)
+    not_submission = classify_content(mail, candidate)
+    if not_submission:
+        return Evaluation(mail, not_submission, candidate, Verdict(), payloads)
     return Evaluation(mail, None, candidate, validate(candidate, config.validation), payloads)
 
 
