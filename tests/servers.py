@@ -288,6 +288,37 @@ class Dovecot:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def master_pid(self) -> int | None:
+        """The master's pid, from the pid file Dovecot writes in ``base_dir``."""
+        try:
+            return int((self.dir / "run" / "master.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def processes(self) -> dict[int, int]:
+        """pid to parent pid of every live process started for this server: the master
+        (the pid file's pid, our child) and its children (parent pid = the master).
+
+        By pid file and parent pid, never by command line: a freshly forked child has
+        its master's command line for a moment, so ``pgrep -f`` can count it twice.
+        """
+        master = self.master_pid()
+        if master is None:
+            return {}
+        found: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue  # exited meanwhile
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            pid = int(entry.name)
+            if pid == master or ppid == master:
+                found[pid] = ppid
+        return found
+
     def log_tail(self, lines: int = 30) -> str:
         path = self.dir / "dovecot.log"
         if not path.exists():
