@@ -38,6 +38,9 @@ MAX_CONTENT_FIELD_BYTES = 8 * 1024
 MAX_BLOCK_BYTES = 256 * 1024
 #: Fields of one header block.
 MAX_HEADERS = 1000
+#: Longer values are decoded with ``email.header`` (linear) instead of policy.default,
+#: whose parser costs memory with the square of the length (about 11 MB at 30 KB).
+POLICY_MAX_CHARS = 4096
 #: A decoded header value, in characters.
 MAX_HEADER_CHARS = 20_000
 #: Kept beyond the block budget (first occurrence, cut to ``_ESSENTIAL_BYTES``): what
@@ -114,10 +117,11 @@ def _top_block(raw: bytes, defects: list[str]) -> tuple[bytes, int] | None:
     total = 0
     kept_essential: set[str] = set()
     too_long = dropped = 0
-    for start, end in fields[:MAX_HEADERS]:
+    for start, end in fields:
         name = _field_name(raw, start, end)
         essential = name in _ESSENTIAL and name not in kept_essential
-        if total + min(end - start, MAX_FIELD_BYTES) > MAX_BLOCK_BYTES and not essential:
+        over = total + min(end - start, MAX_FIELD_BYTES) > MAX_BLOCK_BYTES
+        if (over or len(out) >= MAX_HEADERS - len(_ESSENTIAL)) and not essential:
             dropped += 1
             continue
         limit = min(_limit(name), MAX_FIELD_BYTES if total < MAX_BLOCK_BYTES else
@@ -131,7 +135,6 @@ def _top_block(raw: bytes, defects: list[str]) -> tuple[bytes, int] | None:
             kept_essential.add(name)
         out.append(piece)
         total += len(piece)
-    dropped += max(0, len(fields) - MAX_HEADERS)
     if dropped:
         defects.append(f"header_block_too_large: {dropped} field(s) dropped "
                        f"({block_end} bytes of headers)")
@@ -250,6 +253,8 @@ def _decoded(name: str, raw_text: str, charset: str | None, defects: list[str]) 
     key = name.strip().lower()
     if has_raw_8bit(raw_text):
         raw_text = fix_surrogates(raw_text, charset, defects, key)
+    if len(raw_text) > POLICY_MAX_CHARS:
+        return decode_header_fallback(raw_text, charset)  # linear, see POLICY_MAX_CHARS
     try:
         value = str(email.policy.default.header_fetch_parse(name, raw_text))
     except Exception as e:
@@ -294,7 +299,7 @@ def first_address(
     using policy.default's RFC 5322 address parser, falling back to ``parseaddr``."""
     raw_values = [str(v) for k, v in msg.raw_items() if str(k).lower() == name.lower()]
     if raw_values:
-        raw_text = raw_values[0][:MAX_FIELD_BYTES]
+        raw_text = raw_values[0][:POLICY_MAX_CHARS]
         if has_raw_8bit(raw_text):
             raw_text = fix_surrogates(raw_text, charset, [], name.lower())
         try:
