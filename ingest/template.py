@@ -13,6 +13,7 @@ alias of another field, because a naive fuzzy match takes "Chủ TK" for "Chú t
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -24,6 +25,8 @@ from rapidfuzz import fuzz
 from ingest.documents import DocumentInfo, detect_legacy_text, legacy_to_unicode, looks_legacy
 from ingest.htmltext import html_to_text
 from ingest.normalize import find_bank, fold, fold_keep_length
+
+log = logging.getLogger(__name__)
 
 #: Template field keys in form order (SPEC §2).
 FIELD_KEYS: tuple[str, ...] = (
@@ -769,8 +772,9 @@ def extract(text: str) -> TemplateResult:
             if other is not best and other.filled:
                 _merge(best, other, "another part of the forwarded mail")
         return best
-    except Exception as exc:  # contributor text must never crash ingestion
-        return TemplateResult(notes=[f"template reader error: {type(exc).__name__}"])
+    except Exception:  # contributor text must never crash ingestion
+        log.exception("template reader error")  # the technical detail goes to the log
+        return TemplateResult(notes=["template reader error (details in the log)"])
 
 
 def _merge(into: TemplateResult, other: TemplateResult, what: str) -> None:
@@ -873,5 +877,6 @@ def _find_in_sources(
         if not chosen.source and chosen is body:
             chosen.source = "text" if text and text.strip() else ("html" if html else "")
         return chosen
-    except Exception as exc:
-        return TemplateResult(notes=[f"template reader error: {type(exc).__name__}"])
+    except Exception:
+        log.exception("template reader error")  # the technical detail goes to the log
+        return TemplateResult(notes=["template reader error (details in the log)"])
