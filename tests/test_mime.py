@@ -288,9 +288,9 @@ def nested(depth: int) -> bytes:
 
 @pytest.mark.parametrize("depth", [5, 25, 200, 3000])
 def test_deep_nesting_is_cut(depth: int) -> None:
-    t = time.monotonic()
+    t = time.process_time()  # CPU time: a hang guard a loaded machine cannot trip
     mail = parse_message(nested(depth), max_depth=20)
-    assert time.monotonic() - t < 10
+    assert time.process_time() - t < 10
     check_sane(mail)
     assert mail.subject == "deep"
     if depth <= 20:
@@ -309,9 +309,9 @@ def test_thousands_of_parts_are_cut() -> None:
                            filename=f"f{i}.bin")
     raw = msg.as_bytes()
     tracemalloc.start()
-    t = time.monotonic()
+    t = time.process_time()  # CPU time: a hang guard a loaded machine cannot trip
     mail = parse_message(raw, max_parts=500)
-    elapsed = time.monotonic() - t
+    elapsed = time.process_time() - t
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert elapsed < 30
