@@ -287,3 +287,6 @@ def test_whole_corpus_through_check_json_in_bounded_memory(tmp_path: Path) -> No
         if r["exit"] != 0 or not isinstance(verdict, dict) or r["peak_kib"] >= 300 * 1024:
             bad.append((Path(r["path"]).name, r["exit"], r["peak_kib"] // 1024, r["stdout"][:200]))
     assert not bad, bad
+    peaks = sorted(r["peak_kib"] // 1024 for r in results)
+    print(f"corpus: {len(results)} messages, peak RSS {peaks[0]}–{peaks[-1]} MiB "
+          f"(median {peaks[len(peaks) // 2]})")

@@ -48,6 +48,9 @@ FORM = (
 )
 
 
+_IMAGE_TYPES = {".heic": "image/heic", ".heif": "image/heif", ".png": "image/png"}
+
+
 @cache
 def corpus_photos() -> list[tuple[str, bytes]]:
     """A few real camera photos of different sizes (made ones without the corpus)."""
@@ -62,7 +65,7 @@ def corpus_photos() -> list[tuple[str, bytes]]:
 def letter(photos: list[tuple[str, bytes]], html: bool = False, cid: bool = False,
            text: str | None = FORM) -> Letter:
     parts = [
-        Part(name, "image/heic" if name.lower().endswith(".heic") else "image/jpeg", data,
+        Part(name, _IMAGE_TYPES.get(Path(name).suffix.lower(), "image/jpeg"), data,
              inline=cid, content_id=f"img{i}@shape" if cid else None)
         for i, (name, data) in enumerate(photos)
     ]
@@ -270,3 +273,38 @@ def test_shape_fixture_is_accepted_by_tinbai_check(
     assert result["subject"] == "Gửi tin bài hội thao"
     assert [(p["format"], p["width"], p["height"]) for p in result["photos"]] == [
         ("JPEG", 2400, 1800)]
+
+
+def _corpus_photo_files() -> list[Path]:
+    photo_corpus = SHARED / "corpus" / "exif-samples"
+    return [p for base in (photo_corpus, CAMERA) if base.is_dir() for p in sorted(base.rglob("*"))
+            if p.suffix.lower() in (".jpg", ".jpeg", ".heic", ".heif", ".png")]
+
+
+CORPUS_PHOTOS = _corpus_photo_files()
+
+
+@pytest.mark.skipif(not CORPUS_PHOTOS, reason="photo corpus not found (../shared/corpus)")
+@pytest.mark.parametrize("index", range(len(CORPUS_PHOTOS)),
+                         ids=[p.name for p in CORPUS_PHOTOS])
+def test_corpus_photo_in_a_client_shape_reads_as_the_file(index: int,
+                                                          template_config: Any) -> None:
+    """Every corpus photo (edited, resized, corrupt ones too), sent in one client shape
+    each (in turn): the photo checks give what they give on the file itself."""
+    from ingest.photos import read_photo_facts
+    from validators.photos import check_photo
+
+    path = CORPUS_PHOTOS[index]
+    data = path.read_bytes()
+    rules = template_config.validation
+    direct = read_photo_facts(path.name, data, rules.photos)
+    expected = sorted(p.code for p in check_photo(direct, rules))
+    shape = SHAPES[index % len(SHAPES)]
+    raw = write(letter([(path.name, data)]), shape)
+    assert photos_out(parse_message(raw)) == [data]
+    result = evaluation_json(evaluate(parse_message(raw), template_config,
+                                      own_addresses=frozenset()))
+    [entry] = result["photos"]
+    assert (entry["format"], entry["width"], entry["height"], entry["camera"]) == (
+        direct.format, direct.width, direct.height, direct.camera)
+    assert sorted(q["code"] for q in entry["problems"]) == expected
