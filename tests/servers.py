@@ -201,7 +201,8 @@ class Dovecot:
         return self._proc is not None and self._proc.poll() is None
 
     def start(self, timeout: float = 15.0) -> None:
-        """Start the master process (same port as before) and wait until it listens."""
+        """Start the master process (same port as before) and wait until it listens and
+        its pid file names it."""
         if self.running:
             return
         self._proc = subprocess.Popen(
@@ -219,13 +220,19 @@ class Dovecot:
                     stderr = self._proc.stderr
                     err = stderr.read().decode(errors="replace") if stderr else ""
                     raise RuntimeError(f"dovecot exited at start: {err}\n{self.log_tail()}")
+                listening = True
                 try:
                     with socket.create_connection((self.host, self.port), timeout=0.5):
-                        break
+                        pass
                 except OSError:
-                    if time.monotonic() > deadline:
-                        raise TimeoutError("dovecot did not listen in time") from None
-                    time.sleep(0.02)
+                    listening = False
+                # The master may listen before it writes its pid file: wait for both, so
+                # processes() and master_pid() name this server from here on.
+                if listening and self.master_pid() == self._proc.pid:
+                    break
+                if time.monotonic() > deadline:
+                    raise TimeoutError("dovecot did not listen and write its pid file in time")
+                time.sleep(0.02)
         except BaseException:
             self.stop()
             raise
