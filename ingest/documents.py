@@ -10,6 +10,7 @@ Either is still reported, for the contributor to resend in Unicode.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -33,6 +34,8 @@ from ingest.legacy_text import (
 
 if TYPE_CHECKING:
     from ingest.limits import DocumentReadLimits as FieldRules
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -295,8 +298,11 @@ def _read_docx(filename: str, kind: str, payload: bytes, rules: FieldRules | Non
         ctx = _Reading(_font_context(document))
         lines = _block_lines(document.element.body, ctx)
     except Exception as exc:  # any failure inside a hostile file is "corrupt"
+        # The technical reason goes to the log; people read a plain sentence (issue 11).
+        log.info("%s: python-docx could not read it: %s: %s", filename, type(exc).__name__, exc)
         return DocumentInfo(
-            filename, kind, "unreadable", f"tệp hỏng ({type(exc).__name__})", embedded_images=media
+            filename, kind, "unreadable", "tệp hỏng (không đọc được nội dung tệp Word)",
+            embedded_images=media,
         )
     text = unicodedata.normalize("NFC", "\n".join(lines))
     info = DocumentInfo(filename, kind, "ok", text=text, embedded_images=media)
@@ -367,7 +373,8 @@ def _convert_doc(filename: str, payload: bytes, rules: FieldRules | None) -> Doc
                 start_new_session=True,
             )
         except OSError as exc:
-            detail = f"không chạy được LibreOffice ({exc})"
+            log.warning("%s: LibreOffice could not be started: %s", filename, exc)
+            detail = "không chạy được LibreOffice để chuyển tệp .doc"
             return DocumentInfo(filename, "doc", "unsupported", detail)
         try:
             proc.wait(timeout=timeout)
@@ -420,4 +427,5 @@ def read_document(filename: str, payload: bytes, rules: FieldRules | None = None
             return _read_docx(filename, "doc", payload, rules)
         return DocumentInfo(filename, kind, "unsupported", _UNSUPPORTED_DETAIL.get(kind, kind))
     except Exception as exc:  # hostile input must never crash ingestion
-        return DocumentInfo(filename, kind, "unreadable", f"lỗi đọc tệp ({type(exc).__name__})")
+        log.info("%s: could not be read: %s: %s", filename, type(exc).__name__, exc)
+        return DocumentInfo(filename, kind, "unreadable", "lỗi đọc tệp (tệp hỏng hoặc lạ)")

@@ -14,6 +14,7 @@ captions of several photos, a form left blank.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from ingest.template_labels import (
     match_label,
     split_inline,
 )
+
+log = logging.getLogger(__name__)
 
 # A leading "(…)" that is the form's instruction or example, not a value: it holds "VD",
 # "ví dụ", "ghi kèm", "toàn bộ" or an ellipsis ("(Ảnh 1: …; Ảnh 2: …)").
@@ -369,8 +372,9 @@ def extract(text: str) -> TemplateResult:
             if other is not best and other.filled:
                 _merge(best, other, "another part of the forwarded mail")
         return best
-    except Exception as exc:  # contributor text must never crash ingestion
-        return TemplateResult(notes=[f"template reader error: {type(exc).__name__}"])
+    except Exception:  # contributor text must never crash ingestion
+        log.exception("template reader error")  # the technical detail goes to the log
+        return TemplateResult(notes=["template reader error (details in the log)"])
 
 
 def _merge(into: TemplateResult, other: TemplateResult, what: str) -> None:
@@ -473,5 +477,6 @@ def _find_in_sources(
         if not chosen.source and chosen is body:
             chosen.source = "text" if text and text.strip() else ("html" if html else "")
         return chosen
-    except Exception as exc:
-        return TemplateResult(notes=[f"template reader error: {type(exc).__name__}"])
+    except Exception:
+        log.exception("template reader error")  # the technical detail goes to the log
+        return TemplateResult(notes=["template reader error (details in the log)"])

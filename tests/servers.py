@@ -201,7 +201,8 @@ class Dovecot:
         return self._proc is not None and self._proc.poll() is None
 
     def start(self, timeout: float = 15.0) -> None:
-        """Start the master process (same port as before) and wait until it listens."""
+        """Start the master process (same port as before) and wait until it listens and
+        its pid file names it."""
         if self.running:
             return
         self._proc = subprocess.Popen(
@@ -219,13 +220,19 @@ class Dovecot:
                     stderr = self._proc.stderr
                     err = stderr.read().decode(errors="replace") if stderr else ""
                     raise RuntimeError(f"dovecot exited at start: {err}\n{self.log_tail()}")
+                listening = True
                 try:
                     with socket.create_connection((self.host, self.port), timeout=0.5):
-                        break
+                        pass
                 except OSError:
-                    if time.monotonic() > deadline:
-                        raise TimeoutError("dovecot did not listen in time") from None
-                    time.sleep(0.02)
+                    listening = False
+                # The master may listen before it writes its pid file: wait for both, so
+                # processes() and master_pid() name this server from here on.
+                if listening and self.master_pid() == self._proc.pid:
+                    break
+                if time.monotonic() > deadline:
+                    raise TimeoutError("dovecot did not listen and write its pid file in time")
+                time.sleep(0.02)
         except BaseException:
             self.stop()
             raise
@@ -287,6 +294,37 @@ class Dovecot:
         """Stop the server and remove its folder."""
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def master_pid(self) -> int | None:
+        """The master's pid, from the pid file Dovecot writes in ``base_dir``."""
+        try:
+            return int((self.dir / "run" / "master.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def processes(self) -> dict[int, int]:
+        """pid to parent pid of every live process started for this server: the master
+        (the pid file's pid, our child) and its children (parent pid = the master).
+
+        By pid file and parent pid, never by command line: a freshly forked child has
+        its master's command line for a moment, so ``pgrep -f`` can count it twice.
+        """
+        master = self.master_pid()
+        if master is None:
+            return {}
+        found: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue  # exited meanwhile
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            pid = int(entry.name)
+            if pid == master or ppid == master:
+                found[pid] = ppid
+        return found
 
     def log_tail(self, lines: int = 30) -> str:
         path = self.dir / "dovecot.log"

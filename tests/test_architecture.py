@@ -26,9 +26,8 @@ MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 100
 
 #: Modules still over the size limit: path → (lines today, never more; who shrinks them).
-OVERSIZE: dict[str, tuple[int, str]] = {
-    "ingest/mime.py": (900, "issue 11 moves the base64 fast path out"),
-}
+#: None left; an entry here is a debt with a name on it, not a way around the limit.
+OVERSIZE: dict[str, tuple[int, str]] = {}
 
 #: What each package may import besides itself (layers point down; tinbai/ is the
 #: composition root and may import everything).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import email
 import hashlib
 import time
 import tracemalloc
@@ -17,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shared_data import MAIL_CORPUS
 
+from ingest import base64_stash
 from ingest.mime import decode_text, parse_message, received_hops, safe_filename
 from ingest.model import ParsedMail
 
@@ -286,9 +288,9 @@ def nested(depth: int) -> bytes:
 
 @pytest.mark.parametrize("depth", [5, 25, 200, 3000])
 def test_deep_nesting_is_cut(depth: int) -> None:
-    t = time.monotonic()
+    t = time.process_time()  # CPU time: a hang guard a loaded machine cannot trip
     mail = parse_message(nested(depth), max_depth=20)
-    assert time.monotonic() - t < 10
+    assert time.process_time() - t < 10
     check_sane(mail)
     assert mail.subject == "deep"
     if depth <= 20:
@@ -307,9 +309,9 @@ def test_thousands_of_parts_are_cut() -> None:
                            filename=f"f{i}.bin")
     raw = msg.as_bytes()
     tracemalloc.start()
-    t = time.monotonic()
+    t = time.process_time()  # CPU time: a hang guard a loaded machine cannot trip
     mail = parse_message(raw, max_parts=500)
-    elapsed = time.monotonic() - t
+    elapsed = time.process_time() - t
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert elapsed < 30
@@ -450,16 +452,11 @@ def test_large_messages_parse_the_same_with_the_base64_stash() -> None:
     )
     outer.add_attachment(inner.as_bytes(), maintype="message", subtype="rfc822")
     raw = outer.as_bytes()
-    assert len(raw) > mime._STASH_MIN_BYTES
-    reduced, stash = mime._stash_base64(raw)
+    assert len(raw) > base64_stash.MIN_BYTES
+    reduced, stash = base64_stash.reduce(raw)
     assert stash is not None and len(reduced) < len(raw) // 20
     fast = mime.parse_message(raw)
-    saved = mime._STASH_MIN_BYTES
-    mime._STASH_MIN_BYTES = len(raw) + 1  # force the plain path
-    try:
-        plain = mime.parse_message(raw)
-    finally:
-        mime._STASH_MIN_BYTES = saved
+    plain = mime.parse_message(raw, fast_path=False)
     assert fast.text == plain.text and fast.html == plain.html
     assert [(a.filename, a.content_type, a.payload) for a in fast.attachments] == [
         (a.filename, a.content_type, a.payload) for a in plain.attachments
@@ -469,44 +466,47 @@ def test_large_messages_parse_the_same_with_the_base64_stash() -> None:
     assert fast.message_id == plain.message_id
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    data=st.binary(max_size=400),
+    data=st.binary(min_size=2800, max_size=4000),
     line=st.sampled_from([b"\n", b"\r\n"]),
+    width=st.sampled_from([76, 72, 64]),
+    blank=st.booleans(),
     edit=st.one_of(
         st.none(),
         st.tuples(st.integers(min_value=0), st.binary(min_size=1, max_size=3)),
         st.integers(min_value=0),  # truncate here
     ),
 )
-def test_fast_base64_decode_gives_what_a2b_base64_gives(
-    data: bytes, line: bytes, edit: tuple[int, bytes] | int | None
+def test_stashed_base64_decodes_as_the_standard_library_does(
+    data: bytes, line: bytes, width: int, blank: bool, edit: tuple[int, bytes] | int | None
 ) -> None:
-    """The SIMD decoder behind the stash gives a2b_base64's bytes, or fails as it does,
-    on well-formed, truncated and tampered base64 (stray bytes, "=" mid-way)."""
-    import ingest.mime as mime
-
-    encoded = base64.encodebytes(data).replace(b"\n", line)
+    """A stashed base64 body gives the standard library's bytes, on well-formed,
+    truncated and tampered base64 (stray bytes, "=" mid-way), with and without a blank
+    line before the boundary (issue 11: Gmail writes none)."""
+    text = base64.b64encode(data)
+    encoded = line.join(text[i: i + width] for i in range(0, len(text), width)) + line
     if isinstance(edit, int):
         encoded = encoded[: edit % (len(encoded) + 1)]
     elif edit is not None:
         at = edit[0] % (len(encoded) + 1)
         encoded = encoded[:at] + edit[1] + encoded[at:]
-    try:
-        expected: bytes | None = binascii.a2b_base64(encoded)
-    except binascii.Error:
-        expected = None
-    try:
-        got: bytes | None = mime._decode_base64_lines(encoded)
-    except binascii.Error:
-        got = None
-    assert got == expected
+    raw = line.join([
+        b"From: a@example.org", b"Message-ID: <b64@example.org>",
+        b'Content-Type: multipart/mixed; boundary="b"', b"", b"--b",
+        b"Content-Type: application/octet-stream", b"Content-Transfer-Encoding: base64",
+        b"", b"",
+    ]) + encoded + (line if blank else b"") + b"--b--" + line
+    leaves = [p for p in email.message_from_bytes(raw).walk() if not p.is_multipart()]
+    expected = leaves[0].get_payload(decode=True)
+    fast = parse_message(raw, fast_path=True)
+    plain = parse_message(raw, fast_path=False)
+    assert [a.payload for a in fast.attachments] == [a.payload for a in plain.attachments]
+    assert fast.attachments[0].payload == expected
 
 
 def test_stash_tokens_written_by_a_sender_are_left_alone() -> None:
     """Text that looks like a stash token (another message's nonce) is not replaced."""
-    import ingest.mime as mime
-
     forged = "TINBAISTASH0123456789ab000000"
     msg = EmailMessage()
     msg["From"] = "a@example.org"
@@ -515,7 +515,7 @@ def test_stash_tokens_written_by_a_sender_are_left_alone() -> None:
     msg.add_attachment(bytes(range(256)) * 1500, maintype="application",
                        subtype="octet-stream", filename="x.bin")
     raw = msg.as_bytes(policy=SMTP)
-    assert len(raw) > mime._STASH_MIN_BYTES
+    assert len(raw) > base64_stash.MIN_BYTES
     parsed = parse_message(raw)
     assert forged in parsed.text
     assert parsed.attachments[0].payload == bytes(range(256)) * 1500

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import socket
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -483,8 +483,29 @@ def test_tls_certificate_is_verified_by_default(dovecot_tls: Dovecot, starttls: 
 
 
 def test_no_dovecot_left_behind_by_restart(imap_mailbox: Dovecot) -> None:
+    """After a restart, the old master and all its children are gone and exactly one
+    master runs: identified by the pid file and parent pids (issue 11: ``pgrep -f``
+    also counted a freshly forked child that still had the master's command line)."""
+    with imap_mailbox.client() as c:  # a connection makes the master fork children
+        c.noop()
+    old_master = imap_mailbox.master_pid()
+    old = imap_mailbox.processes()
+    assert old_master is not None and old_master in old
+    old_started = {pid: _started(pid) for pid in old}
     imap_mailbox.restart()
-    out = subprocess.run(
-        ["pgrep", "-f", f"dovecot -F -c {imap_mailbox.conf}"], capture_output=True, text=True
-    )
-    assert len(out.stdout.split()) == 1  # exactly one master for this config
+    new_master = imap_mailbox.master_pid()
+    assert new_master is not None and new_master != old_master
+    new = imap_mailbox.processes()
+    assert new[new_master] == os.getpid()  # the one master is ours
+    assert [pid for pid, ppid in new.items() if ppid != new_master] == [new_master]
+    left = [pid for pid, start in old_started.items() if _started(pid) == start]
+    assert not left, f"processes of the stopped server still run: {left}"
+
+
+def _started(pid: int) -> str | None:
+    """A process's start time (field 22 of /proc/PID/stat): a pid reused by another
+    process has another one."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None

@@ -36,5 +36,7 @@ def setup_logging(level: str = "INFO") -> None:
     handler._tinbai = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
-    for noisy in ("imapclient", "PIL", "apscheduler.executors", "mailparser"):
+    # mail-parser is quieter still: ingest.mime sets its level (it warns "Email content
+    # 'png' not handled" for ordinary attachments; real problems are defects).
+    for noisy in ("imapclient", "PIL", "apscheduler.executors"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

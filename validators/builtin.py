@@ -14,10 +14,12 @@ from validators.base import SubmissionCheck
 from validators.dispositions import (
     AutoReply,
     Bounce,
+    ContentDispositionCheck,
     DispositionCheck,
     DispositionContext,
     FromOurselves,
     MailingList,
+    NotSubmission,
     Spam,
 )
 from validators.fields import FIELD_CHECKS
@@ -25,24 +27,30 @@ from validators.photos import PHOTO_CHECKS, PHOTO_SUBMISSION_CHECKS, check_photo
 from validators.problems import Problem, has_errors
 from validators.settings import ValidationSettings
 
-#: Messages that are not submissions, first match wins.
+#: Messages that are not submissions, from the headers, first match wins (the order
+#: and the ambiguous combinations it settles: :mod:`validators.dispositions`).
 DISPOSITION_CHECKS: tuple[DispositionCheck, ...] = (
     FromOurselves(),
+    MailingList(),
     Bounce(),
     AutoReply(),
-    MailingList(),
     Spam(),
 )
+
+#: Then, once documents, photos and the template are read, first match wins.
+CONTENT_DISPOSITION_CHECKS: tuple[ContentDispositionCheck, ...] = (NotSubmission(),)
 
 #: Checks over the whole submission: template fields first, then the photo set.
 SUBMISSION_CHECKS: tuple[SubmissionCheck, ...] = (*FIELD_CHECKS, *PHOTO_SUBMISSION_CHECKS)
 
 __all__ = [
+    "CONTENT_DISPOSITION_CHECKS",
     "DISPOSITION_CHECKS",
     "PHOTO_CHECKS",
     "SUBMISSION_CHECKS",
     "Verdict",
     "classify",
+    "classify_content",
     "validate",
 ]
 
@@ -51,6 +59,15 @@ def classify(mail: ParsedMail, context: DispositionContext) -> str | None:
     """The disposition of a message that is not a submission, or None."""
     for check in DISPOSITION_CHECKS:
         disposition = check.check(mail, context)
+        if disposition:
+            return disposition
+    return None
+
+
+def classify_content(mail: ParsedMail, candidate: Candidate) -> str | None:
+    """The disposition of a message whose content shows it is not a submission, or None."""
+    for check in CONTENT_DISPOSITION_CHECKS:
+        disposition = check.check(mail, candidate)
         if disposition:
             return disposition
     return None

@@ -1,8 +1,18 @@
 """Messages that are not submissions: each check names a disposition (SPEC §4) or None.
 
-These run before any template reading. A message with a disposition is stored, listed
-for editors, and never answered: answering robots, bounces and lists creates mail loops
-(RFC 3834 §2), answering spam creates backscatter.
+Two kinds of check, both listed in :mod:`validators.builtin` in the order they run:
+header checks (:class:`DispositionCheck`) run before any template reading; content checks
+(:class:`ContentDispositionCheck`) run once documents, photos and the template are read.
+A message with a disposition is stored, listed for editors, and never answered:
+answering robots, bounces and lists creates mail loops (RFC 3834 §2), answering spam
+creates backscatter.
+
+The order settles the ambiguous combinations (tests/test_dispositions.py has one test
+each): our own address first (our replies coming back); a list before a bounce or an
+auto-reply (list mail carries ``Precedence: bulk`` and list servers send digests with
+``Auto-Submitted``); a bounce before an auto-reply (DSNs carry ``Auto-Submitted:
+auto-replied``, RFC 3464); an auto-reply before spam (both unanswered; the robot is the
+more precise label); then, after reading, nothing that looks like an article.
 """
 
 from __future__ import annotations
@@ -11,7 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from ingest.model import ParsedMail
+from ingest.charsets import looks_garbled
+from ingest.model import Candidate, ParsedMail
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,15 @@ class DispositionCheck(Protocol):
     description: str
 
     def check(self, mail: ParsedMail, context: DispositionContext) -> str | None: ...
+
+
+class ContentDispositionCheck(Protocol):
+    """Names a disposition once the message's content is read, else None."""
+
+    name: str
+    description: str
+
+    def check(self, mail: ParsedMail, candidate: Candidate) -> str | None: ...
 
 
 _AUTO_SUBJECT = re.compile(
@@ -63,11 +83,11 @@ class Bounce:
             return "bounce"
         if _BOUNCE_SENDER.match(mail.from_addr or ""):
             return "bounce"
-        # An empty reverse path (RFC 5321 §4.5.5) marks notifications that must not
-        # be answered.
-        if mail.header("return-path").strip() == "<>":
-            return "bounce"
-        if _BOUNCE_SUBJECT.search(mail.subject) and not mail.from_addr:
+        # An empty reverse path (RFC 5321 §4.5.5) is how notifications are sent, but
+        # alone it proves nothing: the header may be the sender's own, and an ordinary
+        # reply can carry it. With a bounce subject it is a bounce.
+        null_path = mail.header("return-path").strip() == "<>"
+        if _BOUNCE_SUBJECT.search(mail.subject) and (null_path or not mail.from_addr):
             return "bounce"
         return None
 
@@ -115,3 +135,49 @@ class Spam:
         if mail.header("x-spam-status").strip().lower().startswith("yes"):
             return "spam"
         return None
+
+
+# Letters only Vietnamese uses (ă đ ơ ư and the tone-marked vowels), and the usual
+# submission words typed without diacritics.
+_VIETNAMESE_LETTERS = re.compile(
+    "[ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹĂĐƠƯẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ]",
+    re.IGNORECASE,
+)
+_VIETNAMESE_WORDS = re.compile(
+    r"\b(?:tin,? bai|bai viet|gui (?:tin|bai|anh)|tac gia|chu thich|cong doan|nhuan but)\b",
+    re.IGNORECASE,
+)
+
+
+def vietnamese_text(text: str) -> bool:
+    """Whether ``text`` contains Vietnamese: submission words typed without diacritics,
+    or Vietnamese letters in text that is not mojibake (bytes decoded with the wrong
+    charset show a few Vietnamese letters among many foreign ones: never Vietnamese)."""
+    if not text:
+        return False
+    if _VIETNAMESE_WORDS.search(text):
+        return True
+    return bool(_VIETNAMESE_LETTERS.search(text)) and not looks_garbled(text)
+
+
+class NotSubmission:
+    name = "not_submission"
+    description = "Nothing that looks like an article: no template label, photo or document."
+
+    def check(self, mail: ParsedMail, candidate: Candidate) -> str | None:
+        """A template label, a photo or a document makes an article; with a single label
+        or only attachments the message must also contain some Vietnamese: spam,
+        invoices and newsletters in other languages with a PDF or a picture are listed
+        for editors and get no fix request (SPEC §4; the mail-parser corpus has plenty)."""
+        anything = bool(
+            candidate.labels_found or candidate.photos or candidate.documents
+            or candidate.cloud_links or candidate.embedded_images
+        )
+        if not anything:
+            return self.name
+        if candidate.labels_found >= 2:
+            return None
+        texts = [mail.subject, mail.text[:200_000], mail.html[:200_000] if mail.html else ""]
+        texts += [doc.text[:200_000] for doc in candidate.documents]
+        texts += [photo.filename for photo in candidate.photos]
+        return None if any(vietnamese_text(text or "") for text in texts) else self.name

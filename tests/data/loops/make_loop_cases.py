@@ -92,7 +92,9 @@ CASES: dict[str, tuple[str, str]] = {
     ), "bounce"),
     "mailer_daemon.eml": (message({"From": "postmaster@example.org",
                                    "Subject": "failure notice"}), "bounce"),
-    "empty_return_path.eml": (message({"Return-Path": "<>"}), "bounce"),
+    "empty_return_path.eml": (message({"Return-Path": "<>",
+                                       "Subject": "Delivery Status Notification (Delay)"}),
+                              "bounce"),
     "mailing_list_id.eml": (message({"List-Id": "Tin tuc <tintuc.lists.example.org>"}),
                             "mailing_list"),
     "mailing_list_unsubscribe.eml": (message(
