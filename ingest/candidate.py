@@ -14,6 +14,8 @@ import zipfile
 from collections.abc import Sequence
 from io import BytesIO
 
+from PIL import Image, UnidentifiedImageError
+
 from ingest.documents import DocumentInfo, is_document, read_document
 from ingest.limits import ReadLimits
 from ingest.links import find_cloud_links
@@ -35,6 +37,7 @@ from ingest.photos import (
     is_photo_candidate,
     read_photo_facts,
 )
+from ingest.pillow_env import collected_warnings
 from ingest.template import find_template
 
 _CID = re.compile(r"""cid:([^"'>\s)]+)""", re.IGNORECASE)
@@ -55,11 +58,24 @@ def auth_failures(mail: ParsedMail) -> list[str]:
     return sorted(found)
 
 
-def _docx_media_hashes(doc: DocumentInfo, payload: bytes) -> dict[str, str]:
-    """SHA-256 of each embedded image of a .docx (bounded: the reader already vetted it)."""
-    hashes: dict[str, str] = {}
+def _long_side(data: bytes) -> int:
+    """The long side in pixels from an image's header (0 when unreadable); nothing is
+    decoded (Pillow reads the size lazily)."""
+    try:
+        with collected_warnings(), Image.open(BytesIO(data)) as image:
+            return max(image.size)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return 1 << 30  # claims a huge size: certainly not a logo
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+        return 0
+
+
+def _docx_media(doc: DocumentInfo, payload: bytes) -> dict[str, tuple[str, int]]:
+    """SHA-256 and long side of each embedded image of a .docx (bounded: the reader
+    already vetted it)."""
+    found: dict[str, tuple[str, int]] = {}
     if doc.status != "ok" or not doc.embedded_images:
-        return hashes
+        return found
     try:
         with zipfile.ZipFile(BytesIO(payload)) as archive:
             for info in archive.infolist():
@@ -69,10 +85,11 @@ def _docx_media_hashes(doc: DocumentInfo, payload: bytes) -> dict[str, str]:
                     and base in doc.embedded_images
                     and info.file_size <= 64 * 1024 * 1024
                 ):
-                    hashes[base] = hashlib.sha256(archive.read(info)).hexdigest()
+                    data = archive.read(info)
+                    found[base] = (hashlib.sha256(data).hexdigest(), _long_side(data))
     except (zipfile.BadZipFile, OSError, ValueError, RuntimeError):
-        return hashes
-    return hashes
+        return found
+    return found
 
 
 def read_candidate(
@@ -86,14 +103,14 @@ def read_candidate(
     candidate = Candidate()
     payloads: list[bytes] = []
     cid_refs = {ref.strip("<>").lower() for ref in _CID.findall(mail.html or "")}
-    inline_images: list[tuple[str, str]] = []  # (filename, sha256)
-    media_hashes: dict[str, str] = {}
+    inline_images: list[tuple[str, str, int]] = []  # (filename, sha256, long side)
+    media: dict[str, tuple[str, int]] = {}  # .docx media: name -> (sha256, long side)
     for att in mail.attachments:
         name, ctype = att.filename, att.content_type.lower()
         if is_document(name, ctype):
             doc = read_document(name, att.payload, rules.fields)
             candidate.documents.append(doc)
-            media_hashes.update(_docx_media_hashes(doc, att.payload))
+            media.update(_docx_media(doc, att.payload))
         elif ctype in _ZIP_TYPES or name.lower().endswith(".zip"):
             entries, errors = expand_zip(name, att.payload, rules.photos)
             for entry_name, data in entries:
@@ -107,7 +124,9 @@ def read_candidate(
         elif is_photo_candidate(name, ctype):
             cid = (att.content_id or "").strip("<>").lower()
             if att.inline and cid and cid in cid_refs:
-                inline_images.append((name, hashlib.sha256(att.payload).hexdigest()))
+                inline_images.append(
+                    (name, hashlib.sha256(att.payload).hexdigest(), _long_side(att.payload))
+                )
                 continue
             candidate.photos.append(
                 content_digest(read_photo_facts(name, att.payload, rules.photos), att.payload)
@@ -118,11 +137,16 @@ def read_candidate(
     attached = {p.sha256 for p in candidate.photos if p.sha256}
     # An image shown inside the article counts as "inserted" only when the same file
     # is not also attached separately (seed 002: "Thư mục ảnh gửi riêng").
-    candidate.embedded_images = [n for n, sha in inline_images if sha not in attached]
+    for name, sha, side in inline_images:
+        if sha not in attached:
+            candidate.embedded_images.append(name)
+            candidate.embedded_image_sides[name] = side
     for doc in candidate.documents:
         for image in doc.embedded_images:
-            if media_hashes.get(image) not in attached:
+            sha, side = media.get(image, ("", 0))
+            if sha not in attached:
                 candidate.embedded_images.append(f"{doc.filename}/{image}")
+                candidate.embedded_image_sides[f"{doc.filename}/{image}"] = side
     template = find_template(mail.text, mail.html, candidate.documents)
     candidate.legacy_text = template.legacy
     candidate.fields = {k: v for k, v in template.fields.items() if v and v.strip()}
@@ -174,6 +198,7 @@ def merge_candidates(
     if update.photos or update.documents:
         merged.documents = update.documents
         merged.embedded_images = update.embedded_images
+        merged.embedded_image_sides = update.embedded_image_sides
         merged.cloud_links = update.cloud_links
     merged.auth_failures = update.auth_failures
     merged.other_attachments = [*prior.other_attachments, *update.other_attachments]

@@ -109,6 +109,9 @@ class Candidate:
     documents: list[DocumentInfo] = field(default_factory=list)
     embedded_images: list[str] = field(default_factory=list)
     """Images inside a document or inline (cid:) in the HTML body, not attached separately."""
+    embedded_image_sides: dict[str, int] = field(default_factory=dict)
+    """Long side in pixels of each of ``embedded_images`` read from its header (0 or absent:
+    unknown); the rules tell a signature logo from an inserted photo by it."""
     cloud_links: list[str] = field(default_factory=list)
     auth_failures: list[str] = field(default_factory=list)
     """Failed mechanisms from Authentication-Results, e.g. ``spf=fail``."""

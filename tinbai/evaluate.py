@@ -41,7 +41,7 @@ def read_message(mail: ParsedMail, config: Config, *, own_addresses: frozenset[s
     if disposition:
         return Reading(mail, disposition, Candidate())
     candidate, payloads = read_candidate(mail, config.validation, config.units)
-    not_submission = classify_content(mail, candidate)
+    not_submission = classify_content(mail, candidate, config.validation)
     if not_submission:
         return Reading(mail, not_submission, candidate, payloads)
     return Reading(mail, None, candidate, payloads)

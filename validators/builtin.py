@@ -64,10 +64,12 @@ def classify(mail: ParsedMail, context: DispositionContext) -> str | None:
     return None
 
 
-def classify_content(mail: ParsedMail, candidate: Candidate) -> str | None:
+def classify_content(
+    mail: ParsedMail, candidate: Candidate, settings: ValidationSettings
+) -> str | None:
     """The disposition of a message whose content shows it is not a submission, or None."""
     for check in CONTENT_DISPOSITION_CHECKS:
-        disposition = check.check(mail, candidate)
+        disposition = check.check(mail, candidate, settings)
         if disposition:
             return disposition
     return None

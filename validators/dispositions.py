@@ -23,6 +23,8 @@ from typing import Protocol
 
 from ingest.charsets import looks_garbled
 from ingest.model import Candidate, ParsedMail
+from validators.photos._common import inserted_photos
+from validators.settings import ValidationSettings
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,9 @@ class ContentDispositionCheck(Protocol):
     name: str
     description: str
 
-    def check(self, mail: ParsedMail, candidate: Candidate) -> str | None: ...
+    def check(
+        self, mail: ParsedMail, candidate: Candidate, settings: ValidationSettings
+    ) -> str | None: ...
 
 
 _AUTO_SUBJECT = re.compile(
@@ -164,14 +168,17 @@ class NotSubmission:
     name = "not_submission"
     description = "Nothing that looks like an article: no template label, photo or document."
 
-    def check(self, mail: ParsedMail, candidate: Candidate) -> str | None:
+    def check(
+        self, mail: ParsedMail, candidate: Candidate, settings: ValidationSettings
+    ) -> str | None:
         """A template label, a photo or a document makes an article; with a single label
         or only attachments the message must also contain some Vietnamese: spam,
         invoices and newsletters in other languages with a PDF or a picture are listed
-        for editors and get no fix request (SPEC §4; the mail-parser corpus has plenty)."""
+        for editors and get no fix request (SPEC §4; the mail-parser corpus has plenty).
+        A signature logo is not a photo: a thank-you note from Outlook is not an article."""
         anything = bool(
             candidate.labels_found or candidate.photos or candidate.documents
-            or candidate.cloud_links or candidate.embedded_images
+            or candidate.cloud_links or inserted_photos(candidate, settings.photos)
         )
         if not anything:
             return self.name

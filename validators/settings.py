@@ -50,6 +50,12 @@ class PhotoRules(PhotoReadLimits):
     see README "Photo rules"."""
 
     min_long_side: int = Field(1200, description="Long side below this gives photo_too_small.")
+    decoration_max_side: int = Field(
+        400,
+        description="An image inside the mail's HTML or the document whose long side is at "
+        "most this (a signature logo, a letterhead, an emoji) is decoration: not an inserted "
+        "photo (photo_embedded) and not a photo of the item.",
+    )
     min_quality: int = Field(
         90,
         description="Estimated JPEG quality below this is weak evidence of a re-save (counts "

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ingest.model import Candidate
 from ingest.photos import PhotoFacts
+from validators.settings import PhotoRules
 
 
 def first_match(text: str | None, names: Iterable[str]) -> str | None:
@@ -20,6 +22,18 @@ def size_text(photo: PhotoFacts) -> str:
     if photo.width and photo.height:
         return f"{photo.width}x{photo.height}"
     return "?"
+
+
+def inserted_photos(candidate: Candidate, rules: PhotoRules) -> list[str]:
+    """The images inside the body or the document that are photos, not decoration.
+
+    Outlook and most webmail put the sender's signature logo in the HTML as a ``cid:``
+    image, and letterheads put a logo in the .docx: those are small. An image of unknown
+    size counts as a photo (the contributor is asked rather than a photo missed).
+    """
+    sides = candidate.embedded_image_sides
+    return [name for name in candidate.embedded_images
+            if not 0 < sides.get(name, 0) <= rules.decoration_max_side]
 
 
 def usable(photo: PhotoFacts) -> bool:

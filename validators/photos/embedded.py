@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ingest.model import Candidate
+from validators.photos._common import inserted_photos
 from validators.problems import Problem, problem
 from validators.settings import ValidationSettings
 
@@ -10,7 +11,8 @@ from validators.settings import ValidationSettings
 class PhotoEmbedded:
     """Seed 002: "Thư mục ảnh gửi riêng, không chèn ảnh trên bài viết".
 
-    The pipeline lists only images that are not also attached separately.
+    The intake lists only images that are not also attached separately; small ones (a
+    signature logo, a letterhead) are decoration (``photos.decoration_max_side``).
     """
 
     name = "photo_embedded"
@@ -18,4 +20,5 @@ class PhotoEmbedded:
 
     def check(self, candidate: Candidate, settings: ValidationSettings) -> list[Problem]:
         """One problem per embedded image."""
-        return [problem(self.name, file=name) for name in candidate.embedded_images]
+        return [problem(self.name, file=name)
+                for name in inserted_photos(candidate, settings.photos)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ingest.model import Candidate
+from validators.photos._common import inserted_photos
 from validators.problems import Problem, problem
 from validators.settings import ValidationSettings
 
@@ -19,6 +20,7 @@ class NoPhoto:
 
     def check(self, candidate: Candidate, settings: ValidationSettings) -> list[Problem]:
         """One problem when nothing photo-like came with the message."""
-        if candidate.photos or candidate.cloud_links or candidate.embedded_images:
+        if (candidate.photos or candidate.cloud_links
+                or inserted_photos(candidate, settings.photos)):
             return []
         return [problem(self.name)]

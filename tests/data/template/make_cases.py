@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import docx
-from docx.shared import Pt
+from docx.shared import Cm, Pt
 from PIL import Image
 
 HERE = Path(__file__).resolve().parent
@@ -262,11 +262,11 @@ def docx_article(title: str, body: str, *, with_image: bool = False) -> bytes:
     d.add_paragraph(title)
     for para in body.split("\n\n"):
         d.add_paragraph(para)
-    if with_image:
-        small = io.BytesIO()
-        Image.new("RGB", (64, 48), (200, 30, 30)).save(small, "PNG")
-        small.seek(0)
-        d.add_picture(small)
+    if with_image:  # a photo pasted into the article (a small logo would be decoration)
+        photo = io.BytesIO()
+        Image.new("RGB", (1600, 1200), (200, 30, 30)).save(photo, "JPEG", quality=90)
+        photo.seek(0)
+        d.add_picture(photo, width=Cm(12))
     return _save(d)
 
 
