@@ -11,9 +11,33 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 _SAFE_EXT = re.compile(r"^[a-z0-9]{1,8}$")
+
+
+def write_atomically(
+    path: Path, data: bytes, *, prepare: Callable[[Path], None] | None = None
+) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never
+    a part: a temporary file in the same folder, fsync, rename (POSIX and Windows).
+
+    ``prepare`` runs on the temporary file before anything is written to it (e.g. to make
+    it readable by its owner only). A failure leaves no temporary file behind.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        if prepare is not None:
+            prepare(Path(tmp))
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 class BlobStore:
@@ -41,16 +65,7 @@ class BlobStore:
         if path.exists() and path.stat().st_size == len(data):
             return digest, path
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, data)
         return digest, path
 
     def relative(self, path: Path) -> str:

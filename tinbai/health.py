@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from store.files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +36,8 @@ def record(data_dir: Path, **values: Any) -> None:
     try:
         data = {**read_health(data_dir), **values}
         data_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=".tmp-health-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=1)
-        os.replace(tmp, data_dir / FILE)
+        text = json.dumps(data, ensure_ascii=False, indent=1)
+        write_atomically(data_dir / FILE, text.encode("utf-8"))
     except OSError as exc:
         log.warning("cannot write %s: %s", data_dir / FILE, exc)
 

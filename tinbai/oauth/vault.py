@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from ingest.sources.oauth import TokenRecord
+from store.files import write_atomically
 from tinbai.config import Config, ConfigError
 from tinbai.platform import restrict_to_owner
 
@@ -85,16 +85,6 @@ def save(config: Config, mailbox: str, record: TokenRecord) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     restrict_to_owner(path.parent, folder=True)
     blob = _fernet(config).encrypt(json.dumps(record.to_json()).encode())
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        restrict_to_owner(Path(tmp))
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(blob)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, blob, prepare=restrict_to_owner)
     restrict_to_owner(path)
     return path

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
+import io
 import re
-import tempfile
 from pathlib import Path
 
 from PIL import Image, ImageOps
 from pillow_heif import register_heif_opener
+
+from store.files import write_atomically
 
 register_heif_opener()  # HEIC/HEIF (iPhone) photos
 
@@ -34,13 +35,8 @@ def make_thumbnail(source: Path, target: Path) -> Path:
         small = ImageOps.exif_transpose(image) or image
         small = small.convert("RGB")
         small.thumbnail(THUMB_SIZE, Image.Resampling.LANCZOS)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".jpg")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                small.save(fh, "JPEG", quality=82, optimize=True)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        out = io.BytesIO()
+        small.save(out, "JPEG", quality=82, optimize=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(target, out.getvalue())
     return target
