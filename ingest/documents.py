@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import unicodedata
 import zipfile
@@ -333,6 +334,22 @@ def _judge_legacy(info: DocumentInfo, ctx: _Reading) -> None:
         info.detail = "mã VNI (phông không rõ); đã tự chuyển sang Unicode để đọc thử"
 
 
+def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a LibreOffice that overran, with the processes it started.
+
+    On POSIX it runs in a session of its own, so the whole group goes (soffice starts
+    soffice.bin); Windows has neither process groups nor SIGKILL, and ``kill()`` there is
+    TerminateProcess.
+    """
+    if sys.platform == "win32":
+        proc.kill()
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        proc.kill()
+
+
 def _convert_doc(filename: str, payload: bytes, rules: FieldRules | None) -> DocumentInfo:
     """A Word 97-2003 .doc through LibreOffice (``soffice --convert-to docx``), bounded in time."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
@@ -379,10 +396,7 @@ def _convert_doc(filename: str, payload: bytes, rules: FieldRules | None) -> Doc
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except OSError:
-                proc.kill()
+            _kill_tree(proc)
             proc.wait()
             return DocumentInfo(filename, "doc", "unreadable", "chuyển đổi .doc quá thời gian")
         result = out / "input.docx"
