@@ -135,7 +135,7 @@ class EditorMasking:
         self.known = known
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("method") == "HEAD":  # HEAD has no body
             await self.app(scope, receive, send)
             return
         start: Message | None = None
