@@ -93,8 +93,11 @@ def render_body(kind: str, ctx: ReplyContext, board_name: str) -> str:
     )
 
 
-def compose_reply(kind: str, ctx: ReplyContext, *, from_header: str) -> EmailMessage:
-    """A ready-to-send reply of ``kind`` (see :data:`KINDS`)."""
+def compose_reply(
+    kind: str, ctx: ReplyContext, *, from_header: str, date: datetime | None = None
+) -> EmailMessage:
+    """A ready-to-send reply of ``kind`` (see :data:`KINDS`), dated ``date`` (the caller's
+    clock, in the office's zone; the machine's clock when None)."""
     if kind not in KINDS:
         raise ValueError(f"unknown reply kind {kind!r}")
     board_name, from_addr = parseaddr(from_header)
@@ -103,7 +106,7 @@ def compose_reply(kind: str, ctx: ReplyContext, *, from_header: str) -> EmailMes
     msg["From"] = from_header
     msg["To"] = formataddr((ctx.to_name, ctx.to_addr)) if ctx.to_name else ctx.to_addr
     msg["Subject"] = subject_for(kind, ctx.original_subject, ctx.ref)
-    msg["Date"] = format_datetime(datetime.now().astimezone())
+    msg["Date"] = format_datetime(date or datetime.now().astimezone())
     msg["Message-ID"] = make_msgid(idstring="tinbai", domain=domain)
     if ctx.in_reply_to:
         msg["In-Reply-To"] = f"<{ctx.in_reply_to}>"

@@ -8,7 +8,7 @@ rolls back together.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,9 +17,25 @@ import sqlite_utils
 Row = dict[str, Any]
 
 
+def _system_time() -> datetime:
+    return datetime.now(UTC)
+
+
+#: Where the whole program reads the current time (tinbai.clock reads it too, so rows and
+#: local dates agree); tests stop it with ``tinbai.clock.frozen``.
+_time_source: Callable[[], datetime] = _system_time
+
+
+def set_time_source(source: Callable[[], datetime]) -> Callable[[], datetime]:
+    """Read the current time from ``source`` from now on; returns the previous source."""
+    global _time_source
+    previous, _time_source = _time_source, source
+    return previous
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC (rows are stamped in UTC; see tinbai.clock)."""
-    return datetime.now(UTC)
+    return _time_source().astimezone(UTC)
 
 
 def iso(moment: datetime | None = None) -> str:

@@ -13,6 +13,7 @@ submission, its reply and the mailbox checkpoint are committed together or not a
 ``store.outbox``              replies and alert emails to send, and the alerts
 ``store.finance``             payment batches, payees, items, confirmations
 ``store.users``               users of the web pages
+``store.sessions``            their sessions (kept on the server, the cookie holds an id)
 ``store.audit``               the audit log of decisions
 ``store.raw``/``store.photos``  content-addressed raw mail and photo files
 ============================  =========================================================
@@ -34,6 +35,7 @@ from store.messages import MessageStore
 from store.outbox import OutboxStore
 from store.queue import QueueViews
 from store.schema import migrate
+from store.sessions import SessionStore
 from store.submissions import SubmissionStore
 from store.users import UserStore
 
@@ -65,6 +67,7 @@ class Store:
         self.outbox = OutboxStore(self.db)
         self.finance = FinanceStore(self.db)
         self.users = UserStore(self.db)
+        self.sessions = SessionStore(self.db)
         self.audit = AuditLog(self.db)
         self._depth = 0
 

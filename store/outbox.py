@@ -137,9 +137,10 @@ class OutboxStore(Repository):
             "SELECT * FROM alerts WHERE resolved_at IS NULL ORDER BY id DESC LIMIT ?", (limit,)
         )
 
-    def resolve_alert(self, alert_id: int) -> None:
-        """An admin marked the alert as handled."""
-        self.db.execute(
+    def resolve_alert(self, alert_id: int) -> bool:
+        """An admin marked the alert as handled; False when no open alert has this id."""
+        cursor = self.db.execute(
             "UPDATE alerts SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL",
             (iso(), alert_id),
         )
+        return bool(cursor.rowcount)

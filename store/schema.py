@@ -340,8 +340,33 @@ def _v6_gmail_ids(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v7_web_sessions(db: sqlite_utils.Database) -> None:
+    """Sessions of the web pages kept on the server (issue 13): the cookie holds only an
+    opaque id (stored here as its SHA-256), so logout, a password change and an admin's
+    "end all sessions" end them at once."""
+    run_script(
+        db,
+        """
+        CREATE TABLE web_sessions (
+            id INTEGER PRIMARY KEY,
+            token_sha256 TEXT NOT NULL UNIQUE,
+            user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+            data_json TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            address TEXT NOT NULL DEFAULT '',
+            user_agent TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX web_sessions_user ON web_sessions(user_id, seen_at);
+        CREATE INDEX web_sessions_expiry ON web_sessions(expires_at)
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_core, _v2_audit, _v3_web, _v4_finance, _v5_outbox_claims, _v6_gmail_ids,
+    _v7_web_sessions,
 ]
 
 

@@ -16,6 +16,7 @@ from web_support import copy_site, shared_template
 from store.db import Store
 from tinbai.bundle import article_docx, build_bundle, caption_lines, safe_filename, signature
 from tinbai.config import Config
+from tinbai.privacy import Redactor
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def test_bundle_of_a_sample_submission(site: tuple[Config, Store]) -> None:
     _, store = site
     submission = store.submissions.get("TB-2026-0001")
     photos = store.submissions.photos_of(int(submission["id"]))
-    data = build_bundle(submission, photos, store.photos.root)
+    data = build_bundle(submission, photos, store.photos.root, redactor=Redactor())
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = archive.namelist()
         assert names[0] == "TB-2026-0001/TB-2026-0001.docx"
@@ -94,7 +95,8 @@ def test_captions_signature_and_missing_photos(tmp_path: Path) -> None:
     photos = [{"blob_path": "../secret.jpg", "filename": "a.jpg", "caption": "x"},
               {"blob_path": "ab/missing.jpg", "filename": "b.jpg", "caption": "y"},
               {"blob_path": "", "filename": "c.jpg", "caption": "z"}]
-    with zipfile.ZipFile(io.BytesIO(build_bundle(submission, photos, root))) as archive:
+    data = build_bundle(submission, photos, root, redactor=Redactor())
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert archive.namelist() == ["TB-2026-0099/TB-2026-0099.docx"]
 
 

@@ -9,10 +9,10 @@ it is sent by the same retrying sender and survives a crash.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
+from tinbai import clock
 from tinbai.config import Config
 
 #: Vietnamese titles of the alert kinds admins receive (docs/operations.md explains them).
@@ -22,6 +22,7 @@ TITLES: dict[str, str] = {
     "mailbox_unreachable": "Không kết nối được hộp thư",
     "oauth_revoked": "Đăng nhập OAuth của hộp thư đã hết hạn hoặc bị thu hồi",
     "backup_failed": "Sao lưu hằng ngày không thành công",
+    "login_burst": "Nhiều lần đăng nhập sai vào trang biên tập",
 }
 
 
@@ -38,7 +39,7 @@ def alert_message(config: Config, kind: str, text: str, to_addr: str) -> EmailMe
     message["From"] = sender
     message["To"] = to_addr
     message["Subject"] = alert_subject(kind)
-    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Date"] = format_datetime(clock.now())
     message["Message-ID"] = make_msgid("tinbai-alert", domain=domain)
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"

@@ -2,7 +2,9 @@
 photos, zipped.
 
 The .docx holds the title, the body, one line per photo caption and the signature line
-"Tác giả – Đơn vị". No bank or phone data goes into a bundle: it is for publishing.
+"Tác giả – Đơn vị". No bank or phone data goes into a bundle: it is for publishing, so
+every text in it passes the public's :class:`~tinbai.privacy.Redactor` (the submission's
+accounts and phones in any spelling, every known account, any other long digit run).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 
 from docx import Document
 from docx.shared import Pt
+
+from tinbai.privacy import FIELDS, Redactor
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -76,10 +80,23 @@ def article_docx(submission: dict[str, Any], photos: Sequence[dict[str, Any]]) -
     return out.getvalue()
 
 
+def public_values(
+    submission: dict[str, Any], photos: Sequence[dict[str, Any]], redactor: Redactor,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The submission and its photos as the public may read them (personal data masked)."""
+    public = redactor.mask_values(submission, FIELDS)
+    masked = [{**p, "caption": redactor.redact(str(p.get("caption") or ""), generic=True),
+               "filename": redactor.redact(str(p.get("filename") or ""))} for p in photos]
+    return public, masked
+
+
 def build_bundle(
-    submission: dict[str, Any], photos: Sequence[dict[str, Any]], photo_root: Path,
+    submission: dict[str, Any], photos: Sequence[dict[str, Any]], photo_root: Path, *,
+    redactor: Redactor,
 ) -> bytes:
-    """The zip: ``REF.docx`` and ``anh/NN_NAME`` originals (photos from the blob store)."""
+    """The zip: ``REF.docx`` and ``anh/NN_NAME`` originals (photos from the blob store);
+    ``redactor`` is the public's (:meth:`tinbai.privacy.Redactor.for_public`)."""
+    submission, photos = public_values(submission, photos, redactor)
     ref = safe_filename(str(submission.get("ref") or "bai"), "bai")
     out = io.BytesIO()
     root = photo_root.resolve()

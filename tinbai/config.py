@@ -24,7 +24,9 @@ from pydantic import (
     model_validator,
 )
 
+from tinbai import clock
 from tinbai.config_ops import BackupConfig, OAuthConfig, check_oauth_wiring
+from tinbai.config_web import WebConfig
 from validators.settings import ValidationSettings
 
 
@@ -327,21 +329,6 @@ class RoyaltyConfig(_Strict):
         return self
 
 
-class WebConfig(_Strict):
-    """``tinbai serve``."""
-
-    host: str = Field("127.0.0.1", description="Listen address.")
-    port: int = Field(8080, ge=1, le=65535, description="Listen port.")
-    secret_key_env: str = Field(
-        "TINBAI_SECRET_KEY",
-        description="Environment variable with the session-signing key (random if unset; "
-        "sessions then end when the server restarts).",
-    )
-    secure_cookies: bool = Field(
-        False, description="Set the Secure flag on cookies (turn on behind HTTPS)."
-    )
-
-
 class Config(_Strict):
     """The whole of config.yaml."""
 
@@ -351,6 +338,11 @@ class Config(_Strict):
     )
     smtp: SmtpConfig = Field(default_factory=SmtpConfig)
     data_dir: Path = Field(Path("var"), description="SQLite database, raw messages, photos.")
+    timezone: str = Field(
+        clock.DEFAULT_ZONE,
+        description="IANA time zone of every date: today, the reference year, the period "
+        "of a publication or a payment, and every time shown (SPEC §7).",
+    )
     polling: PollingConfig = Field(default_factory=PollingConfig)
     replies: RepliesConfig = Field(default_factory=RepliesConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
@@ -377,6 +369,11 @@ class Config(_Strict):
         if len(set(names)) != len(names):
             raise ValueError("mailbox names must be unique")
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return str(clock.zone_named(value))
 
     @model_validator(mode="after")
     def _oauth_wiring(self) -> Config:
@@ -471,18 +468,22 @@ def _first_model(annotation: Any) -> type[BaseModel] | None:
 
 
 def load_config(path: str | Path | None = None) -> Config:
-    """Load config.yaml (``./config.yaml`` when ``path`` is None).
+    """Load config.yaml (``./config.yaml`` when ``path`` is None) and set the local time
+    zone (:func:`tinbai.clock.configure`) to its ``timezone``.
 
     With no file at the default place the built-in defaults are used (a local Maildir
     inbox under ./var), so a fresh checkout works; an explicitly named missing file is an
     error.
     """
-    explicit = path is not None
     cfg_path = Path(path) if path is not None else Path("config.yaml")
-    if not cfg_path.exists():
-        if explicit:
-            raise ConfigError(f"{cfg_path}: no such configuration file")
-        return Config(base_dir=Path.cwd())
+    if not cfg_path.exists() and path is not None:
+        raise ConfigError(f"{cfg_path}: no such configuration file")
+    config = _read_config(cfg_path) if cfg_path.exists() else Config(base_dir=Path.cwd())
+    clock.configure(config.timezone)  # SPEC §7: every date is in this zone
+    return config
+
+
+def _read_config(cfg_path: Path) -> Config:
     try:
         data = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:

@@ -25,6 +25,7 @@ from store.db import Store
 from store.errors import NotFound
 from store.records import candidate_from_json, candidate_to_json, derived_values, photo_verdicts
 from tinbai import clock
+from tinbai.bidi import clean_fields
 from tinbai.config import Config
 from tinbai.outbox import Outbox
 from validators.builtin import validate
@@ -135,9 +136,13 @@ def edit_fields(
     the other way (the contributor is not written to).
     ``changes`` may also hold ``unit_name``: a unit picked from the registry.
     """
+    changes = dict(changes)
+    stripped = clean_fields(changes)  # tinbai.bidi
     with store.transaction():
         submission = store.submissions.get(ref)
         sid = int(submission["id"])
+        if stripped:
+            store.audit.record(actor, "strip_bidi", sid, {"fields": stripped})
         candidate = _stored_candidate(submission)
         for key, value in changes.items():
             if key not in FIELD_KEYS:

@@ -39,7 +39,7 @@ from email.utils import parseaddr
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ingest.candidate import author_key, caption_for, merge_candidates
+from ingest.candidate import author_key, caption_for, merge_candidates, normalize_candidate
 from ingest.mime import parse_message
 from ingest.model import Candidate, FetchedMessage, ParsedMail
 from ingest.photos import perceptual_hash
@@ -57,6 +57,7 @@ from store.records import (
 )
 from store.submissions import problem_key
 from tinbai import clock
+from tinbai.bidi import clean_fields, strip_bidi
 from tinbai.config import Config
 from tinbai.decisions import SYSTEM_ACTOR, settle
 from tinbai.evaluate import Reading, read_message
@@ -242,9 +243,14 @@ class Intake:
         assert prepared.mail is not None and prepared.reading is not None
         mail, reading = prepared.mail, prepared.reading
         new_photos = _new_photos(reading, hashes)
+        stripped = self._strip_bidi(reading.candidate)  # before the author is looked up
         candidate = self._enrich(reading.candidate, new_photos, thread)
         verdict = validate(candidate, self.config.validation)  # judged once, store facts in
         saved = self._persist_submission(mail, candidate, verdict, thread)
+        if stripped:
+            self.store.audit.record(SYSTEM_ACTOR, "strip_bidi", saved.id,
+                                    {"fields": stripped, "version": saved.version})
+            mlog.info("bidirectional controls removed from %s", ", ".join(sorted(stripped)))
         row_id = self._store_message(prepared, submission_id=saved.id, version=saved.version)
         self.store.submissions.add_version(
             saved.id, saved.version, row_id, candidate_to_json(candidate), saved.problems
@@ -282,6 +288,17 @@ class Intake:
                     candidate.duplicate_photos[photo.filename] = earlier
         return candidate
 
+    def _strip_bidi(self, candidate: Candidate) -> dict[str, int]:
+        """Remove bidirectional controls from the values (tinbai.bidi); what was removed."""
+        removed = clean_fields(candidate.fields)
+        captions = [strip_bidi(c) for c in candidate.captions]
+        if captions != candidate.captions:
+            removed.setdefault("caption", 1)
+            candidate.captions = captions
+        if removed:
+            normalize_candidate(candidate, self.config.units)  # digits read again, cleanly
+        return removed
+
     def _persist_submission(
         self, mail: ParsedMail, candidate: Candidate, verdict: Verdict, thread: Row | None,
     ) -> Saved:
@@ -295,7 +312,8 @@ class Intake:
             ref = store.submissions.next_ref(clock.today().year)  # SPEC §7: Vietnam's year
             submission_id = store.submissions.insert(
                 {"ref": ref, "status": status, "sender": mail.from_addr,
-                 "sender_name": mail.from_name, "subject": mail.subject, "version": 1,
+                 "sender_name": strip_bidi(mail.from_name),
+                 "subject": strip_bidi(mail.subject), "version": 1,
                  **values},
                 actor=SYSTEM_ACTOR, reason="thư mới",
             )
@@ -346,7 +364,7 @@ class Intake:
         kind = "receipt" if saved.status == lifecycle.PENDING_REVIEW else "fix_request"
         context = ReplyContext(
             to_addr=mail.from_addr,
-            to_name=mail.from_name,
+            to_name=strip_bidi(mail.from_name),
             original_subject=mail.subject,
             in_reply_to=mail.message_id,
             references=mail.references,
@@ -386,7 +404,7 @@ class Intake:
                 limit = self.config.limits.max_message_bytes
                 context = ReplyContext(
                     to_addr=mail.from_addr,
-                    to_name=mail.from_name,
+                    to_name=strip_bidi(mail.from_name),
                     original_subject=mail.subject,
                     in_reply_to=mail.message_id,
                     references=mail.references,

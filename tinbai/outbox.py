@@ -34,6 +34,7 @@ from tinbai.alerts import alert_message, alert_subject
 from tinbai.config import Config
 from tinbai.connections import open_smtp, smtp_uses_oauth
 from tinbai.oauth.wiring import TokenSources
+from tinbai.privacy import Redactor, known_accounts
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,8 @@ class Outbox:
             mlog.info("no usable sender address: no reply")
             return
         reason = self._suppression(mail, unverified=unverified)
-        message = compose_reply(kind, context, from_header=self.config.smtp.from_)
+        message = compose_reply(kind, context, from_header=self.config.smtp.from_,
+                                date=clock.now())
         self._queue(kind, message, mail.from_addr, submission_id=submission_id,
                     message_row_id=message_row_id, suppressed=reason)
         if reason:
@@ -143,7 +145,8 @@ class Outbox:
             fields={k: submission.get(k) or "" for k in ("title", "author")},
             reason=reason,
         )
-        message = compose_reply(kind, context, from_header=self.config.smtp.from_)
+        message = compose_reply(kind, context, from_header=self.config.smtp.from_,
+                                date=clock.now())
         self._queue(kind, message, submission["sender"], submission_id=submission["id"],
                     message_row_id=last["id"] if last else None)
 
@@ -155,6 +158,8 @@ class Outbox:
         login repeated every five minutes must reach a person, not flood their inbox.
         """
         replies = self.config.replies
+        # admins read alerts by email, outside the pages: no known account goes out whole
+        text = Redactor(known=known_accounts(self.store)).redact(text)
         with self.store.transaction():
             self.store.outbox.add_alert(kind, text)
             admins = [a for a in replies.admin_emails if "@" in a]

@@ -24,6 +24,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     port = args.port or config.web.port
     app = create_app(config)
     print(f"tinbai: trang biên tập tại http://{host}:{port}/ (Ctrl+C để dừng)")
+    proxies = config.web.trusted_proxies  # X-Forwarded-For only from these (docs/security.md)
     uvicorn.run(app, host=host, port=port, log_level=config.log_level.lower(),
-                proxy_headers=False, server_header=False)
+                proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None,
+                server_header=False)
     return 0

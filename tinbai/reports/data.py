@@ -10,7 +10,9 @@ Counts per unit of the registry (config.yaml ``units``), grouped by kind:
 - **met**: published ≥ quota (None when there is no quota).
 
 Submissions whose unit was not matched to the registry are counted under
-"Khác/Không xác định", one row per unit name as written.
+"Khác/Không xác định", one row per unit name as written. What contributors typed (names,
+titles, units as written) is published, so it passes the public's masking
+(:mod:`tinbai.privacy`: no bank account or phone number reaches the list).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from store.db import Store
 from tinbai import clock
 from tinbai.config import Config, QuotaConfig
 from tinbai.periods import MONTHS, Period
+from tinbai.privacy import Redactor, known_accounts
 
 OTHER_KIND = "_other"
 OTHER_LABEL = "Khác/Không xác định"
@@ -229,7 +232,19 @@ def build_unit_report(store: Store, config: Config, period: Period) -> UnitRepor
     if other:
         groups.append(KindGroup(OTHER_KIND, OTHER_LABEL, "—",
                                 sorted(other.values(), key=lambda r: fold(r.name))))
-    public_units = sorted(unit_counts.items(), key=lambda kv: (-kv[1], fold(kv[0])))
+    public = Redactor(known=known_accounts(store))
+
+    def masked(text: str) -> str:
+        return public.redact(text, generic=True)
+
+    for row in other.values():
+        row.name = masked(row.name)
+    for person in people.values():
+        person.author, person.unit = masked(person.author), masked(person.unit)
+        for item in person.items:
+            item.title = masked(item.title)
+    public_units = sorted(((masked(name), count) for name, count in unit_counts.items()),
+                          key=lambda kv: (-kv[1], fold(kv[0])))
     public_people = sorted(people.values(), key=lambda p: (-len(p.items), fold(p.author)))
     return UnitReport(
         period=period, groups=groups, public_units=public_units, public_people=public_people,

@@ -15,6 +15,11 @@ path except ``/login`` and ``/static``; ``request.state.user`` is the logged-in 
 check the role with ``require(request, *roles)``; read POSTed forms only through
 ``await checked_form(request)`` (CSRF check, 403 when missing); answer a successful POST
 with a 303 redirect (POST/redirect/GET) and ``flash(request, text)`` for the message.
+Ids in paths are ``{name:id}``. And, without doing anything (docs/security.md): sessions
+on the server (:mod:`tinbai.web.sessions`), POSTs only from this site and bounded bodies
+(:mod:`tinbai.web.guards`), Vietnamese error pages with a logged reference for failures
+(:mod:`tinbai.web.errors`), bank accounts masked in whatever an editor receives
+(:mod:`tinbai.web.masking`), and bidirectional controls stripped from every printed value.
 """
 
 from __future__ import annotations
@@ -28,23 +33,36 @@ from pathlib import Path
 from types import ModuleType
 
 import jinja2
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from store.db import Store
 from tinbai import clock
+from tinbai.bidi import strip_bidi
 from tinbai.config import Config
 from tinbai.outbox import Outbox
-from tinbai.web import auth, downloads, finance, messages, queue, submission, users
+from tinbai.web import (
+    admin_sessions,
+    auth,
+    downloads,
+    finance,
+    messages,
+    queue,
+    submission,
+    users,
+)
 from tinbai.web.context import WebContext
-from tinbai.web.masking import mask_account
+from tinbai.web.errors import ErrorPages, error_response, http_error
+from tinbai.web.guards import BodyLimit, SameOrigin
+from tinbai.web.masking import EditorMasking, mask_account
+from tinbai.web.passwords import PasswordPool
+from tinbai.web.sessions import ServerSessions
+from tinbai.web.throttle import LoginThrottle
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +70,17 @@ HERE = Path(__file__).parent
 
 #: The page modules, in order (their routes and top-bar links).
 ROUTE_MODULES: tuple[ModuleType, ...] = (
-    auth, queue, submission, downloads, messages, users, finance,
+    auth, queue, submission, downloads, messages, users, admin_sessions, finance,
 )
 
-SESSION_COOKIE = "tinbai_session"
-SESSION_MAX_AGE = 12 * 3600
+
+def _printable(value: object) -> object:
+    """Every value a template prints, without bidirectional controls (tinbai.bidi)."""
+    if isinstance(value, Markup):
+        return Markup(strip_bidi(str(value)))
+    if isinstance(value, str):
+        return strip_bidi(value)
+    return value
 
 
 def _environment(extra_dirs: Iterable[Path] = ()) -> jinja2.Environment:
@@ -65,6 +89,7 @@ def _environment(extra_dirs: Iterable[Path] = ()) -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(("html", "xml", "j2"), default=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_printable,
     )
     env.filters["localtime"] = clock.format_local
     env.filters["mask_account"] = mask_account
@@ -108,16 +133,14 @@ class SecurityHeaders:
 
 
 def secret_key(config: Config) -> str:
-    """The session-signing key from ``web.secret_key_env``, else random for this run."""
+    """The signing key from ``web.secret_key_env``, else random for this run (sessions
+    are kept on the server and need none; it is there for signed links)."""
     value = os.environ.get(config.web.secret_key_env, "")
     if len(value) >= 16:
         return value
     if value:
         log.warning("%s is shorter than 16 characters: using a random key instead",
                     config.web.secret_key_env)
-    else:
-        log.warning("%s is not set: sessions use a random key and end when the server "
-                    "restarts", config.web.secret_key_env)
     return secrets.token_urlsafe(32)
 
 
@@ -136,37 +159,37 @@ def create_app(
         ctx.nav.extend(getattr(module, "NAV", ()))
     routes.append(Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"))
 
-    async def http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
-        if exc.status_code in (301, 302, 303, 307, 308):
-            return Response(status_code=exc.status_code, headers=exc.headers)
-        try:
-            return ctx.render(request, "error.html",
-                              {"status": exc.status_code, "detail": exc.detail},
-                              status_code=exc.status_code)
-        except Exception:  # the error page must not fail
-            return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
+    async def refuse(scope: Scope, receive: Receive, send: Send, status: int,
+                     text: str) -> None:
+        await error_response(ctx, status, text)(scope, receive, send)
+
+    passwords = PasswordPool()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        passwords.close()
         if own_store:
             the_store.close()
 
     app = Starlette(
         routes=routes,
-        middleware=[
+        middleware=[  # outermost first
             Middleware(SecurityHeaders),
-            Middleware(
-                SessionMiddleware, secret_key=key or secret_key(config),
-                session_cookie=SESSION_COOKIE, max_age=SESSION_MAX_AGE, same_site="lax",
-                https_only=config.web.secure_cookies,
-            ),
+            Middleware(ErrorPages, ctx=ctx),
+            Middleware(BodyLimit, refuse=refuse),
+            Middleware(SameOrigin, refuse=refuse),
+            Middleware(ServerSessions, store=lambda: ctx.store,
+                       max_age=int(config.web.session_hours * 3600),
+                       secure=config.web.secure_cookies),
             Middleware(auth.LoginRequired, ctx=ctx),
+            Middleware(EditorMasking, known=ctx.known_redactor),
         ],
         exception_handlers={HTTPException: http_error},
         lifespan=lifespan,
     )
     app.state.ctx = ctx
-    app.state.login_failures = auth.LoginFailures()
+    app.state.secret_key = key or secret_key(config)  # for signed links; sessions need none
+    app.state.passwords = passwords
+    app.state.login_throttle = LoginThrottle()
     return app

@@ -1,8 +1,10 @@
-"""Users, passwords, sessions and roles.
+"""Users, passwords, logins and roles.
 
-Passwords are hashed with argon2id (argon2-cffi). A session (signed cookie, HttpOnly,
-SameSite=Lax, Secure when ``web.secure_cookies``) holds the user id and a fingerprint of
-the password hash, so changing a password or disabling a user ends their sessions.
+Passwords are hashed with argon2id (argon2-cffi), off the event loop in a bounded pool
+(:mod:`tinbai.web.passwords`). A login starts a session kept on the server
+(:mod:`tinbai.web.sessions`: the cookie holds only an opaque id); a password change or a
+disabled user ends all of that user's sessions. Failed logins slow down per client
+address and per name (:mod:`tinbai.web.throttle`); bursts are logged and alerted.
 
 Roles: ``editor`` reviews and decides; ``finance`` sees payment data (whole bank account
 numbers) but cannot decide; ``admin`` does everything and manages users.
@@ -10,9 +12,8 @@ numbers) but cannot decide; ``admin`` does everything and manages users.
 
 from __future__ import annotations
 
-import asyncio
-import time
-from typing import Any
+import logging
+import math
 from urllib.parse import quote, urlsplit
 
 from argon2 import PasswordHasher
@@ -25,8 +26,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from store.base import Row
 from store.db import Store
-from tinbai.web import csrf
+from tinbai.web import csrf, sessions
 from tinbai.web.context import WebContext, context
+from tinbai.web.passwords import Busy, PasswordPool
+from tinbai.web.throttle import LoginThrottle
+
+log = logging.getLogger(__name__)
 
 ROLES: tuple[str, ...] = ("editor", "finance", "admin")
 #: Who may do what.
@@ -37,8 +42,6 @@ ADMINS: tuple[str, ...] = ("admin",)
 
 PUBLIC_PATHS: frozenset[str] = frozenset({"/login"})
 MIN_PASSWORD_LENGTH = 8
-MAX_FAILURES = 10
-FAILURE_WINDOW_SECONDS = 15 * 60
 
 _hasher = PasswordHasher()
 
@@ -53,26 +56,12 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-_dummy_hash: list[str] = []
-
-
-def burn_verify(password: str) -> None:
-    """Spend the time of a real verification (unknown user names answer as slowly)."""
-    if not _dummy_hash:
-        _dummy_hash.append(_hasher.hash("tinbai-dummy-password"))
-    verify_password(_dummy_hash[0], password)
-
-
 def verify_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches (blocking: the web uses :class:`PasswordPool`)."""
     try:
         return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
-
-
-def fingerprint(user: Row) -> str:
-    """Changes whenever the password does (the end of a hash is its digest)."""
-    return str(user["password_hash"])[-16:]
 
 
 def create_user(store: Store, name: str, role: str, password: str) -> int:
@@ -92,13 +81,16 @@ def create_user(store: Store, name: str, role: str, password: str) -> int:
 
 
 def set_password(store: Store, name: str, password: str, *, actor: str) -> None:
+    """A new password; every session of the user ends (``tinbai user passwd``)."""
     user = store.users.by_name(name)
     if user is None:
         raise UserError(f"Không có người dùng «{name}».")
     password_hash = hash_password(password)
     with store.transaction():
         store.users.update(int(user["id"]), {"password_hash": password_hash})
-        store.audit.record(actor, "user_password", None, {"user": user["name"]})
+        ended = store.sessions.delete_of_user(int(user["id"]))
+        store.audit.record(actor, "user_password", None,
+                           {"user": user["name"], "sessions_ended": ended})
 
 
 def current_user(request: Request) -> Row:
@@ -138,11 +130,9 @@ class LoginRequired:
             await self.app(scope, receive, send)
             return
         path = str(scope.get("path", ""))
-        session: dict[str, Any] = scope.get("session") or {}
-        user = self._user(session)
+        user = self._user(sessions.user_id(scope))
         scope.setdefault("state", {})["user"] = user
         if user is None and path not in PUBLIC_PATHS and not path.startswith("/static/"):
-            session.pop("uid", None)
             target = path + (("?" + scope["query_string"].decode("latin-1"))
                              if scope.get("query_string") else "")
             location = "/login" if target == "/" else f"/login?next={quote(target, safe='')}"
@@ -150,33 +140,18 @@ class LoginRequired:
             return
         await self.app(scope, receive, send)
 
-    def _user(self, session: dict[str, Any]) -> Row | None:
-        uid = session.get("uid")
-        if not isinstance(uid, int):
+    def _user(self, uid: int | None) -> Row | None:
+        if uid is None:
             return None
         user = self.ctx.store.users.by_id(uid)
-        if user is None or user["disabled"] or session.get("fp") != fingerprint(user):
+        if user is None or user["disabled"]:
             return None
         return user
 
 
-class LoginFailures:
-    """Failed logins per name: after MAX_FAILURES in the window, refuse for a while."""
-
-    def __init__(self) -> None:
-        self.by_name: dict[str, list[float]] = {}
-
-    def blocked(self, name: str) -> bool:
-        now = time.monotonic()
-        recent = [t for t in self.by_name.get(name, []) if now - t < FAILURE_WINDOW_SECONDS]
-        self.by_name[name] = recent
-        return len(recent) >= MAX_FAILURES
-
-    def add(self, name: str) -> None:
-        self.by_name.setdefault(name, []).append(time.monotonic())
-
-    def clear(self, name: str) -> None:
-        self.by_name.pop(name, None)
+def client_address(request: Request) -> str:
+    """The client's address (the proxy's X-Forwarded-For when ``web.trusted_proxies``)."""
+    return request.client.host if request.client else "?"
 
 
 async def login_page(request: Request) -> Response:
@@ -188,41 +163,57 @@ async def login_page(request: Request) -> Response:
                        "name": "", "no_users": not ctx.store.users.all()})
 
 
+async def _check_login(request: Request, name: str,
+                       password: str) -> tuple[Row | None, str, int]:
+    """The user if the password is right, else why not (Vietnamese) and the status."""
+    ctx = context(request)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    pool: PasswordPool = request.app.state.passwords
+    address, key = client_address(request), name.lower()
+    wait = throttle.wait(address, key)
+    if wait > 0:
+        log.info("login refused (backoff %.0fs) for %r from %s", wait, key[:64], address)
+        return None, f"Đăng nhập sai nhiều lần: hãy chờ {math.ceil(wait)} giây rồi thử lại.", 429
+    user = ctx.store.users.by_name(name) if name else None
+    try:
+        good = await pool.verify(str(user["password_hash"]) if user else None, password)
+    except Busy:
+        log.warning("login refused: too many password checks waiting")
+        return None, "Máy chủ đang bận, hãy thử lại sau ít giây.", 503
+    if user is not None and good and not user["disabled"]:
+        throttle.succeeded(address, key)
+        return user, "", 200
+    by_address, by_name, burst = throttle.failed(address, key)
+    log.info("login failed for %r from %s (failures: %d from the address, %d for the name)",
+             key[:64], address, by_address, by_name)
+    if burst is not None:
+        text = (f"{burst.failures} lần đăng nhập sai trong {burst.window_seconds // 60} phút "
+                f"vào trang biên tập. Địa chỉ: {', '.join(burst.addresses)}. "
+                f"Tên đăng nhập đã thử: {', '.join(n[:64] for n in burst.names)}.")
+        log.warning("login burst: %s", text)
+        ctx.outbox.alert("login_burst", text)
+    return None, "Tên đăng nhập hoặc mật khẩu không đúng.", 400
+
+
 async def login(request: Request) -> Response:
     ctx = context(request)
-    failures: LoginFailures = request.app.state.login_failures
     form = await csrf.checked_form(request)
-    name = str(form.get("name") or "").strip()
-    password = str(form.get("password") or "")
+    name = str(form.get("name") or "").strip()[:200]
+    password = str(form.get("password") or "")[:1024]
     target = safe_next(str(form.get("next") or "/"))
-    key = name.lower()
-    error = None
-    if failures.blocked(key):
-        error = "Đăng nhập sai quá nhiều lần. Hãy thử lại sau 15 phút."
-    else:
-        user = ctx.store.users.by_name(name) if name else None
-        if user is None:
-            burn_verify(password)
-        if (user is None or user["disabled"]
-                or not verify_password(str(user["password_hash"]), password)):
-            failures.add(key)
-            await asyncio.sleep(0.3)  # slows guessing down a little
-            error = "Tên đăng nhập hoặc mật khẩu không đúng."
-        else:
-            failures.clear(key)
-            request.session.clear()
-            request.session["uid"] = int(user["id"])
-            request.session["fp"] = fingerprint(user)
-            csrf.rotate(request)
-            return RedirectResponse(target, status_code=303)
+    user, error, status = await _check_login(request, name, password)
+    if user is not None:
+        sessions.begin(request, int(user["id"]))
+        csrf.rotate(request)
+        return RedirectResponse(target, status_code=303)
     return ctx.render(request, "login.html",
                       {"next": target, "error": error, "name": name, "no_users": False},
-                      status_code=400)
+                      status_code=status)
 
 
 async def logout(request: Request) -> Response:
     await csrf.checked_form(request)
-    request.session.clear()
+    sessions.end(request)
     return RedirectResponse("/login", status_code=303)
 
 

@@ -13,7 +13,6 @@ its own).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable
@@ -28,10 +27,11 @@ from starlette.responses import HTMLResponse
 from store import lifecycle
 from store.base import Row
 from store.db import Store
+from tinbai import privacy
 from tinbai.config import Config
 from tinbai.outbox import Outbox
+from tinbai.privacy import Redactor
 from tinbai.web import csrf
-from tinbai.web.masking import Redactor, digits
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +78,11 @@ class WebContext:
 
     def known_accounts(self) -> frozenset[str]:
         """Every account number in the database (as digits), cached until a write."""
-        return self.cached("accounts", self._all_accounts)
+        return self.cached("accounts", lambda: privacy.known_accounts(self.store))
 
-    def _all_accounts(self) -> frozenset[str]:
-        found = {digits(text) for text in self.store.submissions.account_numbers()}
-        return frozenset(a for a in found if len(a) >= 6)
+    def known_redactor(self) -> Redactor:
+        """Masks every account the database knows (the editors' net, tinbai.web.masking)."""
+        return Redactor(known=self.known_accounts())
 
     @property
     def thumbs_dir(self) -> Path:
@@ -105,39 +105,16 @@ class WebContext:
             **(values or {}),
         }
         html = self.env.get_template(name).render(context)
-        if user is None or user["role"] == "editor":
-            html = (redactor or Redactor()).with_known(self.known_accounts()).redact(html)
+        if user is None or user["role"] not in ("finance", "admin"):
+            html = (redactor or Redactor()).with_known(self.known_accounts()).redact(
+                html, html=True)
         return HTMLResponse(html, status_code=status_code)
 
     def redactor_for(self, submission_id: int) -> Redactor:
-        """Every account number connected with a submission (all versions, the author's
-        earlier accounts, edits recorded in the audit log)."""
-        store = self.store
-        submission = store.submissions.get(submission_id)
-        redactor = Redactor([submission.get("bank_account"),
-                             submission.get("bank_account_digits")])
-        for version in store.submissions.versions(submission_id):
-            try:
-                data = json.loads(version["candidate_json"])
-            except ValueError:
-                continue
-            redactor.add((data.get("fields") or {}).get("bank_account"))
-            redactor.add(data.get("bank_account_digits"))
-            for account in data.get("previous_bank_accounts") or []:
-                redactor.add(account)
-        if submission.get("author_key"):
-            author = str(submission["author_key"])
-            for account in store.submissions.previous_bank_accounts(author, None):
-                redactor.add(account)
-        for entry in store.audit.of_submission(submission_id):
-            if entry["action"] == "edit_field" and "bank_account" in entry["detail_json"]:
-                try:
-                    detail = json.loads(entry["detail_json"])
-                except ValueError:
-                    continue
-                redactor.add(detail.get("old"))
-                redactor.add(detail.get("new"))
-        return redactor.with_known(self.known_accounts())
+        """Every account number connected with a submission, and every known one
+        (:func:`tinbai.privacy.submission_redactor`)."""
+        return privacy.submission_redactor(self.store, submission_id).with_known(
+            self.known_accounts())
 
     def send_replies(self) -> None:
         """Send the committed replies now (blocking: call from the thread pool).

@@ -1,8 +1,10 @@
 """CSRF protection: one random token per session, required in every POST.
 
-The token lives in the signed session cookie and is repeated in a hidden ``csrf`` field of
-every form (or an ``X-CSRF-Token`` header). A POST whose token is missing or different is
-refused with 403 before anything else happens.
+The token lives in the session on the server (:mod:`tinbai.web.sessions`; never in the
+cookie) and is repeated in a hidden ``csrf`` field of every form (or an ``X-CSRF-Token``
+header). A POST whose token is missing or different is refused with 403 before anything
+else happens. The second line is :class:`tinbai.web.guards.SameOrigin` (``Origin`` and
+``Sec-Fetch-Site`` checked on every POST).
 """
 
 from __future__ import annotations

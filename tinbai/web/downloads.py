@@ -1,7 +1,8 @@
 """Downloads of a submission's files: the article bundle, the raw mail, photos.
 
 Blobs are found only by database id; paths never come from the request. Editors get the
-raw mail with bank account numbers masked.
+raw mail with bank account numbers masked; the bundle is for the public website, so
+nobody gets bank accounts or phones in it (tinbai.privacy).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from store.base import Row
 from store.db import Store
 from store.errors import NotFound
 from tinbai.bundle import build_bundle, safe_filename
+from tinbai.privacy import Redactor
 from tinbai.web.auth import READERS, require
 from tinbai.web.context import context
-from tinbai.web.masking import Redactor
+from tinbai.web.masking import UNMASKED_ROLES
 from tinbai.web.rawmail import redacted_eml
 from tinbai.web.submission import load_submission
 from tinbai.web.thumbs import make_thumbnail, thumb_path
@@ -35,10 +37,13 @@ PHOTO_MEDIA_TYPES: dict[str, str] = {
 async def bundle(request: Request) -> Response:
     """The article (text and original photos) as a zip, to paste into the site's CMS."""
     require(request, *READERS)
-    store = context(request).store
+    ctx = context(request)
+    store = ctx.store
     submission = load_submission(store, request.path_params["ref"])
     photos = store.submissions.photos_of(int(submission["id"]))
-    data = await run_in_threadpool(build_bundle, submission, photos, store.photos.root)
+    public = ctx.redactor_for(int(submission["id"])).for_public()
+    data = await run_in_threadpool(
+        lambda: build_bundle(submission, photos, store.photos.root, redactor=public))
     name = f"{safe_filename(submission['ref'], 'bai')}.zip"
     return Response(data, media_type="application/zip",
                     headers={"content-disposition": f'attachment; filename="{name}"'})
@@ -59,7 +64,7 @@ async def raw_message(request: Request) -> Response:
         raw = store.raw.read(str(message["raw_path"]))
     except (OSError, ValueError):
         raise HTTPException(404, "Không đọc được thư gốc.") from None
-    if user["role"] == "editor":
+    if user["role"] not in UNMASKED_ROLES:
         redactor = (ctx.redactor_for(int(message["submission_id"]))
                     if message["submission_id"] is not None
                     else Redactor().with_known(ctx.known_accounts()))
@@ -114,7 +119,7 @@ async def original(request: Request) -> Response:
 
 ROUTES: list[BaseRoute] = [
     Route("/s/{ref}/bundle.zip", bundle, methods=["GET"]),
-    Route("/messages/{mid:int}/raw.eml", raw_message, methods=["GET"]),
-    Route("/photos/{pid:int}/thumb.jpg", thumb, methods=["GET"]),
-    Route("/photos/{pid:int}/original", original, methods=["GET"]),
+    Route("/messages/{mid:id}/raw.eml", raw_message, methods=["GET"]),
+    Route("/photos/{pid:id}/thumb.jpg", thumb, methods=["GET"]),
+    Route("/photos/{pid:id}/original", original, methods=["GET"]),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -13,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from tinbai.web.auth import READERS, REVIEWERS, require
 from tinbai.web.context import NavItem, context, flash
 from tinbai.web.csrf import checked_form
+from tinbai.web.masking import UNMASKED_ROLES, mask_rows
 
 PAGE_SIZE = 50
 
@@ -46,6 +48,10 @@ async def messages(request: Request) -> Response:
         page = 1
     rows = store.messages.others(kind=kind or None, limit=PAGE_SIZE + 1,
                                 offset=(page - 1) * PAGE_SIZE)
+    alerts = store.outbox.open_alerts()
+    if user["role"] not in UNMASKED_ROLES:
+        rows = mask_rows(rows, ("subject", "sender_name"), ctx.known_redactor())
+        alerts = mask_rows(alerts, ("message",), ctx.known_redactor())
 
     def link(**changes: Any) -> str:
         query = {k: v for k, v in {"kind": kind, "page": page, **changes}.items()
@@ -55,7 +61,7 @@ async def messages(request: Request) -> Response:
     return ctx.render(request, "messages.html", {
         "rows": rows[:PAGE_SIZE], "has_next": len(rows) > PAGE_SIZE, "page": page,
         "counts": counts, "kind": kind, "kind_labels": KIND_LABELS, "link": link,
-        "alerts": store.outbox.open_alerts(), "can_resolve": user["role"] in REVIEWERS,
+        "alerts": alerts, "can_resolve": user["role"] in REVIEWERS,
     })
 
 
@@ -65,7 +71,8 @@ async def resolve(request: Request) -> Response:
     await checked_form(request)
     alert_id = int(request.path_params["aid"])
     with store.transaction():
-        store.outbox.resolve_alert(alert_id)
+        if not store.outbox.resolve_alert(alert_id):
+            raise HTTPException(404, "Không có cảnh báo này, hoặc cảnh báo đã được xử lý.")
         store.audit.record(user["name"], "resolve_alert", None, {"alert_id": alert_id})
     flash(request, "Đã đánh dấu cảnh báo là đã xử lý.")
     return RedirectResponse("/messages", status_code=303)
@@ -73,5 +80,5 @@ async def resolve(request: Request) -> Response:
 
 ROUTES: list[BaseRoute] = [
     Route("/messages", messages, methods=["GET"]),
-    Route("/alerts/{aid:int}/resolve", resolve, methods=["POST"]),
+    Route("/alerts/{aid:id}/resolve", resolve, methods=["POST"]),
 ]

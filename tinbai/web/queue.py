@@ -13,6 +13,7 @@ from store import lifecycle
 from tinbai.periods import PeriodError, parse_period
 from tinbai.web.auth import READERS, require
 from tinbai.web.context import NavItem, context
+from tinbai.web.masking import UNMASKED_ROLES, mask_rows
 from validators.problems import CATALOGUE
 
 PAGE_SIZE = 50
@@ -74,7 +75,7 @@ TEMPLATE_GLOBALS: dict[str, object] = {
 
 
 async def queue(request: Request) -> Response:
-    require(request, *READERS)
+    user = require(request, *READERS)
     ctx = context(request)
     params = request.query_params
     status = params.get("status") or ""
@@ -108,6 +109,8 @@ async def queue(request: Request) -> Response:
     )
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
+    if user["role"] not in UNMASKED_ROLES:
+        rows = mask_rows(rows, ("title", "author", "unit", "sender_name"), ctx.known_redactor())
     counts = ctx.cached("status_counts", store.queue.status_counts)
     units = [u.name for u in ctx.config.units] or ctx.cached("units", store.queue.units)
     filters: dict[str, Any] = {"status": status, "unit": unit, "period": period,

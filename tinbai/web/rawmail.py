@@ -1,9 +1,10 @@
 """Raw messages for download; editors get a copy with bank account numbers masked.
 
 The original bytes go to finance and admins. For editors, every text part is decoded,
-masked with the submission's :class:`~tinbai.web.masking.Redactor` and re-encoded;
-attachments that are neither text nor images (documents, archives — they may hold the
-template with the account number) are replaced by a short note. Headers are masked too.
+masked with the submission's :class:`~tinbai.privacy.Redactor` (its known values, and the
+generic rule: the text parts are what the contributor typed) and re-encoded; attachments
+that are neither text nor images (documents, archives — they may hold the template with
+the account number) are replaced by a short note. Headers are masked too.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import email
 import email.policy
 from email.message import EmailMessage
 
-from tinbai.web.masking import Redactor
+from tinbai.privacy import Redactor
 
 NOTE = (
     "Tệp đính kèm «{name}» đã được ẩn trong bản tải về của biên tập viên vì có thể chứa "
@@ -44,7 +45,7 @@ def redacted_eml(raw: bytes, redactor: Redactor) -> bytes:
         assert isinstance(message, EmailMessage)
         for name, value in list(message.items()):
             text = str(value)
-            masked = redactor.redact(text)
+            masked = redactor.redact(text, generic=name.lower() == "subject")
             if masked != text:
                 message.replace_header(name, masked)
         for part in message.walk():
@@ -57,8 +58,8 @@ def redacted_eml(raw: bytes, redactor: Redactor) -> bytes:
             if maintype == "image":
                 continue
             if maintype == "text":
-                text = redactor.redact(_text_of(part))
                 subtype = part.get_content_subtype()
+                text = redactor.redact(_text_of(part), generic=True, html=subtype == "html")
             else:
                 text = NOTE.format(name=filename or part.get_content_type())
                 subtype = "plain"

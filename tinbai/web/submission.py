@@ -14,6 +14,7 @@ import email.policy
 import json
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -32,6 +33,7 @@ from tinbai.decisions import AlreadyDone, DecisionError, ErrorsLeft, MissingReas
 from tinbai.web.auth import ADMINS, READERS, REVIEWERS, require
 from tinbai.web.context import WebContext, context, flash
 from tinbai.web.csrf import checked_form
+from tinbai.web.masking import UNMASKED_ROLES, editor_page_values
 from tinbai.web.thumbs import thumb_path
 from validators.problems import FIELD_LABELS
 
@@ -61,6 +63,7 @@ ACTION_LABELS: dict[str, str] = {
     "edit_field": "Sửa mục",
     "note": "Ghi chú",
     "reopen": "Đưa lại vào hàng chờ duyệt",
+    "strip_bidi": "Bỏ ký tự đảo chiều chữ",
 }
 
 REPLY_LABELS: dict[str, str] = {
@@ -216,7 +219,7 @@ async def page(request: Request) -> Response:
     role = user["role"]
     can_review = role in REVIEWERS
     status = submission["status"]
-    return ctx.render(request, "submission.html", {
+    values = {
         "s": submission,
         "problems": store.submissions.problems_of(sid),
         "photos": _photos(ctx, sid),
@@ -241,7 +244,11 @@ async def page(request: Request) -> Response:
         "today": clock.today().isoformat(),
         "action_labels": ACTION_LABELS,
         "reply_labels": REPLY_LABELS,
-    }, redactor=ctx.redactor_for(sid))
+    }
+    redactor = ctx.redactor_for(sid)
+    if role not in UNMASKED_ROLES:
+        values = editor_page_values(values, redactor)
+    return ctx.render(request, "submission.html", values, redactor=redactor)
 
 
 # -- decisions -----------------------------------------------------------------------------
@@ -398,7 +405,10 @@ async def edit(request: Request) -> Response:
     allowed = [*EDITABLE, *(ADMIN_EDITABLE if user["role"] in ADMINS else ())]
     if ctx.config.units:
         allowed.append("unit_name")
-    changes = _changes(submission, form, allowed)
+    # an editor was shown the values masked: a mask left in place keeps what it hides
+    restore = (None if user["role"] in UNMASKED_ROLES
+               else ctx.redactor_for(int(submission["id"])).restore)
+    changes = _changes(submission, form, allowed, restore)
     if not changes:
         flash(request, "Không có mục nào thay đổi.", "warning")
         return _back(submission, "#fields")
@@ -441,20 +451,24 @@ ROUTES: list[BaseRoute] = [
     Route("/s/{ref}/reject", reject, methods=["POST"]),
     Route("/s/{ref}/request-changes", request_changes, methods=["POST"]),
     Route("/s/{ref}/reopen", reopen, methods=["POST"]),
-    Route("/s/{ref}/problems/{pid:int}/override", override, methods=["POST"]),
+    Route("/s/{ref}/problems/{pid:id}/override", override, methods=["POST"]),
     Route("/s/{ref}/edit", edit, methods=["POST"]),
     Route("/s/{ref}/notes", add_note, methods=["POST"]),
 ]
 
 
-def _changes(submission: Row, form: FormData, allowed: list[str]) -> dict[str, str | None]:
-    """Fields whose submitted value differs from the stored one (line ends normalised)."""
+def _changes(submission: Row, form: FormData, allowed: list[str],
+             restore: Callable[[str, str], str] | None = None) -> dict[str, str | None]:
+    """Fields whose submitted value differs from the stored one (line ends normalised;
+    ``restore`` puts back what the masks an editor saw stand for)."""
     changes: dict[str, str | None] = {}
     for key in allowed:
         if key not in form:
             continue
         new = str(form.get(key) or "").replace("\r\n", "\n").strip()
         old = str(submission.get(key) or "").replace("\r\n", "\n").strip()
+        if restore is not None:
+            new = restore(new, old)
         if new != old:
             changes[key] = new or None
     return changes
