@@ -24,7 +24,7 @@ from store import lifecycle
 from store.db import Store
 from store.errors import NotFound
 from store.records import candidate_from_json, candidate_to_json, derived_values, photo_verdicts
-from tinbai import clock
+from tinbai import clock, notices
 from tinbai.config import Config
 from tinbai.outbox import Outbox
 from validators.builtin import validate
@@ -66,18 +66,24 @@ def settle(
 
     The rule (SPEC §5): a submission waits for the contributor (``needs_fix``) only while
     such an error remains; once none is left it goes to the review queue
-    (``pending_review``). An editor's act never moves one the other way (the contributor
-    is not written to). With ``new_version`` (the contributor's fix was judged again) an
-    open submission with errors left goes back to ``needs_fix``, and the version is
-    recorded in the history either way. Runs in the caller's transaction.
+    (``pending_review``), or first to its unit's leadership (``awaiting_approval``) while
+    its ``approval_state`` is ``pending`` (:mod:`tinbai.approvals`). An editor's act
+    never moves one the other way (the contributor is not written to). With
+    ``new_version`` (the contributor's fix was judged again) an open submission with
+    errors left goes back to ``needs_fix``, and the version is recorded in the history
+    either way. Runs in the caller's transaction.
     """
     open_errors = store.submissions.active_error_count(submission_id)
     store.submissions.update(submission_id, {"error_count": open_errors})
-    status = str(store.submissions.get(submission_id)["status"])
+    row = store.submissions.get(submission_id)
+    status = str(row["status"])
+    # Issue 15: an item of a unit that needs approval waits for it once it has no error.
+    ready = (lifecycle.AWAITING_APPROVAL if row.get("approval_state") == "pending"
+             else lifecycle.PENDING_REVIEW)
     if new_version:
-        target = lifecycle.PENDING_REVIEW if open_errors == 0 else lifecycle.NEEDS_FIX
+        target = ready if open_errors == 0 else lifecycle.NEEDS_FIX
     elif status == lifecycle.NEEDS_FIX and open_errors == 0:
-        target = lifecycle.PENDING_REVIEW
+        target = ready
     else:
         return Settled(open_errors, status, moved=False)
     store.submissions.set_status(submission_id, target, actor=actor, reason=reason)
@@ -256,8 +262,10 @@ def approve(store: Store, ref: str, *, actor: str, note: str | None = None) -> d
 def publish(
     store: Store, config: Config, ref: str, *, url: str, on: str | None = None,
     genre: str | None = None, coefficient: str | None = None, actor: str,
+    outbox: Outbox | None = None,
 ) -> dict[str, Any]:
-    """Record the publication (URL, date, genre, royalty coefficient)."""
+    """Record the publication (URL, date, genre, royalty coefficient); the author's notice
+    (``notices.published``) is committed with it, through ``outbox`` or a new one."""
     if not url or not url.startswith(("http://", "https://")):
         raise DecisionError(
             "Địa chỉ bài đã đăng (URL) phải bắt đầu bằng http:// hoặc https://: hãy dán "
@@ -283,6 +291,7 @@ def publish(
         store.submissions.set_status(submission["id"], lifecycle.PUBLISHED, actor=actor,
                          reason=f"đăng tại {url}", extra=extra)
         store.audit.record(actor, "publish", submission["id"], extra)
+        notices.published(outbox or Outbox(config, store), store.submissions.get(ref))
     return store.submissions.get(ref)
 
 
