@@ -42,7 +42,17 @@ from store.db import Store
 from tinbai import clock
 from tinbai.config import Config
 from tinbai.outbox import Outbox
-from tinbai.web import auth, downloads, finance, messages, queue, submission, users
+from tinbai.web import (
+    auth,
+    downloads,
+    finance,
+    loop,
+    messages,
+    public,
+    queue,
+    submission,
+    users,
+)
 from tinbai.web.context import WebContext
 from tinbai.web.masking import mask_account
 
@@ -52,7 +62,7 @@ HERE = Path(__file__).parent
 
 #: The page modules, in order (their routes and top-bar links).
 ROUTE_MODULES: tuple[ModuleType, ...] = (
-    auth, queue, submission, downloads, messages, users, finance,
+    auth, queue, submission, downloads, messages, users, finance, loop, public,
 )
 
 SESSION_COOKIE = "tinbai_session"

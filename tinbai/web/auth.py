@@ -36,6 +36,9 @@ PAYMENT_VIEWERS: tuple[str, ...] = ("finance", "admin")
 ADMINS: tuple[str, ...] = ("admin",)
 
 PUBLIC_PATHS: frozenset[str] = frozenset({"/login"})
+#: Paths opened without an account: static files; status and approval links from e-mails
+#: (issue 15, tinbai/web/public.py: each checks its own token).
+PUBLIC_PREFIXES: tuple[str, ...] = ("/static/", "/t/", "/a/")
 MIN_PASSWORD_LENGTH = 8
 MAX_FAILURES = 10
 FAILURE_WINDOW_SECONDS = 15 * 60
@@ -141,7 +144,7 @@ class LoginRequired:
         session: dict[str, Any] = scope.get("session") or {}
         user = self._user(session)
         scope.setdefault("state", {})["user"] = user
-        if user is None and path not in PUBLIC_PATHS and not path.startswith("/static/"):
+        if user is None and path not in PUBLIC_PATHS and not path.startswith(PUBLIC_PREFIXES):
             session.pop("uid", None)
             target = path + (("?" + scope["query_string"].decode("latin-1"))
                              if scope.get("query_string") else "")
