@@ -19,6 +19,7 @@ from web_support import copy_site, csrf_of, login, shared_template
 from store.db import Store
 from tinbai.config import Config
 from tinbai.web.app import create_app
+from tinbai.web.auth import PUBLIC_PREFIXES
 from tinbai.web.masking import Redactor, digits, mask_account
 
 KEY = "test-key-" + "x" * 32
@@ -74,6 +75,8 @@ def test_every_page_requires_login(app: Any, site: tuple[Config, Store]) -> None
         for method, path in routes:
             if path == "/login":
                 continue
+            if path.startswith(PUBLIC_PREFIXES):
+                continue  # issue 15: links from e-mails check their own token (test_loop_web)
             url = fill(path, site[1])
             response = c.request(method, url)
             assert response.status_code == 303, (method, url, response.status_code)

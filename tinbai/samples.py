@@ -167,6 +167,78 @@ BODY_3 = (
 )
 
 
+BODY_4 = (
+    "Nhằm chào mừng kỷ niệm ngày thành lập Công đoàn Việt Nam, Công đoàn cơ sở Xí nghiệp "
+    "Xi măng Bắc Kạn vừa tổ chức hội thao cho công nhân ba phân xưởng sản xuất. Các vận "
+    "động viên tranh tài ở các nội dung kéo co, chạy tiếp sức, cầu lông và cờ tướng trong "
+    "không khí vui tươi, đoàn kết. Ban Giám đốc xí nghiệp dành kinh phí khen thưởng cho các "
+    "đội đạt giải và cam kết duy trì hội thao hằng năm. Đồng chí Chủ tịch Công đoàn cơ sở "
+    "cho biết hội thao giúp người lao động giảm căng thẳng sau những ca làm việc nặng nhọc, "
+    "đồng thời là dịp phát hiện những gương mặt tham gia giải thể thao do ngành tổ chức vào "
+    "quý tới. Kết thúc hội thao, phân xưởng Nghiền giành giải Nhất toàn đoàn."
+)
+BODY_5 = (
+    "Hưởng ứng Ngày hội hiến máu tình nguyện, sáng 8/11/2026 Công đoàn ngành Y tế phối hợp "
+    "với Bệnh viện Đa khoa tỉnh tổ chức chương trình hiến máu cho cán bộ, nhân viên y tế và "
+    "người lao động trong ngành. Đã có 126 đơn vị máu được tiếp nhận, vượt chỉ tiêu đề ra. "
+    "Trước khi hiến máu, các tình nguyện viên được khám sàng lọc, tư vấn sức khỏe miễn phí "
+    "và hướng dẫn chế độ nghỉ ngơi sau khi hiến. Nhiều đoàn viên đã tham gia hiến máu từ năm "
+    "lần trở lên. Lãnh đạo Công đoàn ngành Y tế biểu dương tinh thần tương thân tương ái của "
+    "đoàn viên và đề nghị các công đoàn cơ sở tiếp tục vận động, để nguồn máu dự trữ phục vụ "
+    "cấp cứu người bệnh luôn được bảo đảm trong những tháng cao điểm cuối năm."
+)
+
+_UNITS = (
+    "Công đoàn cơ sở Trường Tiểu học Nà Phặc", "Công đoàn Bệnh viện huyện Ba Bể",
+    "Công đoàn cơ sở Công ty Cổ phần Khoáng sản Bắc Kạn", "Công đoàn Kho bạc Nhà nước tỉnh",
+    "Công đoàn cơ sở Điện lực Chợ Mới", "Công đoàn Trường Cao đẳng Bắc Kạn",
+    "Công đoàn cơ sở xã Cẩm Giàng", "Công đoàn cơ sở Công ty Lâm nghiệp Na Rì",
+)
+_EVENTS = (
+    "hội nghị người lao động", "lễ ra quân tháng an toàn lao động", "chương trình Tết sum vầy",
+    "buổi đối thoại với người sử dụng lao động", "hội thi tay nghề giỏi", "lớp tập huấn pháp luật",
+    "ngày hội gia đình công nhân", "giải cầu lông truyền thống", "chuyến thăm nhà đoàn viên",
+)
+_SENTENCES = (
+    "Ngày {d}/{m}, {unit} tổ chức {event} với {n} đoàn viên tham dự.",
+    "Theo đồng chí {name}, kinh phí {k} triệu đồng được trích từ quỹ {fund}.",
+    "{unit} đã trao {n} phần quà cho {who} tại {place}.",
+    "Năm nay, {who} đề xuất {n} sáng kiến, {k} sáng kiến được áp dụng ở {place}.",
+    "Dịp này, {name} biểu dương {k} tập thể và {n} cá nhân tiêu biểu của {unit}.",
+    "Qua {event}, {who} kiến nghị {k} nội dung về tiền lương, bữa ăn ca và {topic}.",
+    "Đồng chí {name} đề nghị {unit} chú trọng {topic} trong quý {q}.",
+    "Hoạt động diễn ra tại {place} từ {d}/{m} đến hết tháng {m2}.",
+    "{n} lượt {who} được tư vấn miễn phí về {topic}.",
+    "Cuối buổi, {unit} cam kết dành {k} triệu đồng cho {topic}.",
+)
+_NAMES = ("Hà Thị Nguyệt", "Lương Văn Tuấn", "Ma Thị Hằng", "Nông Quốc Việt", "Đàm Thị Thu",
+          "Triệu Văn Khánh", "Hoàng Thị Yến", "Lục Văn Sơn")
+_WHO = ("nữ công nhân", "giáo viên trẻ", "y bác sĩ", "người lao động thời vụ", "đoàn viên mới",
+        "con em đoàn viên", "cán bộ công đoàn")
+_PLACES = ("nhà văn hóa thôn Bản Chang", "hội trường xí nghiệp", "sân vận động huyện",
+           "phân xưởng số 2", "trụ sở Liên đoàn Lao động", "khu tập thể công nhân")
+_TOPICS = ("an toàn vệ sinh lao động", "nhà ở cho công nhân", "chăm sóc sức khỏe nữ đoàn viên",
+           "phát triển đoàn viên", "thỏa ước lao động tập thể", "chuyển đổi số")
+_FUNDS = ("phúc lợi", "xã hội", "tương trợ", "khen thưởng")
+
+
+def article_body(seed: int, min_words: int = 110) -> str:
+    """A distinct news text for tests and samples: sentences drawn and filled from pools
+    with ``seed``, so two seeds share hardly any run of five words (a text near-copy is
+    something a test makes on purpose, not an accident of the sample data)."""
+    rng = random.Random(seed * 7919 + 17)
+    sentences: list[str] = []
+    while sum(len(x.split()) for x in sentences) < min_words:
+        template = rng.choice(_SENTENCES)
+        sentences.append(template.format(
+            d=rng.randint(1, 28), m=rng.randint(1, 12), m2=rng.randint(1, 12),
+            q=rng.randint(1, 4), n=rng.randint(12, 480), k=rng.randint(2, 95),
+            unit=rng.choice(_UNITS), event=rng.choice(_EVENTS), name=rng.choice(_NAMES),
+            who=rng.choice(_WHO), place=rng.choice(_PLACES), topic=rng.choice(_TOPICS),
+            fund=rng.choice(_FUNDS)))
+    return " ".join(sentences)
+
+
 def _message(
     number: int, sender: tuple[str, str], subject: str, text: str, *,
     html: str | None = None, photos: list[tuple[str, bytes, str]] | None = None,
@@ -254,8 +326,7 @@ def demo_messages() -> list[EmailMessage]:
         ),
         _message(
             5, ("Đinh Văn Toàn", "toandv.cdcs.xm@gmail.com"), "gui bai cong doan",
-            _form("Công đoàn cơ sở Xí nghiệp Xi măng tổ chức hội thao", BODY_3.replace(
-                      "Công đoàn ngành Giáo dục tỉnh", "Công đoàn cơ sở Xí nghiệp Xi măng"),
+            _form("Công đoàn cơ sở Xí nghiệp Xi măng tổ chức hội thao", BODY_4,
                   "Các vận động viên thi kéo co", "Đinh Văn Toàn",
                   "CĐCS Xí nghiệp Xi măng Bắc Kạn", "0123 45", "19034-ABC-77", "Đinh Văn Toàn"),
             photos=[("Screenshot_20261107-201133.png", screenshot_png(5), "png")],
@@ -266,7 +337,7 @@ def demo_messages() -> list[EmailMessage]:
             html=(
                 "<div dir=\"ltr\"><div><b>1. Tít tin, bài:</b> Công đoàn ngành Y tế hiến máu "
                 "tình nguyện</div><div><b>2. Nội dung bài viết:</b></div>"
-                f"<div>{BODY_2.replace('Liên đoàn Lao động huyện Chợ Đồn', 'Công đoàn ngành Y tế')}"
+                f"<div>{BODY_5}"
                 "</div><div><br></div><div><b>3. Chú thích ảnh:</b> Đoàn viên ngành Y tế tham "
                 "gia hiến máu</div><div><b>4. Tác giả:</b> Bế Thị Hoa</div>"
                 "<div><b>5. Đơn vị công tác:</b> Công đoàn ngành Y tế</div>"
@@ -306,7 +377,7 @@ def sample_submission(
     author = sender or (f"Cộng tác viên {number}", f"ctv{number}@example.org")
     text = _form(
         f"Công đoàn cơ sở số {number} tổ chức hoạt động chăm lo đoàn viên",
-        BODY_1, "Đồng chí Chủ tịch CĐCS trao quà cho đoàn viên", author[0],
+        article_body(number), "Đồng chí Chủ tịch CĐCS trao quà cho đoàn viên", author[0],
         "Công đoàn ngành Giáo dục tỉnh", f"0983 {number % 1000:03d} 789",
         f"3951 0001 {number % 10000:04d} 67 tại Agribank", author[0],
     )
