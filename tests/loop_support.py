@@ -135,8 +135,8 @@ def gmail_reply(to_message: EmailMessage, sender: str, first_lines: str,
     msg["Subject"] = "Re: " + str(to_message["Subject"])
     msg["Date"] = format_datetime(clock.now())
     msg["Message-ID"] = make_msgid(domain="mail.gmail.com")
-    msg["In-Reply-To"] = str(to_message["Message-ID"])
-    msg["References"] = str(to_message["Message-ID"])
+    msg["In-Reply-To"] = header(to_message, "Message-ID")
+    msg["References"] = header(to_message, "Message-ID")
     for name, value in (extra_headers or {}).items():
         msg[name] = value
     intro = (f"Vào Th 4, 2 thg 12, 2026 vào lúc 08:15 Ban Biên tập <{BOARD}> đã viết:")
@@ -180,6 +180,12 @@ def outlook_reply(to_message: EmailMessage, sender: str, first_lines: str) -> by
         old,
     ]
     return "\r\n".join(lines).encode("utf-8")
+
+
+def header(message: EmailMessage, name: str) -> str:
+    """A header's value without the folding whitespace ``policy.default`` keeps when a long
+    Message-ID was folded onto the next line (``In-Reply-To:\r\n <…>``, RFC 5322 §2.2.3)."""
+    return str(message.get(name, "")).strip()
 
 
 def text_of(message: EmailMessage) -> str:

@@ -8,6 +8,8 @@ thread is recorded and ignored; editors see the state, remind and approve in its
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterator
 from datetime import timedelta
@@ -24,6 +26,7 @@ from loop_support import (
     Site,
     contributor_mail,
     gmail_reply,
+    header,
     open_site,
     outlook_reply,
     sent_to,
@@ -36,7 +39,7 @@ from store.db import Store
 from tinbai import clock
 from tinbai.config import ConfigError, load_config
 from tinbai.outbox import Outbox
-from tinbai.reminders import run_due
+from tinbai.reminders import period_of, run_due
 from tinbai.samples import camera_jpeg
 from tinbai.web.app import create_app
 from tinbai.web.auth import create_user
@@ -120,7 +123,7 @@ def test_return_by_reply_then_the_fix_is_asked_again(site: Site) -> None:
     (returned,) = [m for m in sent_to(site.smtp, LAN[1]) if "chưa duyệt" in text_of(m)]
     assert reason in text_of(returned) and "LĐLĐ huyện Chợ Đồn" in text_of(returned)
     last_mail = site.store.messages.of_submission(sid)[-1]["message_id"]
-    assert returned["In-Reply-To"] == f"<{last_mail}>"
+    assert header(returned, "In-Reply-To") == f"<{last_mail}>"
 
     # The author replies with another photo: a new version, asked again (a new round).
     fix = EmailMessage()
@@ -128,8 +131,8 @@ def test_return_by_reply_then_the_fix_is_asked_again(site: Site) -> None:
     fix["To"] = str(returned["From"])
     fix["Subject"] = "Re: " + str(returned["Subject"])
     fix["Message-ID"] = make_msgid(domain="mail.gmail.com")
-    fix["In-Reply-To"] = str(returned["Message-ID"])
-    fix["References"] = str(returned["Message-ID"])
+    fix["In-Reply-To"] = header(returned, "Message-ID")
+    fix["References"] = header(returned, "Message-ID")
     fix.set_content("Kính gửi Ban Biên tập, em gửi thêm ảnh quang cảnh ạ.\n\n"
                     "3. Chú thích ảnh:\nẢnh 1: Đồng chí Chủ tịch công đoàn trao quà cho đoàn viên\n"
                     "Ảnh 2: Quang cảnh buổi trao quà tại hội trường công ty\n")
@@ -217,7 +220,7 @@ def test_one_reminder_after_the_configured_days_even_across_restarts(site: Site)
         again.close()
     outbox.send_pending()
     (reminder,) = sent_to(site.smtp, CHAIR, "Nhắc duyệt")
-    assert reminder["In-Reply-To"] == str(request["Message-ID"])
+    assert header(reminder, "In-Reply-To") == header(request, "Message-ID")
     assert submission["ref"] in text_of(reminder) and "chưa nhận được ý kiến" in text_of(reminder)
     assert len(sent_to(site.smtp, VICE, "Nhắc duyệt")) == 1
     # An answer to the reminder counts like one to the request.
@@ -266,3 +269,62 @@ def test_the_unit_tree_is_checked(tmp_path: Path) -> None:
         path.write_text(base + units, encoding="utf-8")
         with pytest.raises(ConfigError, match=error):
             load_config(path)
+
+
+def test_the_unit_report_counts_what_the_units_approved(site: Site) -> None:
+    site.imap.append_many([
+        contributor_mail(51, LAN, GRASSROOTS).as_bytes(),
+        contributor_mail(52, LAN, GRASSROOTS).as_bytes(),  # left waiting
+        contributor_mail(53, ("Nguyễn Văn Chiến", CHAIR), "CĐCS Trường THPT Chợ Đồn")
+        .as_bytes(),  # approved on arrival
+        contributor_mail(54, ("Bế Thị Hoa", "hoabt.yte@gmail.com"), "Công đoàn ngành Y tế")
+        .as_bytes(),  # approved by an editor in the unit's place: not the unit's
+    ])
+    site.poll()
+    first = sent_to(site.smtp, CHAIR, "Đề nghị duyệt")[0]
+    site.imap.append(gmail_reply(first, CHAIR, "DUYỆT"))
+    site.poll()
+    health = next(r["ref"] for r in site.store.queue.listing()
+                  if r["unit_name"] == "Công đoàn ngành Y tế")
+    assert site.cli("approve-for-unit", health, "--reason", "Đã gọi điện cho Chủ tịch") == 0
+    period = period_of("quarter", clock.today())
+    out = site.path.parent / "report.csv"
+    assert site.cli("report", "units", "--period", period.code, "-o", str(out)) == 0
+    table = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert table[0][3:6] == ["Gửi đến", "Đơn vị đã duyệt", "Hợp lệ"]
+    rows = {row[2]: row[3:6] for row in table[1:] if len(row) > 5 and row[2]}
+    # sent 2, approved 1; "Hợp lệ" counts items that reached review: the waiting one not yet
+    assert rows["CĐCS Công ty TNHH May Chợ Mới"] == ["2", "1", "1"]
+    assert rows["CĐCS Trường THPT Chợ Đồn"] == ["1", "1", "1"]
+    assert rows["Công đoàn ngành Y tế"] == ["1", "0", "1"]
+    assert rows["LĐLĐ huyện Chợ Đồn"] == ["0", "—", "0"]  # its kind approves nothing
+    html = site.path.parent / "report.html"
+    assert site.cli("report", "units", "--period", period.code, "--format", "html",
+                    "-o", str(html)) == 0
+    assert "<th class=\"n\">Đơn vị đã duyệt</th>" in html.read_text(encoding="utf-8")
+
+
+def test_an_item_corrected_by_editors_is_asked_for_and_a_rejection_closes_the_round(
+    site: Site,
+) -> None:
+    from tinbai import decisions
+
+    submission = _submit(site, 61, complete=False)  # phone, account, holder missing
+    ref, sid = submission["ref"], int(submission["id"])
+    assert (submission["status"], submission["approval_state"]) == ("needs_fix", "pending")
+    for problem in site.store.submissions.problems_of(sid):
+        if problem["severity"] == "error":
+            decisions.override(site.store, ref, int(problem["id"]), actor="bientap",
+                               note="Đã liên hệ tác giả qua điện thoại")
+    assert site.store.submissions.get(ref)["status"] == "awaiting_approval"
+    assert not sent_to(site.smtp, CHAIR, "Đề nghị duyệt")
+    site.poll()  # nothing new in the mailbox: the unit is asked now
+    (request,) = sent_to(site.smtp, CHAIR, "Đề nghị duyệt")
+    decisions.reject(site.store, Outbox(site.config, site.store), ref,
+                     reason="Trùng nội dung đã đăng", actor="bientap")
+    (approval,) = site.store.approvals.of_submission(sid)
+    assert (approval["state"], approval["decided_by"]) == ("cancelled", "bientap")
+    site.imap.append(gmail_reply(request, CHAIR, "DUYỆT"))
+    site.poll()
+    assert site.store.submissions.get(ref)["status"] == "rejected"
+    assert site.store.messages.other_counts().get("approval_ignored") == 1

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from loop_support import Site, contributor_mail, open_site, sent_to, text_of
+from loop_support import Site, contributor_mail, header, open_site, sent_to, text_of
 
 from ingest.textprint import MIN_WORDS, similarity, text_print
 from store.texts import TextIndex
@@ -72,8 +72,8 @@ def test_a_fix_by_reply_is_not_a_duplicate_but_a_new_mail_of_it_is(site: Site) -
         reply[name] = str(whole[name])
     reply["Subject"] = "Re: " + str(fix_request["Subject"])
     reply["Message-ID"] = make_msgid(domain="mail.gmail.com")
-    reply["In-Reply-To"] = str(fix_request["Message-ID"])
-    reply["References"] = str(fix_request["Message-ID"])
+    reply["In-Reply-To"] = header(fix_request, "Message-ID")
+    reply["References"] = header(fix_request, "Message-ID")
     reply.set_content(text_of(whole))
     site.imap.append(reply.as_bytes())
     site.poll()

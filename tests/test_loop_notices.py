@@ -18,6 +18,7 @@ from loop_support import (
     HEALTH_CHAIR,
     Site,
     contributor_mail,
+    header,
     link_in,
     open_site,
     sent_to,
@@ -69,7 +70,7 @@ def test_published_and_paid_notices_exactly_once(site: Site) -> None:
     (published,) = _notices(site, HOA[1], "đã được đăng")
     text = text_of(published)
     assert url in text and "đăng ngày 05/12/2026" in text and hoa in str(published["Subject"])
-    assert published["In-Reply-To"] == f"<{first_mail['message_id']}>"  # threaded
+    assert header(published, "In-Reply-To") == f"<{first_mail['message_id']}>"  # threaded
     assert "/t/" in text  # the status link
     # Exactly once: the decision cannot be repeated, and the notice is keyed.
     assert site.cli("publish", hoa, "--url", url) == 1
@@ -84,7 +85,7 @@ def test_published_and_paid_notices_exactly_once(site: Site) -> None:
     assert hoa in text and "351.000 đồng" in text  # 1.5 × 234,000
     assert "Thuế TNCN đã khấu trừ:   0 đồng" in text and "Thực nhận:               351.000" in text
     assert "•••• 6712" in text and "19030001456712" not in text.replace(" ", "")
-    assert paid["In-Reply-To"] == f"<{first_mail['message_id']}>"
+    assert header(paid, "In-Reply-To") == f"<{first_mail['message_id']}>"
     assert site.cli("paid", "NB-2026-Q4-01") == 1  # refused: already paid
     assert len(_notices(site, HOA[1], "đã chi nhuận bút")) == 1
     assert site.store.notices.keys_like("paid:") == [f"paid:NB-2026-Q4-01:1:{HOA[1]}"]

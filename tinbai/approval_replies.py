@@ -65,12 +65,10 @@ def read_answer(lines: list[str]) -> tuple[str | None, str]:
     if _APPROVE.match(folded):
         return "approve", ""
     match = _RETURN.match(folded)
-    if match:
-        reason = first[match.end():].strip()
-        rest = " ".join(lines[1:8]).strip()
-        reason = " ".join(part for part in (reason, rest if not reason else "") if part)
-        return "return", reason or "(lãnh đạo đơn vị không ghi lý do; đồng chí liên hệ lãnh "\
-            "đạo đơn vị để biết thêm)"
+    if match:  # the reason follows on the line, else on the next lines
+        reason = first[match.end():].strip() or " ".join(lines[1:8]).strip()
+        return "return", reason or ("(lãnh đạo đơn vị không ghi lý do; đồng chí liên hệ "
+                                    "lãnh đạo đơn vị để biết thêm)")
     return None, ""
 
 

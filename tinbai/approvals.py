@@ -38,6 +38,7 @@ from store.db import Store
 from tinbai import clock
 from tinbai.config import Config
 from tinbai.config_units import UnitConfig
+from tinbai.decisions import SYSTEM_ACTOR
 from tinbai.links import approval_url
 from tinbai.outbox import Outbox
 
@@ -153,7 +154,8 @@ class ApprovalDesk:
         if need is None:  # the registry changed: nobody to ask any more
             store.submissions.update(submission_id, {"approval_state": None})
             store.submissions.set_status(submission_id, lifecycle.PENDING_REVIEW,
-                                         actor="tinbai", reason="đơn vị không còn người duyệt")
+                                         actor=SYSTEM_ACTOR,
+                                         reason="đơn vị không còn người duyệt")
             return None
         approval_id = store.approvals.open_round(submission_id, need.approving_unit,
                                                  list(need.approvers))

@@ -305,6 +305,7 @@ def reject(store: Store, outbox: Outbox, ref: str, *, reason: str, actor: str) -
         submission = store.submissions.get(ref)
         store.submissions.set_status(submission["id"], lifecycle.REJECTED, actor=actor,
                                      reason=reason, extra={"reject_reason": reason})
+        _close_approval(store, int(submission["id"]), actor=actor, why=reason)
         store.audit.record(actor, "reject", submission["id"], {"reason": reason})
         outbox.reply_to_decision("rejected", submission, reason)
     return store.submissions.get(ref)
@@ -322,6 +323,16 @@ def request_changes(
         submission = store.submissions.get(ref)
         store.submissions.set_status(submission["id"], lifecycle.NEEDS_FIX, actor=actor,
                                      reason=message)
+        _close_approval(store, int(submission["id"]), actor=actor, why=message)
         store.audit.record(actor, "request_changes", submission["id"], {"message": message})
         outbox.reply_to_decision("changes_requested", submission, message)
     return store.submissions.get(ref)
+
+
+def _close_approval(store: Store, submission_id: int, *, actor: str, why: str) -> None:
+    """An editor's rejection or change request closes the unit's open approval round (a
+    fixed version asks the unit again)."""
+    pending = store.approvals.pending_of(submission_id)
+    if pending is not None:
+        store.approvals.decide(int(pending["id"]), "cancelled", by=actor, how="editor",
+                               reason=why[:500])
