@@ -42,7 +42,7 @@ def test_the_answer_is_read_above_the_quote_also_from_html_only_mail() -> None:
         "<div>Đồng ý</div><div><br></div><div>Vào Th 4, Ban Biên tập "
         "&lt;toasoan@congdoan.example.vn&gt; đã viết:</div>"
         "<blockquote>TRẢ LẠI: lý do</blockquote>\r\n"
-    ).encode("utf-8")
+    ).encode()
     lines = own_lines(parse_message(raw))
     assert read_answer(lines) == ("approve", "")
     assert not any("TRẢ LẠI" in line for line in lines)

@@ -109,7 +109,7 @@ def test_one_reminder_to_a_contributor_whose_item_waits_for_a_fix(site: Site) ->
     fix_request, reminder = sent_to(site.smtp, HOA[1])
     assert header(reminder, "In-Reply-To") == header(fix_request, "In-Reply-To")  # one thread
     text = text_of(reminder)
-    assert f"(mã số {ref}) đã chờ" in text and f"bổ sung {days} ngày" in text
+    assert f"mã số {ref}\n" in text and f"đã chờ đồng chí bổ sung {days} ngày" in text
     assert "Thiếu mục «Số điện thoại»" in text and "Đây là thư nhắc duy nhất." in text
 
 

@@ -311,6 +311,15 @@ def version_approval(
     return ("approved" if arrival else "pending"), need, arrival
 
 
+def arrival_note(need: Need | None, arrival: tuple[str, str] | None) -> str:
+    """The history's words for an approval given by the mail itself ('' for none):
+    ``; LĐLĐ huyện Chợ Đồn duyệt khi nhận (người gửi là lãnh đạo đơn vị: a@b)``."""
+    if need is None or arrival is None:
+        return ""
+    approver, how = arrival
+    return f"; {need.approving_unit} duyệt khi nhận ({HOW_LABELS.get(how, how)}: {approver})"
+
+
 def on_arrival(
     store: Store, submission_id: int, need: Need, approver: str, how: str,
 ) -> None:

@@ -324,8 +324,7 @@ class Intake:
         state, need, arrival = approvals.version_approval(  # the unit's approval (issue 15)
             self.config, mail, candidate, thread.get("approval_state") if thread else None,
             thread is None or thread["status"] == lifecycle.NEEDS_FIX)
-        approved = f"; {need.approving_unit} duyệt khi nhận ({arrival[0]})" if (
-            need and arrival) else ""
+        approved = approvals.arrival_note(need, arrival)
         if thread is None:
             status = (lifecycle.NEEDS_FIX if not verdict.accepted else lifecycle.AWAITING_APPROVAL
                       if state == "pending" else lifecycle.PENDING_REVIEW)
