@@ -119,6 +119,9 @@ class Candidate:
     """Accounts this author used in earlier submissions (from the store)."""
     duplicate_photos: dict[str, str] = field(default_factory=dict)
     """Photo filename to the reference of an earlier submission using the same photo."""
+    text_duplicates: list[dict[str, object]] = field(default_factory=list)
+    """Other submissions whose body is close to this one's (from the store's text index):
+    ``{"ref": "TB-…", "similarity": 0.93}``, most similar first."""
     other_attachments: list[str] = field(default_factory=list)
     """Attachments that are neither photos nor documents (kept, not judged)."""
     legacy_text: str = ""

@@ -1,8 +1,11 @@
-"""Composing replies to contributors (Vietnamese, from Jinja2 templates).
+"""Composing replies and notices (Vietnamese, from Jinja2 templates).
 
 Every reply is threaded (RFC 5322 In-Reply-To/References) and marked as automatic
-(RFC 3834 ``Auto-Submitted: auto-replied``; Microsoft's ``X-Auto-Response-Suppress: All``)
-so that out-of-office robots do not answer it and start a loop.
+(RFC 3834 ``Auto-Submitted: auto-replied``, or ``auto-generated`` for a notice that
+answers no message: an approval request, a digest; Microsoft's
+``X-Auto-Response-Suppress: All``) so that out-of-office robots do not answer it and start
+a loop. Messages about a submission carry the contributor's personal status link when
+there is one (``ReplyContext.status_url``, in the signature).
 """
 
 from __future__ import annotations
@@ -23,7 +26,23 @@ KINDS: dict[str, str] = {
     "too_large": "Thư quá dung lượng",
     "rejected": "Tin, bài không được sử dụng",
     "changes_requested": "Đề nghị chỉnh sửa tin, bài",
+    # issue 15: the loop with contributors, units and editors
+    "approval_request": "Đề nghị duyệt tin, bài",
+    "approval_reminder": "Nhắc duyệt tin, bài",
+    "approval_done": "Đã ghi nhận ý kiến duyệt",
+    "unit_returned": "Lãnh đạo đơn vị trả lại tin, bài",
+    "published": "Tin, bài đã được đăng",
+    "paid": "Đã chi nhuận bút",
+    "fix_reminder": "Nhắc bổ sung tin, bài",
+    "digest": "Tóm tắt công việc hằng ngày",
+    "quota_reminder": "Nhắc chỉ tiêu tin, bài",
+    "quota_summary": "Tình hình chỉ tiêu tin, bài của các đơn vị",
 }
+
+#: Kinds that answer no message of the recipient: ``Auto-Submitted: auto-generated``.
+GENERATED: frozenset[str] = frozenset({
+    "approval_request", "approval_reminder", "digest", "quota_reminder", "quota_summary",
+})
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("notifier", "templates"),
@@ -49,6 +68,13 @@ class ReplyContext:
     photos: list[dict[str, Any]] = field(default_factory=list)
     reason: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    status_url: str = ""
+    """The contributor's personal status link (empty: none configured)."""
+    approval: dict[str, Any] | None = None
+    """The unit's approval, for the receipt: ``waiting``, ``unit``, ``approvers``,
+    ``approved_by``."""
+    subject: str | None = None
+    """A subject of its own (notices); None: ``Re: <original subject> [ref]``."""
 
 
 def _short(value: str, limit: int = 120) -> str:
@@ -89,6 +115,8 @@ def render_body(kind: str, ctx: ReplyContext, board_name: str) -> str:
         warnings=warnings,
         original_subject=ctx.original_subject,
         reason=ctx.reason,
+        status_url=ctx.status_url,
+        approval=ctx.approval,
         **ctx.extra,
     )
 
@@ -105,7 +133,8 @@ def compose_reply(
     msg = EmailMessage()
     msg["From"] = from_header
     msg["To"] = formataddr((ctx.to_name, ctx.to_addr)) if ctx.to_name else ctx.to_addr
-    msg["Subject"] = subject_for(kind, ctx.original_subject, ctx.ref)
+    msg["Subject"] = (" ".join(ctx.subject.split()) if ctx.subject
+                      else subject_for(kind, ctx.original_subject, ctx.ref))
     msg["Date"] = format_datetime(date or datetime.now().astimezone())
     msg["Message-ID"] = make_msgid(idstring="tinbai", domain=domain)
     if ctx.in_reply_to:
@@ -115,7 +144,7 @@ def compose_reply(
         # RFC 5322 §3.6.4: References = parent's References + parent's Message-ID.
         unique = list(dict.fromkeys(refs))
         msg["References"] = " ".join(f"<{r}>" for r in unique[-20:])
-    msg["Auto-Submitted"] = "auto-replied"
+    msg["Auto-Submitted"] = "auto-generated" if kind in GENERATED else "auto-replied"
     msg["X-Auto-Response-Suppress"] = "All"
     msg["Precedence"] = "auto_reply"
     if ctx.ref:

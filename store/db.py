@@ -15,6 +15,9 @@ submission, its reply and the mailbox checkpoint are committed together or not a
 ``store.users``               users of the web pages
 ``store.sessions``            their sessions (kept on the server, the cookie holds an id)
 ``store.audit``               the audit log of decisions
+``store.approvals``           approval requests to units' leadership and their outcome
+``store.notices``             notices sent once (their keys), personal status links
+``store.texts``               the bodies' MinHash fingerprints (``text_duplicate``)
 ``store.raw``/``store.photos``  content-addressed raw mail and photo files
 ============================  =========================================================
 """
@@ -28,15 +31,18 @@ from pathlib import Path
 
 import sqlite_utils
 
+from store.approvals import ApprovalStore
 from store.audit import AuditLog
 from store.files import BlobStore
 from store.finance import FinanceStore
 from store.messages import MessageStore
+from store.notices import NoticeStore
 from store.outbox import OutboxStore
 from store.queue import QueueViews
 from store.schema import migrate
 from store.sessions import SessionStore
 from store.submissions import SubmissionStore
+from store.texts import TextIndex
 from store.users import UserStore
 
 
@@ -69,6 +75,9 @@ class Store:
         self.users = UserStore(self.db)
         self.sessions = SessionStore(self.db)
         self.audit = AuditLog(self.db)
+        self.approvals = ApprovalStore(self.db)
+        self.notices = NoticeStore(self.db)
+        self.texts = TextIndex(self.db)
         self._depth = 0
 
     def close(self) -> None:

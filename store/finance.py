@@ -92,6 +92,19 @@ class FinanceStore(Repository):
         cursor = self.db.execute("DELETE FROM batch_items WHERE batch_id = ?", (batch_id,))
         return int(cursor.rowcount)
 
+    def payment_of(self, submission_id: int) -> Row | None:
+        """The item's place in a payment batch that is not cancelled (its gross, the
+        payee's totals and account, the batch's state), or None."""
+        return self._one(
+            """SELECT i.gross AS item_gross, p.gross, p.tax, p.net, p.account_digits,
+                      p.bank_short_name, b.code, b.status, b.payment_date, b.paid_at
+               FROM batch_items i JOIN batch_payees p ON p.id = i.payee_id
+               JOIN payment_batches b ON b.id = i.batch_id
+               WHERE i.submission_id = ? AND b.status != 'cancelled'
+               ORDER BY b.id DESC LIMIT 1""",
+            (submission_id,),
+        )
+
     def batch_items(self, batch_id: int) -> list[Row]:
         """The items of a batch, by payee and published date."""
         return self._all(

@@ -117,6 +117,20 @@ class OutboxStore(Repository):
             "SELECT * FROM outbox WHERE submission_id = ? ORDER BY id", (submission_id,)
         )
 
+    def thread_of(self, message_ids: list[str], kinds: tuple[str, ...]) -> int | None:
+        """The submission of our e-mail of one of ``kinds`` whose Message-ID is among
+        ``message_ids`` (an answer to an approval request), or None."""
+        ids = [m for m in message_ids if m]
+        if not ids or not kinds:
+            return None
+        row = self._one(
+            f"""SELECT submission_id FROM outbox WHERE reply_message_id IN
+                ({",".join("?" * len(ids))}) AND kind IN ({",".join("?" * len(kinds))})
+                AND submission_id IS NOT NULL ORDER BY id DESC LIMIT 1""",
+            [*ids, *kinds],
+        )
+        return None if row is None else int(row["submission_id"])
+
     def alert_emails_since(self, subject: str, since: datetime) -> int:
         """How many alert emails with this subject were queued since ``since``."""
         return self._count(

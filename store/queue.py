@@ -12,10 +12,11 @@ from typing import Any
 from store.base import Repository, Row
 
 #: Queue order when no status is chosen: work to do first, closed items last. Must
-#: match the expression of the ``submissions_queue_order`` index (schema v3).
+#: match the expression of the ``submissions_queue_order`` index (schema v8).
 QUEUE_RANK_SQL = (
     "(CASE status WHEN 'pending_review' THEN 0 WHEN 'approved' THEN 1 "
-    "WHEN 'needs_fix' THEN 2 WHEN 'published' THEN 3 WHEN 'paid' THEN 4 ELSE 5 END)"
+    "WHEN 'awaiting_approval' THEN 2 WHEN 'needs_fix' THEN 3 WHEN 'published' THEN 4 "
+    "WHEN 'paid' THEN 5 ELSE 6 END)"
 )
 
 
@@ -112,6 +113,26 @@ class QueueViews(Repository):
         for row in rows:
             row["problems"] = (row.pop("codes") or "").split()
         return rows
+
+    def waiting_since(self, status: str, before: str, limit: int = 500) -> list[Row]:
+        """Submissions in ``status`` since before ``before`` (UTC ISO): when they last
+        entered it (``since``, from the status history), oldest first (the digest, the
+        contributors' reminders)."""
+        return self._all(
+            """SELECT * FROM (
+                 SELECT s.id, s.ref, s.title, s.subject, s.sender, s.unit, s.unit_name,
+                        s.received_at, s.version,
+                        (SELECT max(h.at) FROM status_history h WHERE h.submission_id = s.id
+                         AND h.to_status = s.status) AS since
+                 FROM submissions s WHERE s.status = ?)
+               WHERE since < ? ORDER BY since, id LIMIT ?""",
+            (status, before, limit),
+        )
+
+    def last_received_at(self) -> str | None:
+        """When the last message of any kind was stored (UTC ISO), or None."""
+        row = self._one("SELECT max(received_at) AS at FROM messages")
+        return None if row is None or row["at"] is None else str(row["at"])
 
     def status_counts(self) -> dict[str, int]:
         """How many submissions are in each status (an index-only scan)."""

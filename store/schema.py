@@ -318,7 +318,7 @@ def _v4_finance(db: sqlite_utils.Database) -> None:
     )
 
 
-#: Migrations in order; index i holds the migration to version i + 1.
+
 def _v5_outbox_claims(db: sqlite_utils.Database) -> None:
     """Who is sending a claimed reply (host:pid), so a dead sender's claim is released."""
     run_script(db, "ALTER TABLE outbox ADD COLUMN claimed_by TEXT")
@@ -364,9 +364,91 @@ def _v7_web_sessions(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v8_close_the_loop(db: sqlite_utils.Database) -> None:
+    """Issue 15: approval by the unit, status links, notices sent once, the text index.
+
+    - ``submissions.approval_state``: NULL (no approval needed), ``pending`` (the unit's
+      leadership has not approved this item yet) or ``approved``;
+    - ``approvals``: each request to a unit's approvers and its outcome (who, when, how);
+    - ``status_links``: the personal status links of the replies (SHA-256 of the token),
+      revocable;
+    - ``sent_notices``: one row per notice, digest or reminder ever queued (its key is
+      UNIQUE, written with the outbox row: sent exactly once, whatever restarts);
+    - ``text_prints`` / ``text_bands``: each body's MinHash signature and its LSH bands
+      (``text_duplicate``), and ``duplicate_confirmations`` by finance;
+    - the queue order gains ``awaiting_approval`` (after the items editors work on).
+    """
+    run_script(
+        db,
+        """
+        ALTER TABLE submissions ADD COLUMN approval_state TEXT;
+        CREATE TABLE approvals (
+            id INTEGER PRIMARY KEY,
+            submission_id INTEGER NOT NULL REFERENCES submissions(id),
+            unit_name TEXT NOT NULL,
+            approvers TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'approved', 'returned', 'cancelled')),
+            requested_at TEXT NOT NULL,
+            reminded_at TEXT,
+            decided_at TEXT,
+            decided_by TEXT,
+            decided_how TEXT,
+            reason TEXT,
+            message_row_id INTEGER REFERENCES messages(id)
+        );
+        CREATE INDEX approvals_submission ON approvals(submission_id, id);
+        CREATE INDEX approvals_state ON approvals(state, requested_at);
+        CREATE TABLE status_links (
+            id INTEGER PRIMARY KEY,
+            submission_id INTEGER NOT NULL REFERENCES submissions(id),
+            token_sha256 TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT,
+            revoked_by TEXT
+        );
+        CREATE INDEX status_links_submission ON status_links(submission_id);
+        CREATE TABLE sent_notices (
+            key TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            submission_id INTEGER REFERENCES submissions(id),
+            at TEXT NOT NULL
+        );
+        CREATE INDEX sent_notices_submission ON sent_notices(submission_id);
+        CREATE TABLE text_prints (
+            submission_id INTEGER PRIMARY KEY REFERENCES submissions(id),
+            signature BLOB NOT NULL,
+            words INTEGER NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE text_bands (
+            band INTEGER NOT NULL,
+            bucket INTEGER NOT NULL,
+            submission_id INTEGER NOT NULL REFERENCES submissions(id),
+            PRIMARY KEY (band, bucket, submission_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX text_bands_submission ON text_bands(submission_id);
+        CREATE TABLE duplicate_confirmations (
+            submission_id INTEGER PRIMARY KEY REFERENCES submissions(id),
+            confirmed_by TEXT NOT NULL,
+            note TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX submissions_status_updated ON submissions(status, updated_at, id);
+        DROP INDEX submissions_queue_order;
+        CREATE INDEX submissions_queue_order ON submissions(
+            (CASE status WHEN 'pending_review' THEN 0 WHEN 'approved' THEN 1
+             WHEN 'awaiting_approval' THEN 2 WHEN 'needs_fix' THEN 3 WHEN 'published' THEN 4
+             WHEN 'paid' THEN 5 ELSE 6 END),
+            received_at, id)
+        """,
+    )
+
+
+#: Migrations in order; index i holds the migration to version i + 1.
 MIGRATIONS: list[Migration] = [
     _v1_core, _v2_audit, _v3_web, _v4_finance, _v5_outbox_claims, _v6_gmail_ids,
-    _v7_web_sessions,
+    _v7_web_sessions, _v8_close_the_loop,
 ]
 
 

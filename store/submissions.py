@@ -297,7 +297,7 @@ class SubmissionStore(Repository):
         when they were ever accepted (pending_review or a later status)."""
         return self._all(
             """SELECT s.id, s.ref, s.status, s.unit, s.unit_name, s.author, s.author_key,
-                      s.received_at,
+                      s.received_at, s.title,
                       EXISTS (SELECT 1 FROM status_history h WHERE h.submission_id = s.id
                               AND h.to_status IN ('pending_review', 'approved', 'published',
                                                   'paid')) AS reached_review

@@ -47,7 +47,7 @@ from tinbai.decisions import DecisionError, publish
 from tinbai.finance.batches import FinanceError, load_batch, mark_paid
 from tinbai.finance.money import RoyaltyRules, round_vnd
 from tinbai.poll import Poller
-from tinbai.samples import BODY_1, BODY_2, BODY_3, camera_jpeg
+from tinbai.samples import article_body, camera_jpeg
 
 CONFIG = """\
 mailboxes:
@@ -118,7 +118,6 @@ PLAN: list[tuple[str, tuple[str, ...], datetime, Pub | None]] = [
     ("A5", HUNG, Q4, ("2026-10-25", "bai", "2.5")),
     ("S2", SON, Q4, ("2026-11-02", "tin", "0.5")),
 ]
-BODIES = (BODY_1, BODY_2, BODY_3)
 TITLES = {
     "A1": "LĐLĐ huyện Chợ Đồn tập huấn nghiệp vụ cho cán bộ công đoàn cơ sở",
     "A2": "Chợ Đồn: trao 50 suất quà cho đoàn viên có hoàn cảnh khó khăn",
@@ -144,7 +143,7 @@ def _message(number: int, key: str, who: tuple[str, ...], when: datetime) -> Ema
     phone_line = "" if key == "Y1" else f"6. Số điện thoại: {phone}\n"
     text = (
         f"1. Tít tin, bài: {TITLES[key]}\n\n"
-        f"2. Nội dung bài viết:\n{BODIES[number % 3]}\n\n"
+        f"2. Nội dung bài viết:\n{article_body(100 + number)}\n\n"  # distinct articles
         f"3. Chú thích ảnh: Quang cảnh hoạt động {key}\n4. Tác giả: {name}\n"
         f"5. Đơn vị công tác: {unit}\n{phone_line}"
         f"7. Số tài khoản của tác giả: {account}\n8. Tên chủ tài khoản: {holder}\n"

@@ -17,7 +17,7 @@ SPEC_CODES = {
     "photo_edited": "error", "photo_screenshot": "error", "photo_unreadable": "error",
     "photo_unsupported_format": "error", "photo_link_only": "error",
     "photo_duplicate": "warning", "bank_account_changed": "warning",
-    "sender_unverified": "warning",
+    "sender_unverified": "warning", "text_duplicate": "warning",
 }
 
 

@@ -23,6 +23,7 @@ from tinbai.commands import (
     doctor,
     export,
     init,
+    loop,
     paid,
     report,
     reprocess,
@@ -45,6 +46,7 @@ class CommandModule(Protocol):
 #: Modules adding sub-commands of their own (after those below), in ``--help`` order.
 COMMAND_MODULES: tuple[CommandModule, ...] = (
     auth, backup, check_photo, doctor, export, init, paid, report, reprocess, serve, user,
+    loop,
 )
 
 
@@ -101,7 +103,7 @@ def _cmd_publish(args: argparse.Namespace, config: Config) -> int:
 
     with _decisions(config) as (store, outbox):
         publish(store, config, args.ref, url=args.url, on=args.date, genre=args.genre,
-                coefficient=args.coefficient, actor=args.actor)
+                coefficient=args.coefficient, actor=args.actor, outbox=outbox)
         outbox.send_pending()
     print(f"{args.ref.upper()}: đã ghi nhận đăng tải")
     return 0

@@ -26,6 +26,16 @@ from pydantic import (
 
 from tinbai import clock
 from tinbai.config_ops import BackupConfig, OAuthConfig, check_oauth_wiring
+from tinbai.config_units import (
+    ApprovalsConfig,
+    NoticesConfig,
+    UnitConfig,
+    UnitKindConfig,
+    check_unit_tree,
+)
+from tinbai.config_units import (
+    QuotaConfig as QuotaConfig,  # re-exported: tinbai.config.QuotaConfig
+)
 from tinbai.config_web import WebConfig
 from validators.settings import ValidationSettings
 
@@ -144,32 +154,6 @@ class LimitsConfig(_Strict):
     )
     max_mime_parts: int = Field(500, ge=1, description="MIME parts beyond this are ignored.")
     max_mime_depth: int = Field(20, ge=1, description="Nesting deeper than this is ignored.")
-
-
-class UnitConfig(_Strict):
-    """One unit of the unit registry."""
-
-    name: str = Field(description="The unit's official name, as shown in reports.")
-    kind: str = Field(description="A key of unit_kinds.")
-    aliases: list[str] = Field(
-        default_factory=list, description="Other ways contributors write the unit's name."
-    )
-
-
-class QuotaConfig(_Strict):
-    """Items expected per period; None means no quota for that period length."""
-
-    month: int | None = Field(None, description="Items expected per month.")
-    quarter: int | None = Field(None, description="Items expected per quarter.")
-    half: int | None = Field(None, description="Items expected per half-year.")
-    year: int | None = Field(None, description="Items expected per year.")
-
-
-class UnitKindConfig(_Strict):
-    """A kind of unit (configuration, not code: the 2025 reform changed unit levels)."""
-
-    label: str = Field(description="Vietnamese name of the kind, shown in reports.")
-    quota: QuotaConfig = Field(default_factory=QuotaConfig)
 
 
 class UnitValueConfig(_Strict):
@@ -358,6 +342,8 @@ class Config(_Strict):
     oauth: OAuthConfig = Field(default_factory=OAuthConfig)
     backup: BackupConfig = Field(default_factory=BackupConfig)
     royalties: RoyaltyConfig = Field(default_factory=RoyaltyConfig)
+    approvals: ApprovalsConfig = Field(default_factory=ApprovalsConfig)
+    notices: NoticesConfig = Field(default_factory=NoticesConfig)
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
 
     base_dir: Path = Field(Path("."), exclude=True, description="Folder of the config file.")
@@ -398,13 +384,11 @@ class Config(_Strict):
         return self.resolve(self.data_dir)
 
     def check_units(self) -> None:
-        """Every unit names a declared kind."""
-        for unit in self.units:
-            if self.unit_kinds and unit.kind not in self.unit_kinds:
-                raise ConfigError(
-                    f"units: «{unit.name}» has kind {unit.kind!r}, which is not declared in "
-                    f"unit_kinds (declared: {', '.join(sorted(self.unit_kinds))})"
-                )
+        """Every unit names a declared kind and an existing parent (no loop)."""
+        try:
+            check_unit_tree(self.units, self.unit_kinds)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
 
 
 def secret(env_name: str | None, key: str) -> str | None:

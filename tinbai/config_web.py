@@ -18,8 +18,9 @@ class WebConfig(BaseModel):
     port: int = Field(8080, ge=1, le=65535, description="Listen port.")
     secret_key_env: str = Field(
         "TINBAI_SECRET_KEY",
-        description="Environment variable with the key that signs links (random per start "
-        "if unset). Sessions are kept on the server and need no key.",
+        description="Environment variable with the key that signs the approval links in "
+        "e-mails (unset: a random key kept in DATA_DIR/link.key, shared by tinbai run and "
+        "tinbai serve). Sessions are kept on the server and need no key.",
     )
     secure_cookies: bool = Field(
         False, description="Set the Secure flag on cookies (turn on behind HTTPS)."
@@ -34,4 +35,9 @@ class WebConfig(BaseModel):
         description="Addresses of the reverse proxies whose X-Forwarded-For/-Proto are "
         "believed (e.g. [127.0.0.1] behind a local nginx); login throttling is per client "
         "address, so set this behind a proxy.",
+    )
+    public_url: str = Field(
+        "", description="Address at which contributors and approvers reach these pages "
+        "(e.g. https://tinbai.congdoan.example.vn); e-mails carry status and approval links "
+        "under it. Empty: no links in e-mails."
     )

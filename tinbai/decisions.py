@@ -24,7 +24,7 @@ from store import lifecycle
 from store.db import Store
 from store.errors import NotFound
 from store.records import candidate_from_json, candidate_to_json, derived_values, photo_verdicts
-from tinbai import clock
+from tinbai import clock, notices
 from tinbai.bidi import clean_fields
 from tinbai.config import Config
 from tinbai.outbox import Outbox
@@ -67,18 +67,24 @@ def settle(
 
     The rule (SPEC §5): a submission waits for the contributor (``needs_fix``) only while
     such an error remains; once none is left it goes to the review queue
-    (``pending_review``). An editor's act never moves one the other way (the contributor
-    is not written to). With ``new_version`` (the contributor's fix was judged again) an
-    open submission with errors left goes back to ``needs_fix``, and the version is
-    recorded in the history either way. Runs in the caller's transaction.
+    (``pending_review``), or first to its unit's leadership (``awaiting_approval``) while
+    its ``approval_state`` is ``pending`` (:mod:`tinbai.approvals`). An editor's act
+    never moves one the other way (the contributor is not written to). With
+    ``new_version`` (the contributor's fix was judged again) an open submission with
+    errors left goes back to ``needs_fix``, and the version is recorded in the history
+    either way. Runs in the caller's transaction.
     """
     open_errors = store.submissions.active_error_count(submission_id)
     store.submissions.update(submission_id, {"error_count": open_errors})
-    status = str(store.submissions.get(submission_id)["status"])
+    row = store.submissions.get(submission_id)
+    status = str(row["status"])
+    # Issue 15: an item of a unit that needs approval waits for it once it has no error.
+    ready = (lifecycle.AWAITING_APPROVAL if row.get("approval_state") == "pending"
+             else lifecycle.PENDING_REVIEW)
     if new_version:
-        target = lifecycle.PENDING_REVIEW if open_errors == 0 else lifecycle.NEEDS_FIX
+        target = ready if open_errors == 0 else lifecycle.NEEDS_FIX
     elif status == lifecycle.NEEDS_FIX and open_errors == 0:
-        target = lifecycle.PENDING_REVIEW
+        target = ready
     else:
         return Settled(open_errors, status, moved=False)
     store.submissions.set_status(submission_id, target, actor=actor, reason=reason)
@@ -261,8 +267,10 @@ def approve(store: Store, ref: str, *, actor: str, note: str | None = None) -> d
 def publish(
     store: Store, config: Config, ref: str, *, url: str, on: str | None = None,
     genre: str | None = None, coefficient: str | None = None, actor: str,
+    outbox: Outbox | None = None,
 ) -> dict[str, Any]:
-    """Record the publication (URL, date, genre, royalty coefficient)."""
+    """Record the publication (URL, date, genre, royalty coefficient); the author's notice
+    (``notices.published``) is committed with it, through ``outbox`` or a new one."""
     if not url or not url.startswith(("http://", "https://")):
         raise DecisionError(
             "Địa chỉ bài đã đăng (URL) phải bắt đầu bằng http:// hoặc https://: hãy dán "
@@ -288,6 +296,7 @@ def publish(
         store.submissions.set_status(submission["id"], lifecycle.PUBLISHED, actor=actor,
                          reason=f"đăng tại {url}", extra=extra)
         store.audit.record(actor, "publish", submission["id"], extra)
+        notices.published(outbox or Outbox(config, store), store.submissions.get(ref))
     return store.submissions.get(ref)
 
 
@@ -301,6 +310,7 @@ def reject(store: Store, outbox: Outbox, ref: str, *, reason: str, actor: str) -
         submission = store.submissions.get(ref)
         store.submissions.set_status(submission["id"], lifecycle.REJECTED, actor=actor,
                                      reason=reason, extra={"reject_reason": reason})
+        _close_approval(store, int(submission["id"]), actor=actor, why=reason)
         store.audit.record(actor, "reject", submission["id"], {"reason": reason})
         outbox.reply_to_decision("rejected", submission, reason)
     return store.submissions.get(ref)
@@ -318,6 +328,16 @@ def request_changes(
         submission = store.submissions.get(ref)
         store.submissions.set_status(submission["id"], lifecycle.NEEDS_FIX, actor=actor,
                                      reason=message)
+        _close_approval(store, int(submission["id"]), actor=actor, why=message)
         store.audit.record(actor, "request_changes", submission["id"], {"message": message})
         outbox.reply_to_decision("changes_requested", submission, message)
     return store.submissions.get(ref)
+
+
+def _close_approval(store: Store, submission_id: int, *, actor: str, why: str) -> None:
+    """An editor's rejection or change request closes the unit's open approval round (a
+    fixed version asks the unit again)."""
+    pending = store.approvals.pending_of(submission_id)
+    if pending is not None:
+        store.approvals.decide(int(pending["id"]), "cancelled", by=actor, how="editor",
+                               reason=why[:500])

@@ -90,11 +90,11 @@ def check_secrets(ctx: Context) -> list[Check]:
         else:
             results.append(Check("secret", "fail", f"Thiếu biến môi trường {env} ({key}).",
                                  f"Đặt {env} trong tệp bí mật (secrets.env) rồi chạy lại."))
-    if not os.environ.get(config.web.secret_key_env):
-        results.append(Check("secret", "warn", f"Chưa đặt {config.web.secret_key_env}: phiên "
-                             "đăng nhập trang web mất khi khởi động lại.",
-                             "Tạo bằng: python3 -c 'import secrets; "
-                             "print(secrets.token_urlsafe(32))'"))
+    if not config.web.public_url and any(k.needs_approval for k in config.unit_kinds.values()):
+        results.append(Check("secret", "warn", "Có loại đơn vị cần duyệt nhưng chưa đặt "
+                             "web.public_url: thư xin duyệt và thư trả lời sẽ không có liên "
+                             "kết (người duyệt vẫn trả lời thư được).",
+                             "Đặt web.public_url là địa chỉ trang web mà người ngoài mở được."))
     return results or [Check("secret", "ok", "Không cần bí mật nào (hộp thư Maildir).")]
 
 

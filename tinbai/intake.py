@@ -10,15 +10,18 @@
       hash the photos                   ingest.photos.perceptual_hash, in a second thread
     commit(prepared)                    one transaction per message
       already stored?                   same Message-ID: skipped, or kept as a duplicate
+      an approver's answer?             tinbai.approval_replies: applied, or ignored
       a fix of an open submission?      the thread: In-Reply-To/References or TB-ref
       a disposition                     stored, not answered
       a submission
         enrich                          the thread's candidate, the author's earlier
-                                        accounts, earlier uses of the photos
+                                        accounts, earlier uses of the photos and text
         judge, once                     validators.builtin.validate
-        persist the submission          new, or a new version (tinbai.decisions.settle)
-        persist the message, version and new photos
-        queue the reply                 tinbai.outbox: sent after the commit
+        persist the submission          new, or a new version (tinbai.decisions.settle);
+                                        approved on arrival when the leader sends it
+        persist the message, version, new photos and the text's fingerprint
+        queue the reply                 tinbai.outbox: sent after the commit, and the
+                                        approval request to the unit (tinbai.approvals)
       advance the checkpoint            (mailbox, UIDVALIDITY, UID), same transaction
     anything unexpected                 stored as failed with the traceback, alerted
 
@@ -28,12 +31,11 @@ the message, the submission and the reply row commit together.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
 import traceback
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
@@ -42,7 +44,6 @@ from urllib.parse import unquote, urlsplit
 from ingest.candidate import author_key, caption_for, merge_candidates, normalize_candidate
 from ingest.mime import parse_message
 from ingest.model import Candidate, FetchedMessage, ParsedMail
-from ingest.photos import perceptual_hash
 from notifier.compose import ReplyContext
 from store import lifecycle
 from store.base import Row
@@ -56,13 +57,15 @@ from store.records import (
     submission_values,
 )
 from store.submissions import problem_key
-from tinbai import clock
+from tinbai import approvals, clock, textdup
+from tinbai.approval_replies import Answer, recognise
 from tinbai.bidi import clean_fields, strip_bidi
 from tinbai.config import Config
 from tinbai.decisions import SYSTEM_ACTOR, settle
 from tinbai.evaluate import Reading, read_message
 from tinbai.logs import message_logger
 from tinbai.outbox import Outbox
+from tinbai.photohash import hash_photos, photos_by_digest
 from validators.builtin import Verdict, classify, validate
 from validators.dispositions import DispositionContext
 
@@ -117,24 +120,6 @@ def own_addresses(config: Config) -> frozenset[str]:
     return frozenset(a for a in addresses if "@" in a)
 
 
-def _perceptual_hashes(reading: Reading) -> list[str | None]:
-    """The pHash of each readable photo of ``reading`` (None for the others)."""
-    return [
-        perceptual_hash(data) if data and not photo.error else None
-        for photo, data in zip(reading.candidate.photos, reading.photo_payloads, strict=False)
-    ]
-
-
-@functools.cache
-def _photo_hasher() -> ThreadPoolExecutor:
-    """One thread that decodes photos for their pHash while the next message is parsed.
-
-    Pillow releases the GIL while decoding, which is about half of a photo mail's CPU
-    time: on a backlog this thread keeps a second core busy (benchmarks/poll.py).
-    """
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="tinbai-phash")
-
-
 class Intake:
     """Prepare and commit messages into one data folder."""
 
@@ -143,6 +128,7 @@ class Intake:
         self.store = store
         self.outbox = outbox
         self.own = own_addresses(config)
+        self.approvals = approvals.ApprovalDesk(config, store, outbox)
 
     def process(self, fetched: FetchedMessage) -> Outcome:
         """Process one message in its own transaction; never raises for a bad message."""
@@ -164,11 +150,7 @@ class Intake:
                 fetched.raw, max_parts=limits.max_mime_parts, max_depth=limits.max_mime_depth
             )
             reading = read_message(mail, self.config, own_addresses=self.own)
-            hashing = (
-                _photo_hasher().submit(_perceptual_hashes, reading)
-                if reading.may_be_submission
-                else None
-            )
+            hashing = hash_photos(reading) if reading.may_be_submission else None
             return Prepared(fetched, digest, self.store.raw.relative(path), mail, reading, hashing)
         except Exception:
             return Prepared(fetched, error=traceback.format_exc())
@@ -194,6 +176,10 @@ class Intake:
         mlog = message_logger(log, mail.message_id)
         with self.store.transaction():
             outcome = self._already_stored(prepared, mlog)
+            answer = (recognise(self.store, mail, reading)
+                      if outcome is None and reading.may_be_submission else None)
+            if answer is not None:
+                outcome = self._store_answer(prepared, answer, mlog)
             if outcome is None:
                 thread = self._open_thread(mail) if reading.may_be_submission else None
                 disposition = reading.disposition
@@ -228,6 +214,24 @@ class Intake:
             return None
         return thread
 
+    def _store_answer(self, prepared: Prepared, answer: Answer, mlog: MessageLog) -> Outcome:
+        """An approver's answer (applied) or a message in an approval thread (ignored);
+        kept outside the submission's messages, never a new submission."""
+        applied = answer.decision is not None and answer.approval is not None
+        row_id = self._store_message(
+            prepared, disposition="approval_reply" if applied else "approval_ignored")
+        if applied and answer.approval is not None:
+            applied = self.approvals.decide(
+                answer.approval, approve=answer.decision == "approve", by=answer.approver,
+                how="reply", reason=answer.reason, message_row_id=row_id, confirm=True)
+        if not applied:
+            self.store.audit.record(answer.approver, "unit_reply_ignored", answer.submission_id,
+                                    {"message_row_id": row_id,
+                                     "why": answer.ignored or "round closed"})
+        mlog.info("approval answer from %s: %s", answer.approver,
+                  answer.decision if applied else f"ignored ({answer.ignored or 'closed'})")
+        return Outcome("ignored")
+
     def _store_disposition(self, prepared: Prepared, disposition: str,
                            mlog: MessageLog) -> Outcome:
         """Mail that is not a submission: kept, listed for editors, never answered."""
@@ -242,7 +246,7 @@ class Intake:
         """A submission or a new version of one, with its photos and its reply."""
         assert prepared.mail is not None and prepared.reading is not None
         mail, reading = prepared.mail, prepared.reading
-        new_photos = _new_photos(reading, hashes)
+        new_photos = photos_by_digest(reading, hashes)
         stripped = self._strip_bidi(reading.candidate)  # before the author is looked up
         candidate = self._enrich(reading.candidate, new_photos, thread)
         verdict = validate(candidate, self.config.validation)  # judged once, store facts in
@@ -256,6 +260,8 @@ class Intake:
             saved.id, saved.version, row_id, candidate_to_json(candidate), saved.problems
         )
         self._persist_photos(saved, candidate, verdict, new_photos)
+        textdup.remember(self.store, self.config, saved.id, candidate.fields.get("body", ""))
+        self.approvals.request(saved.id)
         self._reply(saved, mail, candidate, row_id, mlog)
         warnings = len(saved.problems) - saved.errors
         mlog.info("%s v%d: %s, %d error(s), %d warning(s)",
@@ -267,7 +273,7 @@ class Intake:
         thread: Row | None,
     ) -> Candidate:
         """Add what only the store knows: the submission being fixed, the author's earlier
-        bank accounts, earlier submissions using the same photos."""
+        bank accounts, earlier submissions using the same photos or a near-copy text."""
         submission_id = int(thread["id"]) if thread else None
         if thread is not None:
             prior = candidate_from_json(json.loads(thread["candidate_json"]))
@@ -286,6 +292,8 @@ class Intake:
                 )
                 if earlier:
                     candidate.duplicate_photos[photo.filename] = earlier
+        candidate.text_duplicates = textdup.near_copies(
+            self.store, self.config, candidate.fields.get("body", ""), submission_id)
         return candidate
 
     def _strip_bidi(self, candidate: Candidate) -> dict[str, int]:
@@ -307,25 +315,35 @@ class Intake:
         problems = [p.as_dict() for p in verdict.problems]
         errors = sum(1 for p in verdict.problems if p.is_error)
         values = submission_values(candidate, errors, len(problems) - errors)
+        state, need, arrival = approvals.version_approval(  # the unit's approval (issue 15)
+            self.config, mail, candidate, thread.get("approval_state") if thread else None,
+            thread is None or thread["status"] == lifecycle.NEEDS_FIX)
+        approved = approvals.arrival_note(need, arrival)
         if thread is None:
-            status = lifecycle.PENDING_REVIEW if verdict.accepted else lifecycle.NEEDS_FIX
+            status = (lifecycle.NEEDS_FIX if not verdict.accepted else lifecycle.AWAITING_APPROVAL
+                      if state == "pending" else lifecycle.PENDING_REVIEW)
             ref = store.submissions.next_ref(clock.today().year)  # SPEC §7: Vietnam's year
             submission_id = store.submissions.insert(
                 {"ref": ref, "status": status, "sender": mail.from_addr,
                  "sender_name": strip_bidi(mail.from_name),
                  "subject": strip_bidi(mail.subject), "version": 1,
-                 **values},
-                actor=SYSTEM_ACTOR, reason="thư mới",
+                 "approval_state": state, **values},
+                actor=SYSTEM_ACTOR, reason="thư mới" + approved,
             )
+            if need and arrival:
+                approvals.on_arrival(store, submission_id, need, *arrival)
             store.submissions.replace_problems(submission_id, problems)
             return Saved(submission_id, ref, 1, status, problems, problems, errors)
         submission_id, version = int(thread["id"]), int(thread["version"]) + 1
         # An editor's override of a verdict survives the contributor's fix: the same
         # problem (code, field, file) found again stays overridden and asks nothing.
         kept = store.submissions.replace_problems(submission_id, problems)
-        store.submissions.update(submission_id, {**values, "version": version})
+        store.submissions.update(submission_id, {**values, "version": version,
+                                                 "approval_state": state})
+        if need and arrival:
+            approvals.on_arrival(store, submission_id, need, *arrival)
         settled = settle(store, submission_id, actor=SYSTEM_ACTOR, new_version=True,
-                         reason=f"thư bổ sung (phiên bản {version})")
+                         reason=f"thư bổ sung (phiên bản {version})" + approved)
         open_problems = [p for p in problems if problem_key(p) not in kept]
         return Saved(submission_id, str(thread["ref"]), version, settled.status, problems,
                      open_problems, errors)
@@ -361,7 +379,8 @@ class Intake:
     def _reply(self, saved: Saved, mail: ParsedMail, candidate: Candidate, row_id: int,
                mlog: MessageLog) -> None:
         """Queue the receipt, or the fix request listing what is still open."""
-        kind = "receipt" if saved.status == lifecycle.PENDING_REVIEW else "fix_request"
+        ok = saved.status in (lifecycle.PENDING_REVIEW, lifecycle.AWAITING_APPROVAL)
+        kind = "receipt" if ok else "fix_request"
         context = ReplyContext(
             to_addr=mail.from_addr,
             to_name=strip_bidi(mail.from_name),
@@ -375,6 +394,8 @@ class Intake:
                 {"file": p.filename, "caption": caption_for(candidate, i)}
                 for i, p in enumerate(candidate.photos)
             ],
+            approval=approvals.receipt_info(self.store, self.store.submissions.get(saved.id))
+            if ok else None,
         )
         self.outbox.reply_to_mail(kind, mail, context, message_row_id=row_id,
                                   submission_id=saved.id, mlog=mlog,
@@ -454,11 +475,3 @@ class Intake:
                 f"(tinbai reprocess --failed)",
             )
         return Outcome("failed", quarantine=True)
-
-
-def _new_photos(reading: Reading, hashes: list[str | None]) -> dict[str, tuple[bytes, str | None]]:
-    """The photos read from this message by SHA-256: their bytes and perceptual hash."""
-    photos = reading.candidate.photos
-    payloads = dict(zip((p.sha256 for p in photos), reading.photo_payloads, strict=False))
-    phashes = dict(zip((p.sha256 for p in photos), hashes, strict=False))
-    return {sha: (data, phashes.get(sha)) for sha, data in payloads.items()}

@@ -33,6 +33,7 @@ from tinbai import clock
 from tinbai.alerts import alert_message, alert_subject
 from tinbai.config import Config
 from tinbai.connections import open_smtp, smtp_uses_oauth
+from tinbai.links import new_status_url
 from tinbai.oauth.wiring import TokenSources
 from tinbai.privacy import Redactor, known_accounts
 
@@ -123,6 +124,8 @@ class Outbox:
             mlog.info("no usable sender address: no reply")
             return
         reason = self._suppression(mail, unverified=unverified)
+        if submission_id is not None and not reason:
+            context.status_url = new_status_url(self.store, self.config, submission_id)
         message = compose_reply(kind, context, from_header=self.config.smtp.from_,
                                 date=clock.now())
         self._queue(kind, message, mail.from_addr, submission_id=submission_id,
@@ -133,7 +136,21 @@ class Outbox:
     def reply_to_decision(self, kind: str, submission: dict[str, Any], reason: str) -> None:
         """The email of an editor's decision (rejected, changes requested), threaded to the
         contributor's last message."""
-        messages = self.store.messages.of_submission(int(submission["id"]))
+        self.to_author(kind, submission, reason=reason)
+
+    def to_author(
+        self, kind: str, submission: dict[str, Any], *, reason: str = "",
+        extra: dict[str, Any] | None = None, key: str | None = None,
+    ) -> bool:
+        """An e-mail to the contributor about their submission, threaded to their last
+        message and carrying their status link; with ``key``, queued only once ever
+        (``store.notices``). Runs in the caller's transaction; True when queued."""
+        sid = int(submission["id"])
+        if not submission.get("sender") or "@" not in str(submission["sender"]):
+            return False
+        if key is not None and not self.store.notices.claim(key, kind, sid):
+            return False
+        messages = self.store.messages.of_submission(sid)
         last = messages[-1] if messages else None
         context = ReplyContext(
             to_addr=submission["sender"],
@@ -144,11 +161,29 @@ class Outbox:
             ref=submission["ref"],
             fields={k: submission.get(k) or "" for k in ("title", "author")},
             reason=reason,
+            extra=dict(extra or {}),
+            status_url=new_status_url(self.store, self.config, sid),
         )
         message = compose_reply(kind, context, from_header=self.config.smtp.from_,
                                 date=clock.now())
-        self._queue(kind, message, submission["sender"], submission_id=submission["id"],
+        self._queue(kind, message, submission["sender"], submission_id=sid,
                     message_row_id=last["id"] if last else None)
+        return True
+
+    def notify(
+        self, kind: str, to_addr: str, context: ReplyContext, *,
+        submission_id: int | None = None, key: str | None = None,
+    ) -> bool:
+        """A notice to an approver, an editor, a unit or leadership (no status link); with
+        ``key``, queued only once ever. Runs in the caller's transaction; True when queued."""
+        if "@" not in to_addr:
+            return False
+        if key is not None and not self.store.notices.claim(key, kind, submission_id):
+            return False
+        message = compose_reply(kind, context, from_header=self.config.smtp.from_,
+                                date=clock.now())
+        self._queue(kind, message, to_addr, submission_id=submission_id, message_row_id=None)
+        return True
 
     def alert(self, kind: str, text: str) -> bool:
         """Record an alert and queue an email to ``replies.admin_emails`` unless one of the

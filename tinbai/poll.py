@@ -85,6 +85,9 @@ class Poller:
     def poll(self, progress: Callable[[int, int], None] | None = None) -> PollReport:
         """One pass over every configured mailbox, then send the pending replies."""
         report = PollReport()
+        # Items an editor's correction moved to awaiting_approval: ask their unit now
+        # (issue 15; a no-op query when there are none).
+        self.intake.approvals.request_missing()
         # Replies a killed run committed but did not send go out first, not after the
         # backlog (a no-op query when nothing is due).
         self.outbox.send_pending(report)

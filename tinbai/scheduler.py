@@ -1,7 +1,10 @@
 """``tinbai run``: poll on an interval with APScheduler, stop cleanly on a signal.
 
-One job, ``max_instances=1`` (never two polls at once) and ``coalesce=True`` (a machine
-that slept through several intervals polls once, not N times). SIGINT/SIGTERM set a stop
+Jobs: the poll; the quarterly report; the daily backup; and every quarter of an hour the
+reminders, digest and quota reminders (:func:`tinbai.reminders.run_due`, each e-mail
+exactly once whatever restarts). Each job ``max_instances=1`` (never two polls at
+once) and ``coalesce=True`` (a machine that slept through several intervals polls once,
+not N times). SIGINT/SIGTERM set a stop
 flag that the poller checks between messages, so the current message is finished and
 committed before the process exits. A file lock on the data folder (portalocker: POSIX
 and Windows) keeps a second ``tinbai run`` from starting on the same data.
@@ -78,6 +81,21 @@ def run_daemon(config: Config) -> int:
             except Exception:
                 log.exception("quarterly report failed; will retry at the next run")
 
+        def reminders_job() -> None:
+            from tinbai.outbox import Outbox
+            from tinbai.reminders import run_due
+
+            # Its own connection: the store's one belongs to the poll job's thread (a
+            # transaction is per connection). The poll job sends what this one queues.
+            job_store = Store(config.data_path)
+            try:
+                done = run_due(job_store, config, Outbox(config, job_store))
+                log.info("reminders: %s", done)
+            except Exception:  # the job never dies; the next run retries (keys: no repeats)
+                log.exception("reminders failed; will retry at the next run")
+            finally:
+                job_store.close()
+
         def backup_job() -> None:
             from tinbai.commands.backup import daily_backup
 
@@ -94,6 +112,10 @@ def run_daemon(config: Config) -> int:
             max_instances=1, coalesce=True, misfire_grace_time=24 * 3600,
         )
         scheduler.add_job(report_job, "date", run_date=datetime.now(UTC), id="report_catch_up")
+        scheduler.add_job(
+            reminders_job, "interval", minutes=15, id="reminders", max_instances=1,
+            coalesce=True, misfire_grace_time=3600, next_run_time=datetime.now(UTC),
+        )
         if config.backup.folder:
             # Once a day at backup.hour local time, and at start-up when today's is missing.
             scheduler.add_job(

@@ -207,6 +207,12 @@ CATALOGUE: dict[str, CodeInfo] = {
         "Không xác thực được địa chỉ người gửi ({detail}).",
         "SPF/DKIM/DMARC failed per Authentication-Results",
     ),
+    "text_duplicate": CodeInfo(
+        Severity.WARNING,
+        "Nội dung bài viết gần trùng với tin, bài đã gửi trước đây ({detail}). Ban Biên "
+        "tập sẽ đối chiếu; một bài chỉ được đăng và chi nhuận bút một lần.",
+        "the body is a near-copy of an earlier submission's (names it); never paid twice",
+    ),
 }
 
 

@@ -15,6 +15,13 @@ class FieldRules(DocumentReadLimits):
     """Rules for the template fields (the document read limits of ingest included)."""
 
     min_body_words: int = Field(80, description="Fewer words in the body give body_too_short.")
+    text_duplicate_similarity: float = Field(
+        0.6, gt=0, le=1, description="A body whose 5-word shingles overlap an earlier body's "
+        "this much (estimated Jaccard similarity) gives text_duplicate."
+    )
+    text_duplicate_min_words: int = Field(
+        30, ge=5, description="Bodies shorter than this (in words) are not compared."
+    )
 
 
 # fmt: off

@@ -25,6 +25,7 @@ from tinbai.finance.batches import (
     mark_paid,
 )
 from tinbai.finance.money import format_vnd
+from tinbai.outbox import Outbox
 
 
 def _actor(args: argparse.Namespace) -> str:
@@ -90,6 +91,7 @@ def run_confirm(args: argparse.Namespace, config: Config) -> int:
 
 def run_paid(args: argparse.Namespace, config: Config) -> int:
     store = Store(config.data_path)
+    outbox = Outbox(config, store)
     actor = _actor(args)
     try:
         if args.confirm:
@@ -98,12 +100,15 @@ def run_paid(args: argparse.Namespace, config: Config) -> int:
                       "tài khoản).", file=sys.stderr)
                 return 2
             _confirm(store, args.batch, args.confirm, args.note, actor)
-        batch = mark_paid(store, args.batch, actor=actor)
+        batch = mark_paid(store, args.batch, actor=actor, outbox=outbox)
+        sent = outbox.send_pending()  # the payees' notices; retried by `tinbai run` if need be
     except (FinanceError, NotFound) as exc:
         print(f"tinbai paid: {exc}", file=sys.stderr)
         return 1
     finally:
         store.close()
+    if sent.replies_sent:
+        print(f"Đã gửi {sent.replies_sent} thư báo chi nhuận bút cho tác giả.")
     print(f"Đợt {batch.code}: đã chi {batch.item_count} tin, bài cho {len(batch.payees)} người, "
           f"thực nhận {format_vnd(batch.total_net)} đ.")
     return 0

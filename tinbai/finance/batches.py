@@ -26,9 +26,10 @@ from store import lifecycle
 from store.base import iso
 from store.db import Store
 from store.errors import StoreError
-from tinbai import clock
+from tinbai import clock, notices, textdup
 from tinbai.config import Config
 from tinbai.finance.money import RoyaltyRules, TaxResult, format_coefficient, parse_decimal
+from tinbai.outbox import Outbox
 from tinbai.periods import Period
 
 FLAG_BANK_ACCOUNT_CHANGED = "bank_account_changed"
@@ -265,15 +266,18 @@ def create_batch(
     """Create a batch of the published items of ``period`` that are in no batch yet.
 
     Returns ``BatchResult(None, skipped)`` and creates nothing when no item is payable.
-    Items without a coefficient or a bank account are left out (listed in ``skipped``)
-    and stay unpaid for a later batch.
+    Items without a coefficient or a bank account, and near-copies of an item already
+    paid (``tinbai.textdup``, until finance confirms them), are left out (listed in
+    ``skipped``) and stay unpaid for a later batch.
     """
     rules = RoyaltyRules(config.royalties)
     pay_day = payment_date or clock.today()
     tax_rule = rules.tax_rule_on(pay_day)
     with store.transaction():
         rows = store.finance.unbatched_published(period.start.isoformat(), period.end.isoformat())
+        rows, refused = textdup.unpaid_copies(store, config, rows)  # never paid twice
         groups, skipped = _payable(rows, rules)
+        skipped = [Skipped(ref, why) for ref, why in refused] + skipped
         if not groups:
             return BatchResult(None, skipped)
         code = _new_code(store, period)
@@ -394,10 +398,12 @@ def confirm_payee(
     return next(p for p in load_batch(store, batch.id).payees if p.position == position)
 
 
-def mark_paid(store: Store, batch_key: int | str, *, actor: str) -> Batch:
+def mark_paid(store: Store, batch_key: int | str, *, actor: str,
+              outbox: Outbox | None = None) -> Batch:
     """Move every item published → paid and the batch to paid, in one transaction.
 
-    Refused while a flagged payee is unconfirmed, and for a batch already paid.
+    Refused while a flagged payee is unconfirmed, and for a batch already paid. With
+    ``outbox``, each payee's payment notice is committed with it (``tinbai.notices``).
     """
     with store.transaction():
         batch = load_batch(store, batch_key)
@@ -430,6 +436,8 @@ def mark_paid(store: Store, batch_key: int | str, *, actor: str) -> Batch:
                 store.audit.record(actor, "paid", item.submission_id,
                             {"batch": batch.code, "gross": item.gross})
         store.finance.update_batch(batch.id, {"status": "paid", "paid_by": actor, "paid_at": iso()})
+        if outbox is not None:
+            notices.paid(store, outbox, load_batch(store, batch.id))
     return load_batch(store, batch.id)
 
 

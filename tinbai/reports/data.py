@@ -3,6 +3,9 @@
 Counts per unit of the registry (config.yaml ``units``), grouped by kind:
 
 - **received**: submissions whose first email arrived in the period (Vietnam time);
+- **approved by the unit** (only when a unit kind has ``needs_approval``): of those, the
+  ones the unit's leadership approved (by reply, link or on arrival; not an editor in its
+  place), "—" for units whose kind does not need approval;
 - **accepted**: of those, the ones that ever reached ``pending_review`` (no blocking
   error) or a later status — even if later rejected;
 - **published**: items with a published date in the period (status published or paid);
@@ -78,6 +81,8 @@ class UnitRow:
     name: str
     kind: str
     received: int = 0
+    approved: int = 0
+    needs_approval: bool = False
     accepted: int = 0
     published: int = 0
     quota: Fraction | None = None
@@ -86,6 +91,11 @@ class UnitRow:
     @property
     def met(self) -> bool | None:
         return None if self.quota is None else self.published >= self.quota
+
+    @property
+    def approved_text(self) -> int | str:
+        """Approved by the unit, or "—" when its kind does not need approval."""
+        return self.approved if self.needs_approval else "—"
 
     @property
     def quota_text(self) -> str:
@@ -115,6 +125,10 @@ class KindGroup:
     @property
     def accepted(self) -> int:
         return sum(r.accepted for r in self.rows)
+
+    @property
+    def approved(self) -> int:
+        return sum(r.approved for r in self.rows)
 
     @property
     def published(self) -> int:
@@ -147,6 +161,8 @@ class UnitReport:
     public_units: list[tuple[str, int]]
     public_people: list[PublicPerson]
     generated_at: str
+    has_approval: bool = False
+    """Some unit kind needs approval: the report shows the "approved by the unit" column."""
 
     @property
     def all_rows(self) -> list[UnitRow]:
@@ -163,6 +179,10 @@ class UnitReport:
     @property
     def published(self) -> int:
         return sum(g.published for g in self.groups)
+
+    @property
+    def approved(self) -> int:
+        return sum(g.approved for g in self.groups)
 
     @property
     def has_derived_quota(self) -> bool:
@@ -185,7 +205,9 @@ def build_unit_report(store: Store, config: Config, period: Period) -> UnitRepor
     for unit in config.units:
         quota_cfg = config.unit_kinds[unit.kind].quota if unit.kind in config.unit_kinds else None
         quota, derived = quota_for(quota_cfg, period.kind) if quota_cfg else (None, False)
-        rows[unit.name] = UnitRow(unit.name, unit.kind, quota=quota, quota_derived=derived)
+        kind_of = config.unit_kinds.get(unit.kind)
+        rows[unit.name] = UnitRow(unit.name, unit.kind, quota=quota, quota_derived=derived,
+                                  needs_approval=bool(kind_of and kind_of.needs_approval))
     other: dict[str, UnitRow] = {}
 
     def row_for(sub: dict[str, Any]) -> UnitRow:
@@ -197,9 +219,12 @@ def build_unit_report(store: Store, config: Config, period: Period) -> UnitRepor
             other[key] = UnitRow(name, OTHER_KIND)
         return other[key]
 
+    approved = store.approvals.unit_approved_between(period.start_utc_iso(),
+                                                     period.end_utc_iso())
     for sub in store.submissions.received_between(period.start_utc_iso(), period.end_utc_iso()):
         row = row_for(sub)
         row.received += 1
+        row.approved += int(sub["id"]) in approved
         if sub["reached_review"]:
             row.accepted += 1
     published = store.submissions.published_between(
@@ -249,4 +274,5 @@ def build_unit_report(store: Store, config: Config, period: Period) -> UnitRepor
     return UnitReport(
         period=period, groups=groups, public_units=public_units, public_people=public_people,
         generated_at=clock.now().strftime("%d/%m/%Y %H:%M"),
+        has_approval=any(k.needs_approval for k in config.unit_kinds.values()),
     )

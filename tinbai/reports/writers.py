@@ -18,6 +18,20 @@ DEFAULT_ORG = "LIÊN ĐOÀN LAO ĐỘNG TỈNH"
 
 UNIT_HEADERS = ("STT", "Nhóm đơn vị", "Đơn vị", "Gửi đến", "Hợp lệ", "Đã đăng", "Chỉ tiêu",
                 "Đánh giá")
+#: The column added after "Gửi đến" when a unit kind needs approval (issue 15).
+APPROVED_HEADER = "Đơn vị đã duyệt"
+
+
+def _with_approval(report: UnitReport, values: list[Any], approved: Any,
+                   at: int) -> list[Any]:
+    """``values`` with the "approved by the unit" value inserted at ``at`` when the report
+    has that column."""
+    return [*values[:at], approved, *values[at:]] if report.has_approval else values
+
+
+def unit_headers(report: UnitReport) -> tuple[str, ...]:
+    """The headers of the unit table (CSV)."""
+    return tuple(_with_approval(report, list(UNIT_HEADERS), APPROVED_HEADER, 4))
 PEOPLE_HEADERS = ("STT", "Họ và tên", "Đơn vị", "Số tin, bài", "Tin, bài đã đăng")
 
 _PERIOD_WORDS = {"month": "tháng", "quarter": "quý", "half": "6 tháng", "year": "năm"}
@@ -52,8 +66,9 @@ def unit_rows(report: UnitReport) -> list[list[Any]]:
     out: list[list[Any]] = []
     for group in report.groups:
         for index, row in enumerate(group.rows, start=1):
-            out.append([index, group.label, row.name, row.received, row.accepted,
-                        row.published, row.quota_text, row.verdict])
+            out.append(_with_approval(report, [index, group.label, row.name, row.received,
+                                               row.accepted, row.published, row.quota_text,
+                                               row.verdict], row.approved_text, 4))
     return out
 
 
@@ -68,9 +83,10 @@ def people_rows(report: UnitReport) -> list[list[Any]]:
 def write_csv(report: UnitReport, path: Path) -> None:
     """The unit table; after one empty row, the public list of individuals."""
     sheets.write_csv(path, [
-        UNIT_HEADERS,
+        unit_headers(report),
         *unit_rows(report),
-        ["", "Tổng cộng", "", report.received, report.accepted, report.published, "", ""],
+        _with_approval(report, ["", "Tổng cộng", "", report.received, report.accepted,
+                                report.published, "", ""], report.approved, 4),
         [],
         [f"Danh sách công khai cá nhân có tin, bài được đăng — {report.period.label}"],
         PEOPLE_HEADERS,
@@ -92,8 +108,10 @@ def write_xlsx(report: UnitReport, path: Path, *, org: str = DEFAULT_ORG) -> Non
     ws["A2"].font = sheets.TITLE
     ws["A3"] = (f"Từ {report.period.start.strftime('%d/%m/%Y')} đến "
                 f"{report.period.end.strftime('%d/%m/%Y')} · lập lúc {report.generated_at}")
-    headers = ("STT", "Đơn vị", "Gửi đến", "Hợp lệ", "Đã đăng", "Chỉ tiêu", "Đánh giá")
-    widths = (6, 46, 10, 10, 10, 10, 12)
+    headers = tuple(_with_approval(report, ["STT", "Đơn vị", "Gửi đến", "Hợp lệ", "Đã đăng",
+                                            "Chỉ tiêu", "Đánh giá"], APPROVED_HEADER, 3))
+    widths = tuple(_with_approval(report, [6, 46, 10, 10, 10, 10, 12], 12, 3))
+    last = len(headers)
     header_row = 5
     sheets.header_row(ws, header_row, headers, widths)
     r = header_row
@@ -102,30 +120,33 @@ def write_xlsx(report: UnitReport, path: Path, *, org: str = DEFAULT_ORG) -> Non
         cell = ws.cell(row=r, column=1, value=group.label + (
             f" — chỉ tiêu {group.quota_text}" if group.quota_text != "—" else ""))
         cell.font = bold
-        for col in range(1, 8):
+        for col in range(1, last + 1):
             ws.cell(row=r, column=col).fill = group_fill
             ws.cell(row=r, column=col).border = border
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=7)
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last)
         for index, row in enumerate(group.rows, start=1):
             r += 1
-            values: list[Any] = [index, row.name, row.received, row.accepted, row.published,
-                                 row.quota_text, row.verdict]
+            values: list[Any] = _with_approval(report, [
+                index, row.name, row.received, row.accepted, row.published, row.quota_text,
+                row.verdict], row.approved_text, 3)
             for col, value in enumerate(values, start=1):
                 cell = ws.cell(row=r, column=col, value=value)
                 cell.border = border
-                if col == 7 and row.met is not None:
+                if col == last and row.met is not None:
                     cell.font = Font(bold=True, color="2E7D32" if row.met else "C62828")
-                if col == 6:
+                if col == last - 1:
                     cell.alignment = Alignment(horizontal="right")
         r += 1
-        for col, value in enumerate(["", f"Cộng {group.label}", group.received, group.accepted,
-                                     group.published, "", ""], start=1):
+        for col, value in enumerate(_with_approval(report, [
+                "", f"Cộng {group.label}", group.received, group.accepted, group.published,
+                "", ""], group.approved, 3), start=1):
             cell = ws.cell(row=r, column=col, value=value)
             cell.font = sheets.ITALIC
             cell.border = border
     r += 1
-    for col, value in enumerate(["", "Tổng cộng", report.received, report.accepted,
-                                 report.published, "", ""], start=1):
+    for col, value in enumerate(_with_approval(report, [
+            "", "Tổng cộng", report.received, report.accepted, report.published, "", ""],
+            report.approved, 3), start=1):
         cell = ws.cell(row=r, column=col, value=value)
         cell.font = bold
         cell.border = border

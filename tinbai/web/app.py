@@ -51,7 +51,9 @@ from tinbai.web import (
     auth,
     downloads,
     finance,
+    loop,
     messages,
+    public,
     queue,
     submission,
     users,
@@ -70,7 +72,7 @@ HERE = Path(__file__).parent
 
 #: The page modules, in order (their routes and top-bar links).
 ROUTE_MODULES: tuple[ModuleType, ...] = (
-    auth, queue, submission, downloads, messages, users, admin_sessions, finance,
+    auth, queue, submission, downloads, messages, users, admin_sessions, finance, loop, public,
 )
 
 

@@ -41,6 +41,9 @@ PAYMENT_VIEWERS: tuple[str, ...] = ("finance", "admin")
 ADMINS: tuple[str, ...] = ("admin",)
 
 PUBLIC_PATHS: frozenset[str] = frozenset({"/login"})
+#: Paths opened without an account: static files; status and approval links from e-mails
+#: (issue 15, tinbai/web/public.py: each checks its own token).
+PUBLIC_PREFIXES: tuple[str, ...] = ("/static/", "/t/", "/a/")
 MIN_PASSWORD_LENGTH = 8
 
 _hasher = PasswordHasher()
@@ -132,7 +135,7 @@ class LoginRequired:
         path = str(scope.get("path", ""))
         user = self._user(sessions.user_id(scope))
         scope.setdefault("state", {})["user"] = user
-        if user is None and path not in PUBLIC_PATHS and not path.startswith("/static/"):
+        if user is None and path not in PUBLIC_PATHS and not path.startswith(PUBLIC_PREFIXES):
             target = path + (("?" + scope["query_string"].decode("latin-1"))
                              if scope.get("query_string") else "")
             location = "/login" if target == "/" else f"/login?next={quote(target, safe='')}"

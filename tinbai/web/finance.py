@@ -54,6 +54,7 @@ from tinbai.reports.writers import write_report
 from tinbai.web.auth import PAYMENT_VIEWERS, READERS, require
 from tinbai.web.context import NavItem, context, flash
 from tinbai.web.csrf import checked_form
+from tinbai.web.notify import send_notices
 
 #: Who may create batches, confirm flagged payees and mark batches paid.
 FINANCE: tuple[str, ...] = ("finance",)
@@ -182,12 +183,13 @@ async def paid(request: Request) -> Response:
     code = request.path_params["code"]
     _batch_or_404(store, code)
     try:
-        batch = mark_paid(store, code, actor=str(user["name"]))
+        batch = mark_paid(store, code, actor=str(user["name"]), outbox=ctx.outbox)
     except FinanceError as exc:
         flash(request, f"Chưa đánh dấu đã chi được: {exc}", "error")
     else:
         flash(request, f"Đợt {batch.code} đã chi: {batch.item_count} tin, bài chuyển sang "
                        "«Đã chi nhuận bút».")
+        await send_notices(ctx)  # issue 15: the payees' notices
     return RedirectResponse(f"/finance/batches/{code}", status_code=303)
 
 

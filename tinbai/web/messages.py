@@ -31,6 +31,8 @@ KIND_LABELS: dict[str, str] = {
     "too_large": "Thư quá lớn",
     "failed": "Lỗi xử lý",
     "processed": "Đã xử lý",
+    "approval_reply": "Ý kiến duyệt của đơn vị",  # issue 15
+    "approval_ignored": "Thư về việc duyệt không được tính",
 }
 
 

@@ -23,7 +23,8 @@ NAV: tuple[NavItem, ...] = (NavItem("/", "Danh sách tin, bài", READERS),)
 
 #: Status tabs in work order (matches the queue's default order).
 STATUS_ORDER: tuple[str, ...] = (
-    lifecycle.PENDING_REVIEW, lifecycle.APPROVED, lifecycle.NEEDS_FIX, lifecycle.PUBLISHED,
+    lifecycle.PENDING_REVIEW, lifecycle.APPROVED, lifecycle.AWAITING_APPROVAL,
+    lifecycle.NEEDS_FIX, lifecycle.PUBLISHED,
     lifecycle.PAID, lifecycle.REJECTED,
 )
 
@@ -56,6 +57,7 @@ PROBLEM_LABELS: dict[str, str] = {
     "photo_duplicate": "Ảnh trùng",
     "bank_account_changed": "Đổi STK",
     "sender_unverified": "Người gửi chưa xác thực",
+    "text_duplicate": "Bài gần trùng",
 }
 
 

@@ -30,10 +30,12 @@ from store.db import Store
 from store.errors import InvalidTransition, NotFound
 from tinbai import clock, decisions
 from tinbai.decisions import AlreadyDone, DecisionError, ErrorsLeft, MissingReason
+from tinbai.web import loop
 from tinbai.web.auth import ADMINS, READERS, REVIEWERS, require
 from tinbai.web.context import WebContext, context, flash
 from tinbai.web.csrf import checked_form
 from tinbai.web.masking import UNMASKED_ROLES, editor_page_values
+from tinbai.web.notify import send_notices
 from tinbai.web.thumbs import thumb_path
 from validators.problems import FIELD_LABELS
 
@@ -64,6 +66,13 @@ ACTION_LABELS: dict[str, str] = {
     "note": "Ghi chú",
     "reopen": "Đưa lại vào hàng chờ duyệt",
     "strip_bidi": "Bỏ ký tự đảo chiều chữ",
+    # issue 15: the unit's approval, status links, near-copies
+    "unit_approve": "Đơn vị duyệt",
+    "unit_return": "Đơn vị trả lại",
+    "unit_remind": "Nhắc đơn vị duyệt",
+    "unit_reply_ignored": "Thư trả lời duyệt không được tính",
+    "revoke_links": "Thu hồi liên kết theo dõi",
+    "confirm_duplicate": "Xác nhận chi dù gần trùng",
 }
 
 REPLY_LABELS: dict[str, str] = {
@@ -72,6 +81,14 @@ REPLY_LABELS: dict[str, str] = {
     "rejected": "Báo không sử dụng",
     "changes_requested": "Yêu cầu sửa",
     "too_large": "Thư quá lớn",
+    # issue 15
+    "approval_request": "Đề nghị đơn vị duyệt",
+    "approval_reminder": "Nhắc đơn vị duyệt",
+    "approval_done": "Báo người duyệt đã ghi nhận",
+    "unit_returned": "Đơn vị trả lại tác giả",
+    "published": "Báo đã đăng",
+    "paid": "Báo đã chi nhuận bút",
+    "fix_reminder": "Nhắc bổ sung",
 }
 
 #: Vietnamese names of the photo evidence keys (``PhotoFacts.evidence``), in display order.
@@ -244,6 +261,7 @@ async def page(request: Request) -> Response:
         "today": clock.today().isoformat(),
         "action_labels": ACTION_LABELS,
         "reply_labels": REPLY_LABELS,
+        **loop.panel_values(ctx, submission, role),  # issue 15: approval, links, copies
     }
     redactor = ctx.redactor_for(sid)
     if role not in UNMASKED_ROLES:
@@ -291,10 +309,11 @@ async def publish(request: Request) -> Response:
                           url=str(form.get("url") or "").strip(),
                           on=str(form.get("date") or "").strip() or None, genre=genre,
                           coefficient=str(form.get("coefficient") or "").strip() or None,
-                          actor=user["name"])
+                          actor=user["name"], outbox=ctx.outbox)
     except (DecisionError, InvalidTransition) as exc:
         flash(request, f"Chưa ghi nhận được: {exc}", "error")
         return _back(submission, "#publish")
+    await send_notices(ctx)  # issue 15: the author's publication notice
     flash(request, f"Đã ghi nhận {submission['ref']} đã đăng.")
     return _back(submission)
 

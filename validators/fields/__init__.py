@@ -18,6 +18,7 @@ from validators.fields.missing_field import MissingField
 from validators.fields.multiple_documents import MultipleDocuments
 from validators.fields.no_template import NoTemplate
 from validators.fields.sender_unverified import SenderUnverified
+from validators.fields.text_duplicate import TextDuplicate
 from validators.fields.unknown_unit import UnknownUnit
 from validators.fields.unsupported_document import UnsupportedDocument
 
@@ -36,6 +37,7 @@ FIELD_CHECKS = (
     MultipleDocuments(),
     BankAccountChanged(),
     SenderUnverified(),
+    TextDuplicate(),
 )
 
 __all__ = ["FIELD_CHECKS"]
