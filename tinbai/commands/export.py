@@ -29,7 +29,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "royalties",
         help="create a payment batch of the period's published, unpaid items and write it",
     )
-    p.add_argument("--period", help="2026-10, 2026-Q3, 2026-H1 or 2026 (by published date)")
+    p.add_argument("--period", help="2026-10, 2026-Q3, 2026-H1 or 2026, also 10/2026, "
+                   "Q3/2026, \"quý 3 2026\" (by published date)")
     p.add_argument("--batch", help="write an existing batch again instead of creating one")
     p.add_argument("--format", choices=("xlsx", "csv"), default=None,
                    help="file format (default: from the file name, else xlsx)")
