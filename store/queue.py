@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ingest.normalize import fold
 from store.base import Repository, Row
 
 #: Queue order when no status is chosen: work to do first, closed items last. Must
@@ -87,13 +88,17 @@ class QueueViews(Repository):
                 "AND q.code = ? AND q.overridden_at IS NULL)"
             )
             params.append(problem)
-        if search and search.strip():
-            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", search.strip()) + "%"
+        folded = fold(search or "")
+        if folded:
+            # Diacritics and case ignored on both sides. The subquery reads only the
+            # submissions_search index (search_text and the rowid), not the wide rows;
+            # the unary + keeps it a filter, so the page is still read in queue order
+            # and stops at the page's last row however many match.
+            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", folded) + "%"
             where.append(
-                "(s.title LIKE ? ESCAPE '\\' OR s.author LIKE ? ESCAPE '\\' "
-                "OR s.ref LIKE ? ESCAPE '\\' OR s.sender LIKE ? ESCAPE '\\')"
+                "+s.id IN (SELECT id FROM submissions WHERE search_text LIKE ? ESCAPE '\\')"
             )
-            params.extend([pattern] * 4)
+            params.append(pattern)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         order = "s.received_at, s.id" if status else f"{QUEUE_RANK_SQL}, s.received_at, s.id"
         rows = self._all(

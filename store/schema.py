@@ -340,8 +340,31 @@ def _v6_gmail_ids(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v9_search_folded(db: sqlite_utils.Database) -> None:
+    """The queue's search ignores diacritics and case (issue 16): ``search_text`` holds
+    the folded title, author, unit, reference and sender (``ingest.normalize.fold``: lower
+    case, no diacritics, đ → d), kept by ``store.submissions``; its index lets a search
+    read the small index instead of the rows (which carry bodies and candidates)."""
+    from ingest.normalize import fold
+
+    run_script(
+        db,
+        """
+        ALTER TABLE submissions ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
+        CREATE INDEX submissions_search ON submissions(search_text)
+        """,
+    )
+    columns = "ref, title, author, unit, unit_name, sender, sender_name"
+    rows = db.conn.execute(f"SELECT id, {columns} FROM submissions").fetchall()
+    db.conn.executemany(
+        "UPDATE submissions SET search_text = ? WHERE id = ?",
+        [(fold(" ".join(str(v) for v in row[1:] if v)), row[0]) for row in rows],
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_core, _v2_audit, _v3_web, _v4_finance, _v5_outbox_claims, _v6_gmail_ids,
+    _v9_search_folded,
 ]
 
 

@@ -121,6 +121,24 @@ def test_queue_pagination(editor: TestClient, monkeypatch: pytest.MonkeyPatch) -
     assert refs(editor.get("/?page=99").text) == []
 
 
+def test_search_ignores_diacritics_and_case(editor: TestClient, site: tuple[Config, Store]) -> None:
+    """"hoi thao" finds "hội thao" (issue 16): the folded search_text column, kept on
+    every write, read through its index."""
+    _, store = site
+    hoi_thao = refs(editor.get("/?q=hội thao").text)
+    assert hoi_thao and refs(editor.get("/?q=hoi thao").text) == hoi_thao
+    assert refs(editor.get("/?q=HỘI THAO").text) == hoi_thao
+    assert refs(editor.get("/?q=dinh van toan").text) == ["TB-2026-0005"]  # Đinh → dinh
+    assert refs(editor.get("/?q=  Cho   Don ").text) == ["TB-2026-0002"]  # unit, spaces
+    # an editor's correction is searchable at once
+    sid = int(store.submissions.get("TB-2026-0006")["id"])
+    store.submissions.update(sid, {"title": "Ngày hội Hiến máu Nhân đạo"})
+    assert refs(editor.get("/?q=nhan dao").text) == ["TB-2026-0006"]
+    plan = " ".join(str(r) for r in store.db.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM submissions WHERE search_text LIKE '%x%'"))
+    assert "COVERING INDEX submissions_search" in plan
+
+
 def test_queue_page_is_paginated_in_sql(site: tuple[Config, Store]) -> None:
     _, store = site
     rows = store.queue.page(limit=2, offset=1)
