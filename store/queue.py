@@ -66,7 +66,8 @@ class QueueViews(Repository):
         Oldest first within a status; without a status filter, statuses in work order
         (the ``submissions_queue_order`` index), so page 1 costs the same with 100 or
         10,000 submissions. ``received_from``/``received_before`` bound ``received_at``
-        (ISO text, half-open). ``problem`` keeps submissions with that code not overridden.
+        (ISO text, half-open). Each row has ``problems`` (codes) and ``problem_items``
+        ((code, field) pairs). ``problem`` keeps submissions with that code not overridden.
         """
         where: list[str] = []
         params: list[Any] = []
@@ -105,9 +106,10 @@ class QueueViews(Repository):
             f"""SELECT s.id, s.ref, s.status, s.sender, s.sender_name, s.title, s.author,
                        s.unit, s.unit_name, s.received_at, s.updated_at, s.version,
                        s.error_count, s.warning_count,
-                       (SELECT group_concat(code, ' ') FROM
-                          (SELECT code FROM problems p WHERE p.submission_id = s.id
-                           AND p.overridden_at IS NULL ORDER BY p.id)) AS codes,
+                       (SELECT group_concat(item, ' ') FROM
+                          (SELECT code || ':' || coalesce(field, '') AS item FROM problems p
+                           WHERE p.submission_id = s.id AND p.overridden_at IS NULL
+                           ORDER BY p.id)) AS codes,
                        (SELECT count(*) FROM photos ph WHERE ph.submission_id = s.id)
                            AS photo_count
                 FROM submissions s {clause}
@@ -115,7 +117,9 @@ class QueueViews(Repository):
             [*params, int(limit), int(offset)],
         )
         for row in rows:
-            row["problems"] = (row.pop("codes") or "").split()
+            items = [tuple(item.split(":", 1)) for item in (row.pop("codes") or "").split()]
+            row["problems"] = [code for code, _ in items]
+            row["problem_items"] = [(code, field or None) for code, field in items]
         return rows
 
     def status_counts(self) -> dict[str, int]:

@@ -39,10 +39,19 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from store.db import Store
-from tinbai import clock
+from tinbai import formatting
 from tinbai.config import Config
 from tinbai.outbox import Outbox
-from tinbai.web import auth, downloads, finance, messages, queue, submission, users
+from tinbai.web import (
+    auth,
+    downloads,
+    finance,
+    messages,
+    publication,
+    queue,
+    submission,
+    users,
+)
 from tinbai.web.context import WebContext
 from tinbai.web.masking import mask_account
 
@@ -52,21 +61,23 @@ HERE = Path(__file__).parent
 
 #: The page modules, in order (their routes and top-bar links).
 ROUTE_MODULES: tuple[ModuleType, ...] = (
-    auth, queue, submission, downloads, messages, users, finance,
+    auth, queue, submission, publication, downloads, messages, users, finance,
 )
 
 SESSION_COOKIE = "tinbai_session"
 SESSION_MAX_AGE = 12 * 3600
 
 
-def _environment(extra_dirs: Iterable[Path] = ()) -> jinja2.Environment:
+def _environment(config: Config, extra_dirs: Iterable[Path] = ()) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([HERE / "templates", *extra_dirs]),
         autoescape=jinja2.select_autoescape(("html", "xml", "j2"), default=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["localtime"] = clock.format_local
+    env.filters.update(formatting.FILTERS)  # dates, numbers, names as people write them
+    labels = formatting.genre_labels(config)
+    env.filters["genre"] = lambda key: formatting.genre_text(key, labels)
     env.filters["mask_account"] = mask_account
     for module in ROUTE_MODULES:
         env.globals.update(getattr(module, "TEMPLATE_GLOBALS", {}))
@@ -129,7 +140,7 @@ def create_app(
     own_store = store is None
     the_store = store or Store(config.data_path)
     ctx = WebContext(config=config, store=the_store, outbox=Outbox(config, the_store),
-                     env=_environment())
+                     env=_environment(config))
     routes: list[BaseRoute] = []
     for module in route_modules:
         routes.extend(module.ROUTES)

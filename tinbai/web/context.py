@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+#: Session key set once a page was shown: the first page after logging in is the role's
+#: own (finance land on /finance, see tinbai.web.queue).
+LANDED = "landed"
+
 ROLE_LABELS: dict[str, str] = {
     "editor": "Biên tập viên",
     "finance": "Kế toán",
@@ -105,6 +109,8 @@ class WebContext:
             **(values or {}),
         }
         html = self.env.get_template(name).render(context)
+        if user is not None:
+            request.session[LANDED] = 1  # this session has seen a page (tinbai.web.queue)
         if user is None or user["role"] == "editor":
             html = (redactor or Redactor()).with_known(self.known_accounts()).redact(html)
         return HTMLResponse(html, status_code=status_code)
