@@ -288,7 +288,8 @@ async def report_page(request: Request) -> Response:
     require(request, *READERS)
     ctx = context(request)
     text, period, report = _report_for(request)
-    values: dict[str, Any] = {"period_text": text, "report": report, "period": period}
+    values: dict[str, Any] = {"period_text": period.label if period else text,
+                              "report": report, "period": period}
     if report is not None:
         rows = [r for r in report.all_rows if r.kind != OTHER_KIND and r.quota is not None]
         values.update({
