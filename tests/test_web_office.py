@@ -24,6 +24,7 @@ from web_world import build_office_world, site_data
 
 from store.db import Store
 from tinbai.alerts import TITLES
+from tinbai.clock import local_date
 from tinbai.config import Config
 from tinbai.finance.batches import load_batch
 from tinbai.finance.pending import suggested_period, waiting_by_quarter
@@ -60,6 +61,30 @@ def section(html: str, marker: str) -> str:
     """The part of ``html`` from ``marker`` to the end of its section or figure."""
     rest = html.split(marker, 1)[1]
     return re.split(r"</section>|</figure>", rest, maxsplit=1)[0]
+
+
+def test_what_was_seen_now_reads_as_vietnamese(world: tuple[Config, Store]) -> None:
+    """The findings of issue 16 on one published item, one by one."""
+    editor = client(world, "bientap")
+    page = editor.get("/s/TB-2026-0006").text
+    assert "Nội dung đã đọc <small>từ nội dung thư (bản có định dạng)</small>" in page
+    assert "text/html" not in page.replace('content="text/html', "")
+    assert "thể loại Tin · hệ số 0,8" in page and "thể loại tin" not in page
+    assert "Đã đăng ngày 21/11/2026" in page and "2026-11-21" not in page
+    history = section(page, 'id="history"')
+    assert "· Hệ thống" in history and "tinbai" not in history
+    assert "Tin, bài đã đóng" not in page  # it can still be edited, and says so
+    assert "Vẫn sửa được các mục và thông tin đăng bài" in page
+    batch = client(world, "ketoan").get("/finance/batches/NB-2026-Q4-01").text
+    assert "Tin × 0,8 = 187.200 đ" in batch and "tin × 0.8" not in batch
+    # the queue's period box reads what people write
+    for typed in ("12/2026", "11/2026", "Q4/2026", "quý 4 2026", "Quý IV/2026", "2026"):
+        listed = editor.get("/", params={"period": typed})
+        assert "không hợp lệ" not in listed.text, typed
+    received = local_date(str(world[1].submissions.get("TB-2026-0001")["received_at"]))
+    assert received is not None
+    month = f"{received.month}/{received.year}"
+    assert "TB-2026-0001" in editor.get("/", params={"period": month}).text
 
 
 def test_finance_lands_on_the_finance_page(world: tuple[Config, Store]) -> None:
