@@ -169,24 +169,16 @@ def _json(text: object, default: Any) -> Any:
 
 
 def _card_problems(photo: Row, listed: list[Row]) -> list[CardProblem]:
-    """The problem list's rows for this file, with the evidence the photo's verdict kept;
-    the photo's own verdicts alone for rows stored before the list named files."""
+    """The problem list's rows for this file (the current verdict, with overrides), each
+    with the evidence the photo's own verdict kept for it."""
     own = {str(p.get("code")): p for p in _json(photo["problems_json"], [])
            if isinstance(p, dict)}
-    mine = [p for p in listed if p["file"] and p["file"] == photo["filename"]]
-    found = [
+    return [
         CardProblem(str(p["code"]), str(p["severity"]), str(p["detail"] or ""),
                     bool(p["overridden_at"]),
                     list((own.get(str(p["code"])) or {}).get("evidence") or []))
-        for p in mine
+        for p in listed if p["file"] and p["file"] == photo["filename"]
     ]
-    codes = {p.code for p in found}
-    found += [
-        CardProblem(code, str(p.get("severity") or "error"), str(p.get("detail") or ""),
-                    False, list(p.get("evidence") or []))
-        for code, p in own.items() if code not in codes and not mine
-    ]
-    return found
 
 
 def photo_cards(ctx: WebContext, sid: int, problems: list[Row]) -> list[dict[str, Any]]:
