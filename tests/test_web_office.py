@@ -74,7 +74,10 @@ def test_what_was_seen_now_reads_as_vietnamese(world: tuple[Config, Store]) -> N
     history = section(page, 'id="history"')
     assert "· Hệ thống" in history and "tinbai" not in history
     assert "Tin, bài đã đóng" not in page  # it can still be edited, and says so
-    assert "Vẫn sửa được các mục và thông tin đăng bài" in page
+    assert "Vẫn sửa được các mục và thông tin đăng bài" not in page  # it is in a batch now
+    assert "đã vào đợt chi NB-2026-Q4-01: người nhận và số tiền đã chốt" in page
+    unbatched = editor.get("/s/TB-2026-0005").text  # published, left out of the batch
+    assert "Vẫn sửa được các mục và thông tin đăng bài" in unbatched
     batch = client(world, "ketoan").get("/finance/batches/NB-2026-Q4-01").text
     assert "Tin × 0,8 = 187.200 đ" in batch and "tin × 0.8" not in batch
     # the queue's period box reads what people write

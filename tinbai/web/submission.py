@@ -147,8 +147,12 @@ def _versions(store: Store, sid: int) -> list[dict[str, Any]]:
     return versions
 
 
-def _panel_note(status: str) -> str:
+def _panel_note(status: str, batch: Row | None) -> str:
     """What the decisions panel says when no decision is left to make."""
+    if status == lifecycle.PUBLISHED and batch is not None:
+        return (f"Đã đăng và đã vào đợt chi {batch['code']}: người nhận và số tiền đã chốt "
+                "trong đợt chi (sửa các mục không làm đổi đợt chi); thông tin đăng bài chỉ còn "
+                "sửa được địa chỉ.")
     if status == lifecycle.PUBLISHED:
         return ("Đã đăng. Vẫn sửa được các mục và thông tin đăng bài cho đến khi vào danh "
                 "sách chi nhuận bút.")
@@ -200,7 +204,7 @@ def render_page(
         "batch": batch,
         "can_reopen": can_review and status == lifecycle.NEEDS_FIX
         and store.submissions.active_error_count(sid) == 0,
-        "panel_note": _panel_note(status),
+        "panel_note": _panel_note(status, batch),
         "registry_units": [u.name for u in ctx.config.units],
         "show_bank": role in ("finance", "admin"),
         "genres": genres(ctx),
