@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 
 from store.db import Store
+from store.submissions import search_text
 from tinbai.config import Config
 from tinbai.web.app import create_app
 from tinbai.web.auth import create_user
@@ -64,14 +65,20 @@ def fill(store: Store, count: int, seed: int = 7) -> None:
             "Nội dung " * 80, f"Tác giả {n}", unit or "Đơn vị lạ", unit, account, account,
             "{}", errors, len(codes) - errors, stamp, stamp,
         ))
+        row = dict(zip(("ref", "title", "author", "unit", "unit_name", "sender", "sender_name"),
+                       (f"TB-2026-{n:05d}", f"Tít tin, bài số {n} về hoạt động công đoàn",
+                        f"Tác giả {n}", unit or "Đơn vị lạ", unit, f"tacgia{n}@example.vn",
+                        f"Tác giả {n}"), strict=True))
+        submissions[-1] += (search_text(row),)
         for code, severity in codes:
             problems.append((n, code, severity, f"Thông báo {code}"))
     with store.transaction():
         store.db.conn.executemany(
             """INSERT INTO submissions (id, ref, status, sender, sender_name, subject, title,
                body, author, unit, unit_name, bank_account, bank_account_digits,
-               candidate_json, error_count, warning_count, received_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               candidate_json, error_count, warning_count, received_at, updated_at,
+               search_text)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             submissions,
         )
         store.db.conn.executemany(
@@ -162,7 +169,7 @@ def main() -> int:
     # Pages of 50 rows in both stores: the first and second page of the whole queue.
     # Filtered pages are shown for information; with 100 items they hold fewer rows.
     paths = ["/", "/?page=2", "/?status=pending_review", "/?problem=no_photo",
-             "/?period=2026-Q3", "/?q=T%C3%ADt+tin"]
+             "/?period=2026-Q3", "/?q=T%C3%ADt+tin", "/?q=bai+so+9999+ve+hoat"]
     small, large = measure([args.small, args.large], args.rounds, paths)
     ratio = large["/"] / small["/"]
     if args.json:

@@ -42,6 +42,25 @@ class FinanceStore(Repository):
         )
         return sorted(str(r["a"]) for r in rows)
 
+    def batch_of_submission(self, submission_id: int) -> Row | None:
+        """The batch (code, status) holding a submission, or None (a cancelled batch
+        released its items)."""
+        return self._one(
+            """SELECT b.id, b.code, b.status FROM batch_items i
+               JOIN payment_batches b ON b.id = i.batch_id WHERE i.submission_id = ?""",
+            (submission_id,),
+        )
+
+    def unbatched_published_dates(self) -> list[str]:
+        """The published dates of published items in no batch (what waits for payment)."""
+        rows = self._all(
+            """SELECT s.published_date AS day FROM submissions s
+               WHERE s.status = 'published' AND s.published_date IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM batch_items b WHERE b.submission_id = s.id)
+               ORDER BY s.published_date"""
+        )
+        return [str(r["day"]) for r in rows]
+
     def batches_in_period(self, period: str) -> int:
         """How many batches were made for this period (cancelled ones included)."""
         return self._count("SELECT count(*) FROM payment_batches WHERE period = ?", (period,))

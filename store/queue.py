@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ingest.normalize import fold
 from store.base import Repository, Row
 
 #: Queue order when no status is chosen: work to do first, closed items last. Must
@@ -66,7 +67,8 @@ class QueueViews(Repository):
         Oldest first within a status; without a status filter, statuses in work order
         (the ``submissions_queue_order`` index), so page 1 costs the same with 100 or
         10,000 submissions. ``received_from``/``received_before`` bound ``received_at``
-        (ISO text, half-open). ``problem`` keeps submissions with that code not overridden.
+        (ISO text, half-open). Each row has ``problems`` (codes) and ``problem_items``
+        ((code, field) pairs). ``problem`` keeps submissions with that code not overridden.
         """
         where: list[str] = []
         params: list[Any] = []
@@ -88,22 +90,27 @@ class QueueViews(Repository):
                 "AND q.code = ? AND q.overridden_at IS NULL)"
             )
             params.append(problem)
-        if search and search.strip():
-            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", search.strip()) + "%"
+        folded = fold(search or "")
+        if folded:
+            # Diacritics and case ignored on both sides. The subquery reads only the
+            # submissions_search index (search_text and the rowid), not the wide rows;
+            # the unary + keeps it a filter, so the page is still read in queue order
+            # and stops at the page's last row however many match.
+            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", folded) + "%"
             where.append(
-                "(s.title LIKE ? ESCAPE '\\' OR s.author LIKE ? ESCAPE '\\' "
-                "OR s.ref LIKE ? ESCAPE '\\' OR s.sender LIKE ? ESCAPE '\\')"
+                "+s.id IN (SELECT id FROM submissions WHERE search_text LIKE ? ESCAPE '\\')"
             )
-            params.extend([pattern] * 4)
+            params.append(pattern)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         order = "s.received_at, s.id" if status else f"{QUEUE_RANK_SQL}, s.received_at, s.id"
         rows = self._all(
             f"""SELECT s.id, s.ref, s.status, s.sender, s.sender_name, s.title, s.author,
                        s.unit, s.unit_name, s.received_at, s.updated_at, s.version,
                        s.error_count, s.warning_count,
-                       (SELECT group_concat(code, ' ') FROM
-                          (SELECT code FROM problems p WHERE p.submission_id = s.id
-                           AND p.overridden_at IS NULL ORDER BY p.id)) AS codes,
+                       (SELECT group_concat(item, ' ') FROM
+                          (SELECT code || ':' || coalesce(field, '') AS item FROM problems p
+                           WHERE p.submission_id = s.id AND p.overridden_at IS NULL
+                           ORDER BY p.id)) AS codes,
                        (SELECT count(*) FROM photos ph WHERE ph.submission_id = s.id)
                            AS photo_count
                 FROM submissions s {clause}
@@ -111,7 +118,9 @@ class QueueViews(Repository):
             [*params, int(limit), int(offset)],
         )
         for row in rows:
-            row["problems"] = (row.pop("codes") or "").split()
+            items = [tuple(item.split(":", 1)) for item in (row.pop("codes") or "").split()]
+            row["problems"] = [code for code, _ in items]
+            row["problem_items"] = [(code, field or None) for code, field in items]
         return rows
 
     def waiting_since(self, status: str, before: str, limit: int = 500) -> list[Row]:

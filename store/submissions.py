@@ -11,11 +11,22 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ingest.normalize import fold
 from store import lifecycle
 from store.base import Repository, Row, iso
 from store.errors import InvalidTransition, NotFound
 
 REF_PATTERN = re.compile(r"\bTB-(\d{4})-(\d{4,})\b", re.IGNORECASE)
+
+#: The columns the queue's search reads, folded into ``search_text`` (schema v9).
+SEARCH_COLUMNS: tuple[str, ...] = (
+    "ref", "title", "author", "unit", "unit_name", "sender", "sender_name",
+)
+
+
+def search_text(row: Row) -> str:
+    """The folded text the queue searches (lower case, no diacritics, đ → d)."""
+    return fold(" ".join(str(row[c]) for c in SEARCH_COLUMNS if row.get(c)))
 
 
 def problem_key(problem: dict[str, Any]) -> tuple[str, str, str]:
@@ -42,6 +53,7 @@ class SubmissionStore(Repository):
         """Insert a submission and record its first status in the history."""
         now = iso()
         row = {"received_at": now, "updated_at": now, **row}
+        row["search_text"] = search_text(row)
         if not lifecycle.can_move(None, row["status"]):
             label = lifecycle.STATUS_LABELS.get(row["status"], row["status"])
             raise InvalidTransition(f"Không thể tạo tin, bài ở trạng thái «{label}»")
@@ -53,7 +65,10 @@ class SubmissionStore(Repository):
         """Update columns of a submission (not its status: use :meth:`set_status`)."""
         if "status" in values:
             raise ValueError("use set_status to change a status")
-        self.db.table("submissions").update(submission_id, {**values, "updated_at": iso()})
+        values = {**values, "updated_at": iso()}
+        if any(column in values for column in SEARCH_COLUMNS):
+            values["search_text"] = search_text({**self.get(submission_id), **values})
+        self.db.table("submissions").update(submission_id, values)
 
     def set_status(
         self, submission_id: int, to_status: str, *, actor: str, reason: str | None = None,

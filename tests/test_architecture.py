@@ -131,7 +131,7 @@ def test_no_module_is_over_500_lines() -> None:
 def _is_schema_data(path: Path, node: ast.AST) -> bool:
     """A schema migration: its length is DDL text, data rather than logic."""
     name = getattr(node, "name", "")
-    return _rel(path) == "store/schema.py" and re.fullmatch(r"_v\d+_\w+", name) is not None
+    return _rel(path) == "store/migrations.py" and re.fullmatch(r"_v\d+_\w+", name) is not None
 
 
 def test_no_function_is_over_100_lines() -> None:

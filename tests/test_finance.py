@@ -261,9 +261,11 @@ def test_publish_validates_genre_and_coefficient_against_the_table(tmp_path: Pat
     rules = RoyaltyRules(config.royalties)
     day = datetime(2026, 8, 1).date()
     assert rules.resolve("Bài", "2,0", day) == ("bai", Decimal("2.0"))
-    with pytest.raises(ValueError, match=r"nằm ngoài khoảng 1\.0–2\.5"):
+    # Editors read these on the submission page: decimal commas, genre labels, no option.
+    with pytest.raises(ValueError, match=r"^Hệ số 3 nằm ngoài khoảng 1–2,5 của thể loại «Bài»"):
         rules.resolve("bai", "3", day)
-    with pytest.raises(ValueError, match=r"hãy ghi hệ số nhuận bút \(--coefficient\)"):
+    with pytest.raises(ValueError, match=r"«Bài» có hệ số trong khoảng 1–2,5: hãy ghi hệ số "
+                                         r"nhuận bút trong khoảng đó\.$"):
         rules.resolve("bai", None, day)
     with pytest.raises(ValueError, match="không có trong bảng nhuận bút"):
         rules.resolve("phong_su", "1", day)
@@ -338,7 +340,10 @@ def test_q3_export_xlsx_cell_by_cell(world: World, tmp_path: Path) -> None:
                                                 "Giá trị 1 hệ số", "Nhuận bút"]
     assert detail.max_row == 11
     lan_l4 = next(row for row in detail.iter_rows(values_only=True) if row[2] == r["L4"])
-    assert lan_l4[4:] == ("2026-09-25", "bai", "1.5", 234_000, 351_000)
+    # a real date (shown dd/mm/yyyy), the genre's label, the coefficient as a number
+    assert lan_l4[4:] == (datetime(2026, 9, 25), "Bài", 1.5, 234_000, 351_000)
+    l4_row = next(row for row in detail.iter_rows() if row[2].value == r["L4"])
+    assert l4_row[4].number_format == "DD/MM/YYYY" and l4_row[6].data_type == "n"
 
     # The same period again: nothing new, no batch, no file.
     again = tmp_path / "q3-again.xlsx"
@@ -358,7 +363,8 @@ def test_q3_export_xlsx_cell_by_cell(world: World, tmp_path: Path) -> None:
     assert raw.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"))))
     assert table[0][0] == "STT" and len(table) == 2
-    assert table[1][:5] == ["1", "Lục Văn Sơn", "LUC VAN SON", "106868686868", table[1][4]]
+    # ="…" keeps the account number text when Excel opens the CSV (no lost leading zero)
+    assert table[1][:5] == ["1", "Lục Văn Sơn", "LUC VAN SON", '="106868686868"', table[1][4]]
     assert table[1][6:9] == ["468000", "0", "468000"]
     assert r["G1"] in table[1][5]
 
@@ -375,7 +381,7 @@ def test_q4_flagged_account_blocks_paid_until_confirmed(world: World, tmp_path: 
     body = rows[4:7]
     assert [row[1] for row in body] == ["Hoàng Văn Hùng", "Lục Văn Sơn", "Triệu Thị Mai"]
     assert body[2][3] == "19034567890123"
-    assert body[2][10] == "Đổi số tài khoản [bank_account_changed] — CHƯA XÁC NHẬN"
+    assert body[2][10] == "Đổi số tài khoản — CHƯA XÁC NHẬN"
     assert body[0][10] is None and body[1][10] is None
     assert [row[6:9] for row in body] == [[585_000, 0, 585_000], [117_000, 0, 117_000],
                                          [117_000, 0, 117_000]]

@@ -76,7 +76,8 @@ def test_finance_page_create_confirm_download_paid(world: World) -> None:
                                           "payment_date": "2027-01-05"})
     q4 = client.get("/finance/batches/NB-2026-Q4-01").text
     assert "Đổi số tài khoản" in q4 and 'disabled title="Còn người nhận' in q4
-    refused = client.post("/finance/batches/NB-2026-Q4-01/paid", data={"csrf": token})
+    refused = client.post("/finance/batches/NB-2026-Q4-01/paid",
+                          data={"csrf": token, "confirm": "yes"})
     assert "Chưa đánh dấu đã chi được" in refused.text and "STT 3 Triệu Thị Mai" in refused.text
     empty_note = client.post("/finance/batches/NB-2026-Q4-01/confirm",
                              data={"csrf": token, "position": "3", "note": " "})
@@ -85,7 +86,15 @@ def test_finance_page_create_confirm_download_paid(world: World) -> None:
                      data={"csrf": token, "position": "3", "note": "Đã gọi điện xác minh"})
     assert "Đã xác nhận STT 3 Triệu Thị Mai" in ok.text
     assert "Đã xác nhận: ketoan" in ok.text
-    paid = client.post("/finance/batches/NB-2026-Q4-01/paid", data={"csrf": token})
+    # "Đánh dấu đã chi" asks first: without the tick nothing is marked.
+    assert "Tôi xác nhận đã chuyển khoản xong cho 3 người nhận" in ok.text
+    unticked = client.post("/finance/batches/NB-2026-Q4-01/paid", data={"csrf": token})
+    assert "hãy đánh dấu ô «Tôi xác nhận đã chuyển khoản xong»" in unticked.text
+    store = world.store()
+    assert store.submissions.get(world.refs["M2"])["status"] == "published"
+    store.close()
+    paid = client.post("/finance/batches/NB-2026-Q4-01/paid",
+                       data={"csrf": token, "confirm": "yes"})
     assert "Đợt NB-2026-Q4-01 đã chi: 3 tin, bài" in paid.text
     store = world.store()
     assert store.submissions.get(world.refs["M2"])["status"] == "paid"

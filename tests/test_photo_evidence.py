@@ -176,7 +176,10 @@ def test_libjpeg_writer_layout_with_custom_tables_is_evidence() -> None:
     assert signs["structure"] is Strength.MEDIUM and signs["encoder_tables"] is Strength.WEAK
     found = check_photo(resaved, SETTINGS)
     assert [(p.code, p.severity) for p in found] == [("photo_recompressed", Severity.WARNING)]
-    assert "JFIF" in (found[0].detail or "")
+    # What editors and contributors read is plain Vietnamese; the marker names are kept
+    # as the technical side of the evidence (tooltip, check-photo).
+    assert "JFIF" not in (found[0].detail or "") and "phần mềm" in (found[0].detail or "")
+    assert any("APP0:JFIF" in e["technical"] for e in found[0].evidence)
 
 
 # ---------------------------------------------------------------- coefficients
@@ -292,7 +295,8 @@ def test_c2pa_edit_action_is_editing_and_a_capture_supports_the_original() -> No
     photo.c2pa = json.loads(json.dumps(summary))
     found = check_photo(photo, SETTINGS)
     assert [(p.code, p.severity) for p in found] == [("photo_edited", Severity.ERROR)]
-    assert "c2pa.cropped" in (found[0].detail or "")
+    assert "1 thao tác chỉnh sửa" in (found[0].detail or "")  # the action names: technical
+    assert "c2pa.cropped" in found[0].evidence[0]["technical"]
     photo.c2pa = {**summary, "edits": []}
     assert kinds(photo)["c2pa"] is Strength.SUPPORTS_ORIGINAL
     assert check_photo(photo, SETTINGS) == []

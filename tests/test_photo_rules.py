@@ -96,7 +96,7 @@ def test_resized_photo_keeps_old_exif_size() -> None:
     data = make_jpeg((1500, 1125), exif=camera_exif((4000, 3000)), quality=95)
     found = check_photo(facts("a.jpg", data), SETTINGS)
     assert [p.code for p in found] == ["photo_resized"]
-    assert "4000x3000" in (found[0].detail or "")
+    assert "4000 × 3000" in (found[0].detail or "")
 
 
 def test_rotated_size_is_not_resized() -> None:
@@ -108,7 +108,7 @@ def test_too_small() -> None:
     data = make_jpeg((1000, 750), exif=camera_exif((1000, 750)), quality=95)
     found = check_photo(facts("a.jpg", data), SETTINGS)
     assert [p.code for p in found] == ["photo_too_small"]
-    assert "1000x750" in (found[0].detail or "")
+    assert "1000 × 750" in (found[0].detail or "")
 
 
 def test_min_long_side_comes_from_settings() -> None:

@@ -112,6 +112,20 @@ def test_the_generic_rule_masks_other_long_digit_runs(text: str) -> None:
         assert run not in digits(masked), masked
 
 
+@pytest.mark.parametrize("name", [
+    "IMG_20261103_093012.jpg", "Screenshot_20261107-201133.png", "PXL_20261103_093012345.jpg",
+    "VID20261103093012.mp4",
+])
+def test_the_generic_rule_leaves_file_names(name: str) -> None:
+    """A camera's file name is a date and a time glued to letters: the editor must be able
+    to tell the files apart (the receipt and the problems name them)."""
+    text = f"Tệp «{name}» là ảnh chụp màn hình"
+    assert Redactor().redact(text, generic=True) == text
+    own = Redactor()
+    own.add("20261103093012")  # a known value is still masked inside a name
+    assert "20261103" not in own.redact(text, generic=True)
+
+
 def test_the_generic_rule_is_only_for_template_values() -> None:
     text = "https://baocongdoan.example.vn/tin-20261231123456789.htm"
     assert Redactor(known=frozenset({ACCOUNT})).redact(text) == text

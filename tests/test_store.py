@@ -25,6 +25,27 @@ def test_new_database_is_migrated_and_reopening_is_a_no_op(tmp_path: Path) -> No
     again.close()
 
 
+def test_v9_folds_the_searched_text_of_existing_submissions(tmp_path: Path) -> None:
+    """Submissions stored before schema v9 get their folded search text."""
+    import sqlite_utils
+
+    from store.schema import migrate
+
+    db = sqlite_utils.Database(tmp_path / "old.db")
+    for index in range(6):  # schema v6, as issue 14 left it
+        MIGRATIONS[index](db)
+    db.conn.execute("PRAGMA user_version = 6")
+    db.conn.execute(
+        "INSERT INTO submissions (ref, status, sender, title, author, received_at, updated_at)"
+        " VALUES ('TB-2026-0001', 'pending_review', 'a@b.vn', 'Hội thao Công đoàn',"
+        " 'Đinh Văn Toàn', '2026-11-01T00:00:00+00:00', '2026-11-01T00:00:00+00:00')"
+    )
+    db.conn.commit()
+    migrate(db)
+    row = db.conn.execute("SELECT search_text FROM submissions").fetchone()
+    assert row[0] == "tb-2026-0001 hoi thao cong doan dinh van toan a@b.vn"
+
+
 def test_database_from_a_newer_tinbai_is_refused(tmp_path: Path) -> None:
     Store(tmp_path).close()
     conn = sqlite3.connect(tmp_path / "tinbai.sqlite3")

@@ -121,6 +121,24 @@ def test_queue_pagination(editor: TestClient, monkeypatch: pytest.MonkeyPatch) -
     assert refs(editor.get("/?page=99").text) == []
 
 
+def test_search_ignores_diacritics_and_case(editor: TestClient, site: tuple[Config, Store]) -> None:
+    """"hoi thao" finds "hội thao" (issue 16): the folded search_text column, kept on
+    every write, read through its index."""
+    _, store = site
+    hoi_thao = refs(editor.get("/?q=hội thao").text)
+    assert hoi_thao and refs(editor.get("/?q=hoi thao").text) == hoi_thao
+    assert refs(editor.get("/?q=HỘI THAO").text) == hoi_thao
+    assert refs(editor.get("/?q=dinh van toan").text) == ["TB-2026-0005"]  # Đinh → dinh
+    assert refs(editor.get("/?q=  Cho   Don ").text) == ["TB-2026-0002"]  # unit, spaces
+    # an editor's correction is searchable at once
+    sid = int(store.submissions.get("TB-2026-0006")["id"])
+    store.submissions.update(sid, {"title": "Ngày hội Hiến máu Nhân đạo"})
+    assert refs(editor.get("/?q=nhan dao").text) == ["TB-2026-0006"]
+    plan = " ".join(str(r) for r in store.db.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM submissions WHERE search_text LIKE '%x%'"))
+    assert "COVERING INDEX submissions_search" in plan
+
+
 def test_queue_page_is_paginated_in_sql(site: tuple[Config, Store]) -> None:
     _, store = site
     rows = store.queue.page(limit=2, offset=1)
@@ -181,16 +199,27 @@ def test_publish_and_approve(editor: TestClient, site: tuple[Config, Store]) -> 
     assert store.submissions.get("TB-2026-0002")["status"] == "approved"
     bad = editor.post("/s/TB-2026-0002/publish", data={"csrf": token, "url": "javascript:x",
                                                        "genre": "tin", "coefficient": "1"})
-    assert bad.status_code == 303
-    assert "http" in editor.get("/s/TB-2026-0002").text  # the flash explains
+    # A refusal keeps what the editor typed and says why inside the decisions panel.
+    assert bad.status_code == 400
+    decide = bad.text.split('id="decide"', 1)[1].split("</section>", 1)[0]
+    assert "Chưa ghi nhận được" in decide and "http" in decide
+    assert 'value="javascript:x"' in decide and 'value="1"' in decide
     assert store.submissions.get("TB-2026-0002")["status"] == "approved"
     out_of_range = editor.post("/s/TB-2026-0002/publish", data={
         "csrf": token, "url": "https://baocongdoan.example.vn/a", "genre": "tin",
-        "coefficient": "9"})
-    assert out_of_range.status_code == 303
+        "coefficient": "9", "date": "20/11/2026"})
+    assert out_of_range.status_code == 400
+    assert "nằm ngoài khoảng 0,5–1 của thể loại «Tin»" in out_of_range.text
+    assert 'value="https://baocongdoan.example.vn/a"' in out_of_range.text
+    assert 'value="20/11/2026"' in out_of_range.text
+    assert "--coefficient" not in out_of_range.text
+    bad_day = editor.post("/s/TB-2026-0002/publish", data={
+        "csrf": token, "url": "https://baocongdoan.example.vn/a", "genre": "tin",
+        "coefficient": "1", "date": "31/02/2026"})
+    assert bad_day.status_code == 400 and "ví dụ 15/10/2026" in bad_day.text
     assert store.submissions.get("TB-2026-0002")["status"] == "approved"
     ok = editor.post("/s/TB-2026-0002/publish", data={
-        "csrf": token, "url": "https://baocongdoan.example.vn/tap-huan", "date": "2026-11-20",
+        "csrf": token, "url": "https://baocongdoan.example.vn/tap-huan", "date": "20/11/2026",
         "genre": "bai", "coefficient": "1,5"})
     assert ok.status_code == 303
     row = store.submissions.get("TB-2026-0002")
@@ -201,11 +230,45 @@ def test_publish_and_approve(editor: TestClient, site: tuple[Config, Store]) -> 
     assert actions == [("bientap", "approve"), ("bientap", "publish")]
     page = editor.get("/s/TB-2026-0002").text
     assert "Đã ghi nhận" in page and "/publish" not in page
+    # how people read it: dd/mm/yyyy, the genre's label, a decimal comma
+    assert "Đã đăng ngày 20/11/2026" in page and "thể loại Bài · hệ số 1,5" in page
+    assert "Tin, bài đã đóng" not in page and "Sửa thông tin đăng bài" in page
     # no second publication
     again = editor.post("/s/TB-2026-0002/publish", data={
         "csrf": token, "url": "https://x.example/", "genre": "tin", "coefficient": "1"})
     assert again.status_code == 303
     assert store.submissions.get("TB-2026-0002")["published_url"].endswith("tap-huan")
+
+
+def test_a_publication_can_be_corrected(editor: TestClient, site: tuple[Config, Store]) -> None:
+    """A wrong URL, date, genre or coefficient is corrected after "Ghi nhận đã đăng",
+    recorded in the audit log; once the item is in a payment batch only the URL."""
+    config, store = site
+    token = csrf_of(editor.get("/s/TB-2026-0006").text)
+    form = {"csrf": token, "url": "https://congdoan.example.vn/tin/hien-mau-2026",
+            "date": "21/11/2026", "genre": "tin", "coefficient": "0,8"}
+    wrong = editor.post("/s/TB-2026-0006/publish", data={**form, "url": "https://x.example/"})
+    assert wrong.status_code == 303
+    fixed = editor.post("/s/TB-2026-0006/publication", data=form)
+    assert fixed.status_code == 303
+    row = store.submissions.get("TB-2026-0006")
+    assert (row["published_url"], row["published_date"], row["coefficient"]) == (
+        form["url"], "2026-11-21", "0.8")
+    page = editor.get("/s/TB-2026-0006").text
+    assert "Đã sửa thông tin đăng bài" in page
+    assert "Địa chỉ: «https://x.example/» → «https://congdoan.example.vn/tin/hien-mau-2026»" \
+        in page
+    refused = editor.post("/s/TB-2026-0006/publication", data={**form, "coefficient": "7"})
+    assert refused.status_code == 400 and 'value="7"' in refused.text
+    from tinbai.finance.batches import create_batch
+
+    create_batch(store, config, parse_period("2026-Q4"), actor="ketoan")
+    frozen = editor.post("/s/TB-2026-0006/publication", data={**form, "coefficient": "1"})
+    assert frozen.status_code == 400 and "đã ở đợt chi NB-2026-Q4-01" in frozen.text
+    url_only = editor.post("/s/TB-2026-0006/publication",
+                           data={**form, "url": "https://congdoan.example.vn/tin/b"})
+    assert url_only.status_code == 303
+    assert store.submissions.get("TB-2026-0006")["published_url"].endswith("/tin/b")
 
 
 def test_reject_and_request_changes_email_the_author(

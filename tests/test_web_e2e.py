@@ -95,8 +95,9 @@ def test_editor_reviews_publishes_and_rejects(site: Config, browser: Any, smtp_s
             images.nth(i).scroll_into_view_if_needed()
             page.wait_for_function("img => img.complete && img.naturalWidth > 0",
                                    arg=images.nth(i).element_handle())
+        page.click("#publish summary")  # folded while the item waits for review
         page.fill("#publish input[name=url]", "https://congdoan.example.vn/tin/qua-nu-doan-vien")
-        page.fill("#publish input[name=date]", "2026-11-21")
+        page.fill("#publish input[name=date]", "21/11/2026")
         page.select_option("#publish select[name=genre]", "tin")
         page.fill("#publish input[name=coefficient]", "0,8")
         page.click("#publish button[type=submit]")

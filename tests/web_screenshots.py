@@ -1,68 +1,138 @@
-"""Make the README's screenshots of the editors' pages (docs/screenshots/*.png).
+"""Make the README's screenshots of the web pages, on a desk and on a phone.
 
     .venv/bin/python tests/web_screenshots.py
 
-Ingests the sample mail into a throwaway folder, records a few decisions so the queue
-shows several statuses, and photographs the pages in Debian's chromium as an editor.
+Builds the sample site of tests/web_world.py in a throwaway folder (the demo mail through
+the real pipeline, then editors' and finance's decisions), and photographs every page in
+Debian's chromium, as the role that uses it, at 1366 px and at 390 px:
+``docs/screenshots/NAME-desktop.png`` and ``NAME-phone.png`` (and the phone's open menu).
+A page route without a picture in :data:`SHOTS` is reported (and makes the command exit 1),
+so new pages get one.
 """
 
 from __future__ import annotations
 
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-from web_support import PASSWORD, ingested, running_server  # noqa: E402
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from starlette.routing import Route  # noqa: E402
+from web_support import PASSWORD, build_site, running_server  # noqa: E402
+from web_world import build_office_world  # noqa: E402
 
-from tinbai.decisions import approve, publish, reject  # noqa: E402
-from tinbai.poll import Poller  # noqa: E402
-from tinbai.web.app import create_app  # noqa: E402
+from tinbai.web.app import ROUTE_MODULES, create_app  # noqa: E402
 
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 OUT = ROOT / "docs" / "screenshots"
+WIDTHS = {"desktop": 1366, "phone": 390}
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One picture: its name, the route it shows, who looks, the path, what to open."""
+
+    name: str
+    route: str
+    user: str | None
+    path: str
+    open_details: str = ""  # CSS selector of <details> to open before the picture
+    element: str = ""  # CSS selector: photograph only this element
+    click: str = ""  # CSS selector to click first (a phone-only picture: the menu)
+
+
+SHOTS: tuple[Shot, ...] = (
+    Shot("login", "/login", None, "/login"),
+    Shot("queue", "/", "bientap", "/"),
+    Shot("menu", "/", "bientap", "/", click=".menu-button"),
+    Shot("submission", "/s/{ref}", "bientap", "/s/TB-2026-0007"),
+    Shot("submission-published", "/s/{ref}", "bientap", "/s/TB-2026-0001"),
+    Shot("submission-photos", "/s/{ref}", "bientap", "/s/TB-2026-0002",
+         open_details="figure.photo details", element="#photos"),
+    Shot("messages", "/messages", "bientap", "/messages"),
+    Shot("users", "/admin/users", "quantri", "/admin/users"),
+    Shot("finance", "/finance", "ketoan", "/finance"),
+    Shot("finance-batch", "/finance/batches/{code}", "ketoan", "/finance/batches/NB-2026-Q4-01",
+         open_details="#paid"),
+    Shot("report-units", "/reports/units", "bientap", "/reports/units?period=2026-Q4"),
+)
+
+#: GET routes that are downloads, not pages.
+DOWNLOADS = frozenset({
+    "/s/{ref}/bundle.zip", "/messages/{mid:int}/raw.eml", "/photos/{pid:int}/thumb.jpg",
+    "/photos/{pid:int}/original", "/finance/batches/{code}/download",
+    "/reports/units/download",
+})
+
+
+def missing_shots() -> list[str]:
+    """Page routes (GET, not downloads) that no shot shows."""
+    shown = {shot.route for shot in SHOTS}
+    return [route.path for module in ROUTE_MODULES for route in module.ROUTES
+            if isinstance(route, Route) and "GET" in (route.methods or ())
+            and route.path not in DOWNLOADS and route.path not in shown]
+
+
+def _login(page: Page, base: str, user: str) -> None:
+    page.goto(base + "/login")
+    page.fill("input[name=name]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def take(page: Page, base: str, shot: Shot, suffix: str) -> Path:
+    page.goto(base + shot.path)
+    page.wait_for_load_state("networkidle")
+    if shot.click:
+        page.click(shot.click)
+    if shot.open_details:
+        page.evaluate("s => document.querySelectorAll(s).forEach(d => { d.open = true; })",
+                      shot.open_details)
+    target = OUT / f"{shot.name}-{suffix}.png"
+    if shot.element:
+        page.locator(shot.element).screenshot(path=str(target))
+    else:
+        page.screenshot(path=str(target), full_page=True)
+    return target
 
 
 def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="tinbai-shots-"))
-    config, store = ingested(folder)
-    outbox = Poller(config, store).outbox
-    approve(store, "TB-2026-0002", actor="bientap")
-    publish(store, config, "TB-2026-0006", url="https://congdoan.example.vn/tin/hien-mau",
-            on="2026-11-21", genre="tin", coefficient="0.8", actor="bientap")
-    reject(store, outbox, "TB-2026-0003", reason="Nội dung trùng với tin đã đăng ngày 15/11.",
-           actor="bientap")
-    outbox.send_pending()
-    app = create_app(config, store=store, key="screenshots-" + "s" * 32)
-    OUT.mkdir(parents=True, exist_ok=True)
-    with running_server(app) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 760}, locale="vi-VN")
-        page.goto(base + "/login")
-        page.fill("input[name=name]", "bientap")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(base + "/")
-        page.screenshot(path=str(OUT / "queue.png"), full_page=True)
-        page.goto(base + "/s/TB-2026-0005")
-        page.locator("figure.photo img").first.wait_for()
-        page.click("figure.photo details summary")
-        page.wait_for_load_state("networkidle")
-        page.screenshot(path=str(OUT / "submission.png"), full_page=True)
-        page.goto(base + "/s/TB-2026-0001")
-        page.wait_for_load_state("networkidle")
-        for summary in page.locator("figure.photo details summary").all():
-            summary.click()
-        page.locator("#photos").screenshot(path=str(OUT / "submission-photos.png"))
-        browser.close()
+    template = folder / "template"
+    template.mkdir()
+    build_site(template)
+    config, store = build_office_world(template, folder / "site")
     store.close()
-    for name in ("queue.png", "submission.png", "submission-photos.png"):
-        print(OUT / name)
-    return 0
+    OUT.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with running_server(create_app(config, key="screenshots-" + "s" * 32)) as base, \
+            sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        for suffix, width in WIDTHS.items():
+            for user in dict.fromkeys(shot.user for shot in SHOTS):
+                context = browser.new_context(viewport={"width": width, "height": 860},
+                                              locale="vi-VN", device_scale_factor=1)
+                page = context.new_page()
+                if user:
+                    _login(page, base, user)
+                for shot in (s for s in SHOTS if s.user == user):
+                    if shot.click and suffix != "phone":
+                        continue
+                    written.append(take(page, base, shot, suffix))
+                context.close()
+        browser.close()
+    for path in written:
+        print(path.relative_to(ROOT))
+    missing = missing_shots()
+    for route in missing:
+        print(f"no screenshot of {route}: add a Shot to SHOTS in {__file__}", file=sys.stderr)
+    return 1 if missing else 0
 
 
 if __name__ == "__main__":

@@ -211,9 +211,10 @@ class PaymentLayoutConfig(_Strict):
     label: str
     columns: list[LayoutColumnConfig]
     description_max_length: int = Field(
-        210, ge=20, le=500, description="Transfer descriptions are cut to this length."
-    )
+        210, ge=20, le=500, description="Transfer descriptions are cut to this length.")
     totals_row: bool = Field(True, description="XLSX: a totals row under the payees.")
+    csv_excel_text: bool = Field(True, description='CSV: account numbers as ="0071…" (Excel '
+                                 "keeps the zeros); false when a bank reads the CSV itself.")
 
 
 def _default_layouts() -> dict[str, PaymentLayoutConfig]:

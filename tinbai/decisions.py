@@ -130,7 +130,8 @@ class EditResult:
 
 
 def edit_fields(
-    store: Store, config: Config, ref: str, changes: dict[str, str | None], *, actor: str
+    store: Store, config: Config, ref: str, changes: dict[str, str | None], *, actor: str,
+    note: str | None = None,
 ) -> EditResult:
     """Save an editor's corrections to template fields and run the checks again.
 
@@ -140,7 +141,8 @@ def edit_fields(
     problems found again. As with overriding (SPEC §5), a submission waiting for the
     contributor moves to the review queue once no error is left; an edit never moves one
     the other way (the contributor is not written to).
-    ``changes`` may also hold ``unit_name``: a unit picked from the registry.
+    ``changes`` may also hold ``unit_name``: a unit picked from the registry. ``note``
+    (why, e.g. finance's source for a corrected account) goes to the audit log.
     """
     changes = dict(changes)
     stripped = clean_fields(changes)  # tinbai.bidi
@@ -185,7 +187,8 @@ def edit_fields(
         store.submissions.update_photo_verdicts(sid, photo_verdicts(candidate, verdict))
         for key, new in changes.items():
             store.audit.record(actor, "edit_field", sid,
-                               {"field": key, "old": submission.get(key), "new": new})
+                               {"field": key, "old": submission.get(key), "new": new,
+                                **({"note": note} if note else {})})
         if (
             "unit_name" not in changes
             and derived["unit_name"] != submission.get("unit_name")
@@ -271,6 +274,52 @@ def publish(
 ) -> dict[str, Any]:
     """Record the publication (URL, date, genre, royalty coefficient); the author's notice
     (``notices.published``) is committed with it, through ``outbox`` or a new one."""
+    extra = _publication(config, url, on, genre, coefficient)
+    with store.transaction():
+        submission = store.submissions.get(ref)
+        store.submissions.set_status(submission["id"], lifecycle.PUBLISHED, actor=actor,
+                         reason=f"đăng tại {url}", extra=extra)
+        store.audit.record(actor, "publish", submission["id"], extra)
+        notices.published(outbox or Outbox(config, store), store.submissions.get(ref))
+    return store.submissions.get(ref)
+
+
+def correct_publication(
+    store: Store, config: Config, ref: str, *, url: str, on: str | None = None,
+    genre: str | None = None, coefficient: str | None = None, actor: str,
+) -> dict[str, Any]:
+    """Correct a published item's URL, date, genre or coefficient (a typo found later).
+
+    Checked as :func:`publish` checks them. Once the item is in a payment batch its
+    figures are frozen there: only the URL may still change (cancel the batch first to
+    change the rest). Recorded in the audit log with the old and new values.
+    """
+    values = _publication(config, url, on, genre, coefficient)
+    with store.transaction():
+        submission = store.submissions.get(ref)
+        sid = int(submission["id"])
+        if submission["status"] not in (lifecycle.PUBLISHED, lifecycle.PAID):
+            raise DecisionError("Tin, bài chưa được ghi nhận đã đăng.")
+        old = {key: submission.get(key) for key in values}
+        changed = {key: value for key, value in values.items() if value != old[key]}
+        if not changed:
+            raise AlreadyDone("Thông tin đăng bài không thay đổi.")
+        batch = store.finance.batch_of_submission(sid)
+        if batch is not None and set(changed) - {"published_url"}:
+            raise DecisionError(
+                f"Tin, bài đã ở đợt chi {batch['code']}: ngày đăng, thể loại và hệ số đã "
+                "chốt trong đợt chi. Kế toán huỷ đợt chi trước, rồi mới sửa được."
+            )
+        store.submissions.update(sid, changed)
+        store.audit.record(actor, "correct_publication", sid,
+                           {"old": {k: old[k] for k in changed}, "new": changed})
+    return store.submissions.get(ref)
+
+
+def _publication(
+    config: Config, url: str, on: str | None, genre: str | None, coefficient: str | None
+) -> dict[str, Any]:
+    """The checked publication columns (URL, date, genre, coefficient) of a decision."""
     if not url or not url.startswith(("http://", "https://")):
         raise DecisionError(
             "Địa chỉ bài đã đăng (URL) phải bắt đầu bằng http:// hoặc https://: hãy dán "
@@ -288,16 +337,8 @@ def publish(
         )
     except RoyaltyError as exc:
         raise DecisionError(str(exc)) from None
-    coef = None if coef_value is None else str(coef_value)
-    with store.transaction():
-        submission = store.submissions.get(ref)
-        extra = {"published_url": url, "published_date": published_date, "genre": genre,
-                 "coefficient": coef}
-        store.submissions.set_status(submission["id"], lifecycle.PUBLISHED, actor=actor,
-                         reason=f"đăng tại {url}", extra=extra)
-        store.audit.record(actor, "publish", submission["id"], extra)
-        notices.published(outbox or Outbox(config, store), store.submissions.get(ref))
-    return store.submissions.get(ref)
+    return {"published_url": url, "published_date": published_date, "genre": genre,
+            "coefficient": None if coef_value is None else str(coef_value)}
 
 
 def reject(store: Store, outbox: Outbox, ref: str, *, reason: str, actor: str) -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""Reporting and payment periods (SPEC §7): ``2026-10``, ``2026-Q3``, ``2026-H1``, ``2026``.
+"""Reporting and payment periods (SPEC §7): ``2026-10``, ``2026-Q3``, ``2026-H1``, ``2026``,
+and the ways people write them (``10/2026``, ``Q3/2026``, ``quý 3 2026``…): one parser for
+the pages and the command line.
 
 A period is a closed range of local calendar dates (Vietnam time, :mod:`tinbai.clock`):
 the dates of ``received_at`` timestamps are taken in that zone, so a message received at
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from typing import Literal
 
+from ingest.normalize import fold
 from tinbai import clock
 
 PeriodKind = Literal["month", "quarter", "half", "year"]
@@ -21,14 +24,20 @@ PeriodKind = Literal["month", "quarter", "half", "year"]
 MONTHS: dict[str, int] = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 
 _ROMAN = ("I", "II", "III", "IV")
+_ROMAN_INDEX = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
-_PATTERNS: tuple[tuple[re.Pattern[str], PeriodKind], ...] = (
-    (re.compile(r"^(\d{4})-(\d{1,2})$"), "month"),
-    (re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE), "quarter"),
-    (re.compile(r"^(\d{4})-H([12])$", re.IGNORECASE), "half"),
-    (re.compile(r"^(\d{4})$"), "year"),
+#: What is left of a period once its year is taken out (folded: lower case, no
+#: diacritics, separators as spaces), by kind: ``12``, ``thang 12``, ``t12`` · ``q4``,
+#: ``quy 4``, ``quy iv`` · ``h1``, ``6 thang dau``, ``nua cuoi`` · nothing (a year).
+_REST: tuple[tuple[re.Pattern[str], PeriodKind], ...] = (
+    (re.compile(r"^(?:t|thang)? ?(\d{1,2})$"), "month"),
+    (re.compile(r"^(?:q|quy) ?([1-4]|i|ii|iii|iv)$"), "quarter"),
+    (re.compile(r"^(?:h|nua nam|nua|6 thang|sau thang) ?([12]|dau|cuoi)$"), "half"),
+    (re.compile(r"^$"), "year"),
 )
-
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+_SEPARATORS = re.compile(r"[\s/\-.,:_]+")
+_YEAR_WORDS = re.compile(r"\b(?:nam|ky)\b")
 
 class PeriodError(ValueError):
     """A period that cannot be parsed; the message shows the accepted forms."""
@@ -112,22 +121,44 @@ def _month_range(year: int, first_month: int, months: int) -> tuple[date, date]:
 
 
 def parse_period(text: str) -> Period:
-    """Parse ``2026-10``, ``2026-Q3``, ``2026-H1`` or ``2026``; raises PeriodError."""
-    value = (text or "").strip()
-    for pattern, kind in _PATTERNS:
-        match = pattern.match(value)
-        if not match:
-            continue
-        year = int(match.group(1))
-        index = int(match.group(2)) if kind != "year" else 1
-        if not 1900 <= year <= 2999:
-            break
-        if kind == "month" and not 1 <= index <= 12:
-            break
-        months = MONTHS[kind]
-        start, end = _month_range(year, (index - 1) * months + 1, months)
-        return Period(kind=kind, year=year, index=index, start=start, end=end)
+    """Parse a period the way people write it; raises PeriodError naming the forms.
+
+    Months: ``2026-10``, ``10/2026``, ``tháng 10/2026``, ``T10-2026``; quarters:
+    ``2026-Q4``, ``Q4/2026``, ``quý 4 2026``, ``Quý IV/2026``; halves: ``2026-H1``,
+    ``H1/2026``, ``6 tháng đầu năm 2026``, ``nửa cuối 2026``; years: ``2026``,
+    ``năm 2026``. Case, diacritics and separators do not matter; the year is required.
+    """
+    folded = _SEPARATORS.sub(" ", fold(text or "")).strip()
+    years = _YEAR.findall(folded)
+    if len(years) == 1:
+        year = int(years[0])
+        rest = " ".join(_YEAR_WORDS.sub(" ", _YEAR.sub(" ", folded)).split())
+        for pattern, kind in _REST:
+            match = pattern.match(rest)
+            if match and 1900 <= year <= 2999:
+                index = _index(kind, match.group(1) if match.groups() else "")
+                if index is not None:
+                    return _period(kind, year, index)
     raise PeriodError(
-        f"Kỳ «{text}» không hợp lệ: hãy viết tháng (ví dụ 2026-10), quý (2026-Q3), "
-        "nửa năm (2026-H1) hoặc năm (2026)."
+        f"Kỳ «{text}» không hợp lệ: hãy viết tháng (10/2026 hoặc 2026-10), quý "
+        "(quý 3/2026, Q3/2026 hoặc 2026-Q3), nửa năm (6 tháng đầu năm 2026 hoặc 2026-H1) "
+        "hoặc năm (2026)."
     )
+
+
+def _index(kind: PeriodKind, value: str) -> int | None:
+    """The month, quarter or half named by ``value`` (None when out of range)."""
+    if kind == "year":
+        return 1
+    if kind == "half":
+        return {"1": 1, "dau": 1, "2": 2, "cuoi": 2}[value]
+    if kind == "quarter":
+        return _ROMAN_INDEX.get(value) or int(value)
+    month = int(value)
+    return month if 1 <= month <= 12 else None
+
+
+def _period(kind: PeriodKind, year: int, index: int) -> Period:
+    months = MONTHS[kind]
+    start, end = _month_range(year, (index - 1) * months + 1, months)
+    return Period(kind=kind, year=year, index=index, start=start, end=end)

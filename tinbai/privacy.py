@@ -180,7 +180,7 @@ class Redactor:
 
     def _generic_spans(self, run: _Run, text: str) -> list[tuple[int, int]]:
         number = run.number
-        if len(number) < GENERIC_MIN:
+        if len(number) < GENERIC_MIN or _in_a_name(text, run):
             return []
         kept = [False] * len(number)
         for low, high in _occurrences(number, self.exempt):
@@ -263,6 +263,16 @@ class Redactor:
             if isinstance(value, str):
                 copy[key] = self.redact(value, generic=True)
         return copy
+
+
+def _in_a_name(text: str, run: _Run) -> bool:
+    """Whether the digits are part of a name, not a number someone wrote: glued to letters
+    (``IMG_20261103_093012.jpg``, ``Screenshot_20261107-201133.png``, ``MVC-003F``).
+    Such runs are file names and identifiers; a known value inside one is still masked."""
+    first, last = run.positions[0], run.positions[-1] + 1
+    before = text[max(0, first - 2):first]
+    after = text[last:last + 2]
+    return bool(re.search(r"[^\W\d_][_-]?$", before) or re.match(r"[._-]?[^\W\d_]", after))
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

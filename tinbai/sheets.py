@@ -30,9 +30,17 @@ CENTER = Alignment(horizontal="center")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+class ExcelText(str):
+    """A CSV value Excel must keep as text (an account number's leading zeros): written
+    as ``="0071000345678"``, the form Excel reads as a text formula. Only for values we
+    make ourselves from digits, never for text from mail (see :func:`csv_safe`)."""
+
+
 def csv_safe(value: Any) -> Any:
     """Text that starts like a formula gets a leading apostrophe (OWASP CSV injection);
     titles and names come from emails, so a contributor could otherwise plant one."""
+    if isinstance(value, ExcelText):
+        return f'="{value}"' if value.isdigit() else csv_safe(str(value))
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

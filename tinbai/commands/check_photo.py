@@ -93,7 +93,8 @@ def _print_report(entry: dict[str, Any], size_bytes: int) -> None:
     if entry["signs"]:
         print("  Dấu hiệu:")
         for sign in entry["signs"]:
-            print(f"    · [{sign['strength_label']}] {sign['seen']}")
+            detail = f" ({sign['technical']})" if sign.get("technical") else ""
+            print(f"    · [{sign['strength_label']}] {sign['seen']}{detail}")
     failed = {p["code"] for p in entry["problems"]}
     print("  Các quy tắc:")
     for name, evidence in entry["evidence"]["rules"].items():

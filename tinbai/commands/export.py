@@ -15,9 +15,10 @@ from pathlib import Path
 
 from store.db import Store
 from tinbai.config import Config
-from tinbai.finance.batches import Batch, create_batch, load_batch
+from tinbai.finance.batches import FLAG_LABELS, Batch, create_batch, load_batch
 from tinbai.finance.export import LayoutError, layout_for, write_batch
 from tinbai.finance.money import RoyaltyError, format_vnd
+from tinbai.formatting import genre_labels
 from tinbai.periods import PeriodError, parse_period
 
 
@@ -29,7 +30,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "royalties",
         help="create a payment batch of the period's published, unpaid items and write it",
     )
-    p.add_argument("--period", help="2026-10, 2026-Q3, 2026-H1 or 2026 (by published date)")
+    p.add_argument("--period", help="2026-10, 2026-Q3, 2026-H1 or 2026, also 10/2026, "
+                   "Q3/2026, \"quý 3 2026\" (by published date)")
     p.add_argument("--batch", help="write an existing batch again instead of creating one")
     p.add_argument("--format", choices=("xlsx", "csv"), default=None,
                    help="file format (default: from the file name, else xlsx)")
@@ -52,9 +54,10 @@ def _summary(batch: Batch) -> str:
     ]
     for payee in flagged:
         state = "đã xác nhận" if payee.confirmed_by else "cần kế toán xác nhận"
+        labels = ", ".join(f"{FLAG_LABELS.get(f, f)} ({f})" for f in payee.flags)
         lines.append(
-            f"  CẢNH BÁO bank_account_changed: STT {payee.position} {payee.author} — tài khoản "
-            f"{payee.account_digits} khác tài khoản đã dùng ({payee.flag_detail}); {state}."
+            f"  CẢNH BÁO {labels}: STT {payee.position} {payee.author} — tài khoản "
+            f"{payee.account_digits} ({payee.flag_detail}); {state}."
         )
     if flagged:
         lines.append(f"  Xác nhận: tinbai confirm-payee {batch.code} STT --note \"…\"")
@@ -105,7 +108,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 return 0
             batch = result.batch
         output.parent.mkdir(parents=True, exist_ok=True)
-        write_batch(batch, layout, output, fmt)
+        write_batch(batch, layout, output, fmt, genre_labels=genre_labels(config))
     finally:
         store.close()
     print(_summary(batch))

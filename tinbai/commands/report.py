@@ -23,7 +23,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser = subparsers.add_parser("report", help="leadership reports")
     sub = parser.add_subparsers(dest="report_what", metavar="WHAT", required=True)
     p = sub.add_parser("units", help="per-unit counts against quotas, and the public list")
-    p.add_argument("--period", required=True, help="2026-10, 2026-Q3, 2026-H1 or 2026")
+    p.add_argument("--period", required=True,
+                   help="2026-10, 2026-Q3, 2026-H1 or 2026, also 10/2026, Q3/2026, \"quý 3 2026\"")
     p.add_argument("--format", choices=("xlsx", "csv", "html"), default=None,
                    help="file format (default: from the file name, else html)")
     p.add_argument("-o", "--output", required=True, metavar="FILE")

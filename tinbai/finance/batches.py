@@ -7,7 +7,8 @@ write transaction: an item is never in two batches, and exporting the same perio
 lists only what is new.
 
 Fraud guard: a payee (author + account) whose author used a different account before —
-in an earlier submission or an earlier batch — is flagged ``bank_account_changed``; a
+in an earlier submission or an earlier batch — is flagged ``bank_account_changed``, one
+paid into an account whose holder is not the author ``account_holder_differs``; a
 finance user must confirm each flagged payee (recorded with who/when/why and in the audit
 log) before the batch can be marked paid.
 """
@@ -33,10 +34,12 @@ from tinbai.outbox import Outbox
 from tinbai.periods import Period
 
 FLAG_BANK_ACCOUNT_CHANGED = "bank_account_changed"
+FLAG_HOLDER_DIFFERS = "account_holder_differs"
 
 #: Vietnamese text of each payee flag.
 FLAG_LABELS: dict[str, str] = {
     FLAG_BANK_ACCOUNT_CHANGED: "Đổi số tài khoản",
+    FLAG_HOLDER_DIFFERS: "Chủ tài khoản khác tác giả",
 }
 
 
@@ -236,8 +239,16 @@ def _insert_payee(
     holder = str(latest.get("account_holder_ascii")
                  or holder_ascii(str(latest.get("account_holder") or author)))
     others = store.finance.other_accounts_before(key, account, earliest) if key else []
-    flags = [FLAG_BANK_ACCOUNT_CHANGED] if others else []
-    detail = ("trước đây: " + ", ".join(others)) if others else None
+    flags, details = [], []
+    if others:
+        flags.append(FLAG_BANK_ACCOUNT_CHANGED)
+        details.append("trước đây: " + ", ".join(others))
+    if author and holder_ascii(author) != holder:
+        # Paying into someone else's account needs the author's word (SPEC §4
+        # account_holder_mismatch is only a warning for editors).
+        flags.append(FLAG_HOLDER_DIFFERS)
+        details.append(f"chủ tài khoản {holder}, tác giả {author}")
+    detail = "; ".join(details) or None
     description = _description(
         config.royalties.description, period=period, refs=[i.ref for i in items],
         author=author, batch_code=code)

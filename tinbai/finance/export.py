@@ -2,23 +2,30 @@
 
 A layout (``royalties.payment_layouts`` in config.yaml) is an ordered list of columns,
 each a field of the payee row and a header. Account numbers are always written as text
-(a leading zero must survive Excel), amounts as integer VND.
+(a leading zero must survive Excel: a text cell in XLSX, ``="0071…"`` in CSV unless the
+layout sets ``csv_excel_text: false`` for a bank that reads the CSV itself), amounts as
+integer VND, coefficients as numbers, dates as dates (shown dd/mm/yyyy), genres by label.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from tinbai import sheets
+from tinbai import formatting, sheets
 from tinbai.config import Config, PaymentLayoutConfig
 from tinbai.finance.batches import FLAG_LABELS, Batch, Payee, ascii_text
 from tinbai.finance.money import vnd_in_words
 
 VND_FORMAT = "#,##0"
+DATE_FORMAT = "DD/MM/YYYY"
+COEFFICIENT_FORMAT = "0.0#"
 MONEY_FIELDS = frozenset({"gross", "tax", "net"})
 TEXT_FIELDS = frozenset({"account_number", "bank_bin", "bank_code"})
 
@@ -53,9 +60,9 @@ def flag_text(payee: Payee) -> str:
     """Empty, or the flags with their confirmation state (Vietnamese)."""
     if not payee.flags:
         return ""
-    labels = ", ".join(FLAG_LABELS.get(f, f) for f in payee.flags)
+    labels = ", ".join(FLAG_LABELS.get(f, "Cần kiểm tra") for f in payee.flags)
     state = f"đã xác nhận ({payee.confirmed_by})" if payee.confirmed_by else "CHƯA XÁC NHẬN"
-    return f"{labels} [{payee.flags[0]}] — {state}"
+    return f"{labels} — {state}"
 
 
 def cell_value(payee: Payee, field: str, layout: PaymentLayoutConfig) -> Any:
@@ -80,10 +87,17 @@ def cell_value(payee: Payee, field: str, layout: PaymentLayoutConfig) -> Any:
 
 
 def table_rows(batch: Batch, layout: PaymentLayoutConfig) -> list[list[Any]]:
-    """Header row then one row per payee (no totals)."""
+    """Header row then one row per payee (no totals); text fields (account numbers)
+    as :class:`tinbai.sheets.ExcelText` when the layout wants Excel to keep them text."""
     rows: list[list[Any]] = [[c.header for c in layout.columns]]
     for payee in batch.payees:
-        rows.append([cell_value(payee, c.field, layout) for c in layout.columns])
+        row = []
+        for column in layout.columns:
+            value = cell_value(payee, column.field, layout)
+            if column.field in TEXT_FIELDS and layout.csv_excel_text and value:
+                value = sheets.ExcelText(value)
+            row.append(value)
+        rows.append(row)
     return rows
 
 
@@ -92,7 +106,10 @@ def write_csv(batch: Batch, layout: PaymentLayoutConfig, path: Path) -> None:
     sheets.write_csv(path, table_rows(batch, layout))
 
 
-def write_xlsx(batch: Batch, layout: PaymentLayoutConfig, path: Path) -> None:
+def write_xlsx(
+    batch: Batch, layout: PaymentLayoutConfig, path: Path, *,
+    genre_labels: Mapping[str, str] | None = None,
+) -> None:
     """An Excel workbook: a title, the list with a frozen header, totals, VND format.
 
     Sheet 1 "Danh sách chi" is the list in the layout's columns; sheet 2 "Chi tiết tin bài"
@@ -109,8 +126,8 @@ def write_xlsx(batch: Batch, layout: PaymentLayoutConfig, path: Path) -> None:
     ws.cell(row=1, column=1, value=f"DANH SÁCH CHI NHUẬN BÚT — {batch.period_label.upper()}")
     ws.cell(row=1, column=1).font = sheets.TITLE
     ws.cell(row=2, column=1,
-            value=f"Đợt {batch.code} · lập ngày {batch.created_at[:10]} · ngày chi "
-                  f"{batch.payment_date} · {layout.label}")
+            value=f"Đợt {batch.code} · lập ngày {formatting.date_text(batch.created_at)} · "
+                  f"ngày chi {formatting.date_text(batch.payment_date)} · {layout.label}")
     header_row = 4
     sheets.header_row(
         ws, header_row, [c.header for c in columns], [c.width or 16 for c in columns],
@@ -171,6 +188,13 @@ def write_xlsx(batch: Batch, layout: PaymentLayoutConfig, path: Path) -> None:
                 sheets.CENTER
     sheets.print_setup(ws, header_row, landscape=True)
 
+    _detail_sheet(wb, batch, genre_labels or {})
+    sheets.save(wb, path, f"Danh sách chi nhuận bút {batch.code}")
+
+
+def _detail_sheet(wb: Workbook, batch: Batch, labels: Mapping[str, str]) -> None:
+    """Sheet 2: every item with its date, genre, coefficient, unit value and royalty."""
+    border = sheets.BORDER
     detail = wb.create_sheet("Chi tiết tin bài")
     heads = [("STT", 6), ("Tác giả", 24), ("Mã số", 14), ("Tít tin, bài", 50),
              ("Ngày đăng", 12), ("Thể loại", 10), ("Hệ số", 8), ("Giá trị 1 hệ số", 14),
@@ -181,21 +205,29 @@ def write_xlsx(batch: Batch, layout: PaymentLayoutConfig, path: Path) -> None:
         for item in payee.items:
             r += 1
             values: list[Any] = [payee.position, payee.author, item.ref, item.title,
-                                 item.published_date, item.genre or "", item.coefficient,
-                                 item.unit_value, item.gross]
+                                 date.fromisoformat(item.published_date),
+                                 formatting.genre_text(item.genre, labels),
+                                 Decimal(item.coefficient), item.unit_value, item.gross]
             for col, value in enumerate(values, start=1):
                 cell = detail.cell(row=r, column=col, value=value)
                 cell.border = border
                 if col in (8, 9):
                     cell.number_format = VND_FORMAT
+                elif col == 5:
+                    cell.number_format = DATE_FORMAT
+                elif col == 7:
+                    cell.number_format = COEFFICIENT_FORMAT
     detail.freeze_panes = "A2"
-    sheets.save(wb, path, f"Danh sách chi nhuận bút {batch.code}")
 
 
-def write_batch(batch: Batch, layout: PaymentLayoutConfig, path: Path, fmt: str) -> None:
-    """Write ``batch`` as ``fmt`` (xlsx or csv) to ``path``."""
+def write_batch(
+    batch: Batch, layout: PaymentLayoutConfig, path: Path, fmt: str, *,
+    genre_labels: Mapping[str, str] | None = None,
+) -> None:
+    """Write ``batch`` as ``fmt`` (xlsx or csv) to ``path``; ``genre_labels`` name the
+    genres (:func:`tinbai.formatting.genre_labels`)."""
     if fmt == "xlsx":
-        write_xlsx(batch, layout, path)
+        write_xlsx(batch, layout, path, genre_labels=genre_labels)
     elif fmt == "csv":
         write_csv(batch, layout, path)
     else:

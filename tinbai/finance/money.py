@@ -64,6 +64,11 @@ def format_coefficient(value: Decimal) -> str:
     return format(normal, "f")
 
 
+def _comma(value: Decimal) -> str:
+    """A coefficient as people write it in messages: ``0,5``, ``2`` (decimal comma)."""
+    return format_coefficient(value).removesuffix(".0").replace(".", ",")
+
+
 def genre_key(genre: str) -> str:
     """Genre as a table key: folded (``Bài`` → ``bai``), spaces as underscores."""
     return fold(genre or "").replace(" ", "_")
@@ -132,13 +137,13 @@ class RoyaltyRules:
         genres = self.genres_on(on)
         key = genre_key(genre)
         if key not in genres:
-            known = ", ".join(f"{k} ({g.label})" for k, g in genres.items())
+            known = ", ".join(f"{g.label} ({k})" for k, g in genres.items())
             raise RoyaltyError(
                 f"Thể loại «{genre}» không có trong bảng nhuận bút: hãy chọn một trong các "
                 f"thể loại {known}."
             )
         rule = genres[key]
-        span = f"{format_coefficient(rule.min)}–{format_coefficient(rule.max)}"
+        span = f"{_comma(rule.min)}–{_comma(rule.max)}"
         if coef is None:
             if rule.default is not None:
                 coef = rule.default
@@ -146,13 +151,13 @@ class RoyaltyRules:
                 coef = rule.min
             else:
                 raise RoyaltyError(
-                    f"Thể loại {key} ({rule.label}) có hệ số trong khoảng {span}: hãy ghi "
-                    "hệ số nhuận bút (--coefficient)."
+                    f"Thể loại «{rule.label}» có hệ số trong khoảng {span}: hãy ghi hệ số "
+                    "nhuận bút trong khoảng đó."
                 )
         if not rule.min <= coef <= rule.max:
             raise RoyaltyError(
-                f"Hệ số {format_coefficient(coef)} nằm ngoài khoảng {span} của thể loại "
-                f"{key} ({rule.label}): hãy ghi một hệ số trong khoảng đó."
+                f"Hệ số {_comma(coef)} nằm ngoài khoảng {span} của thể loại "
+                f"«{rule.label}»: hãy ghi một hệ số trong khoảng đó."
             )
         return key, coef
 

@@ -42,7 +42,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from store.db import Store
-from tinbai import clock
+from tinbai import formatting
 from tinbai.bidi import strip_bidi
 from tinbai.config import Config
 from tinbai.outbox import Outbox
@@ -54,6 +54,7 @@ from tinbai.web import (
     loop,
     messages,
     public,
+    publication,
     queue,
     submission,
     users,
@@ -72,7 +73,8 @@ HERE = Path(__file__).parent
 
 #: The page modules, in order (their routes and top-bar links).
 ROUTE_MODULES: tuple[ModuleType, ...] = (
-    auth, queue, submission, downloads, messages, users, admin_sessions, finance, loop, public,
+    auth, queue, submission, publication, downloads, messages, users, admin_sessions, finance,
+    loop, public,
 )
 
 
@@ -85,7 +87,7 @@ def _printable(value: object) -> object:
     return value
 
 
-def _environment(extra_dirs: Iterable[Path] = ()) -> jinja2.Environment:
+def _environment(config: Config, extra_dirs: Iterable[Path] = ()) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([HERE / "templates", *extra_dirs]),
         autoescape=jinja2.select_autoescape(("html", "xml", "j2"), default=True),
@@ -93,7 +95,9 @@ def _environment(extra_dirs: Iterable[Path] = ()) -> jinja2.Environment:
         lstrip_blocks=True,
         finalize=_printable,
     )
-    env.filters["localtime"] = clock.format_local
+    env.filters.update(formatting.FILTERS)  # dates, numbers, names as people write them
+    labels = formatting.genre_labels(config)
+    env.filters["genre"] = lambda key: formatting.genre_text(key, labels)
     env.filters["mask_account"] = mask_account
     for module in ROUTE_MODULES:
         env.globals.update(getattr(module, "TEMPLATE_GLOBALS", {}))
@@ -154,7 +158,7 @@ def create_app(
     own_store = store is None
     the_store = store or Store(config.data_path)
     ctx = WebContext(config=config, store=the_store, outbox=Outbox(config, the_store),
-                     env=_environment())
+                     env=_environment(config))
     routes: list[BaseRoute] = []
     for module in route_modules:
         routes.extend(module.ROUTES)

@@ -208,6 +208,8 @@ async def login(request: Request) -> Response:
     if user is not None:
         sessions.begin(request, int(user["id"]))
         csrf.rotate(request)
+        if target == "/" and user["role"] == "finance":
+            target = "/finance"  # finance's work is there; the queue is one click away
         return RedirectResponse(target, status_code=303)
     return ctx.render(request, "login.html",
                       {"next": target, "error": error, "name": name, "no_users": False},

@@ -3,8 +3,10 @@
 - ``/finance`` (finance, admin): payment batches with totals and what waits; a form to
   create the batch of a period (finance);
 - ``/finance/batches/{code}``: payees with whole account numbers, items, totals, the
-  ``bank_account_changed`` flags with a confirmation form, downloads in every layout,
-  and "mark paid" (finance; refused while a flagged payee is unconfirmed);
+  flags (account changed, holder not the author) with a confirmation form, downloads in
+  every layout, "mark paid" (finance; confirmed with a tick; refused while a flagged
+  payee is unconfirmed), and the period's items no batch could take (no usable account,
+  no coefficient) with a form to correct the account;
 - ``/reports/units?period=2026-Q3`` (every role): the unit report with its SVG chart and
   the public list, downloadable as XLSX, CSV or printable HTML.
 
@@ -15,7 +17,6 @@ writing runs in the thread pool and never touches the store's connection.
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -28,7 +29,7 @@ from starlette.routing import BaseRoute, Route
 
 from store.db import Store
 from store.errors import NotFound
-from tinbai import clock
+from tinbai import clock, formatting
 from tinbai.finance.batches import (
     FLAG_LABELS,
     Batch,
@@ -41,13 +42,14 @@ from tinbai.finance.batches import (
 )
 from tinbai.finance.export import LayoutError, items_text, layout_for, write_batch
 from tinbai.finance.money import RoyaltyError, format_vnd
-from tinbai.periods import (
-    Period,
-    PeriodError,
-    current_quarter,
-    parse_period,
-    previous_quarter,
+from tinbai.finance.pending import (
+    AccountFixError,
+    fix_account,
+    left_out,
+    suggested_period,
+    waiting_by_quarter,
 )
+from tinbai.periods import Period, PeriodError, current_quarter, parse_period
 from tinbai.reports.chart import bar_chart
 from tinbai.reports.data import OTHER_KIND, UnitReport, build_unit_report
 from tinbai.reports.writers import write_report
@@ -106,9 +108,17 @@ async def batches_page(request: Request) -> Response:
     store = ctx.store
     return ctx.render(request, "finance_batches.html", {
         "batches": store.finance.batches(), "vnd": format_vnd,
-        "default_period": previous_quarter(clock.today()), "today": clock.today().isoformat(),
-        "can_act": user["role"] in FINANCE,
+        "default_period": suggested_period(store, clock.today()).label,
+        "waiting": waiting_by_quarter(store), "period_label": _period_label,
+        "today": formatting.date_text(clock.today()), "can_act": user["role"] in FINANCE,
     })
+
+
+def _period_label(code: str) -> str:
+    try:
+        return parse_period(code).label
+    except PeriodError:
+        return code
 
 
 async def create(request: Request) -> Response:
@@ -118,12 +128,14 @@ async def create(request: Request) -> Response:
     form = await checked_form(request)
     try:
         period = parse_period(str(form.get("period") or ""))
-        pay_day = date.fromisoformat(str(form.get("payment_date") or clock.today().isoformat()))
-    except PeriodError:
-        flash(request, "Kỳ không hợp lệ: viết 2026-10, 2026-Q3, 2026-H1 hoặc 2026.", "error")
+    except PeriodError as exc:
+        flash(request, str(exc), "error")
         return RedirectResponse("/finance", status_code=303)
-    except ValueError:
-        flash(request, "Ngày chi không hợp lệ (YYYY-MM-DD).", "error")
+    typed = str(form.get("payment_date") or "").strip()
+    pay_day = formatting.parse_date_text(typed) if typed else clock.today()
+    if pay_day is None:
+        flash(request, f"Ngày chi «{typed}» không hợp lệ: hãy viết ngày/tháng/năm, ví dụ "
+                       f"{formatting.date_text(clock.today())}.", "error")
         return RedirectResponse("/finance", status_code=303)
     try:
         result = create_batch(store, config, period, actor=str(user["name"]),
@@ -132,7 +144,8 @@ async def create(request: Request) -> Response:
         flash(request, f"Không tạo được đợt chi: {exc}", "error")
         return RedirectResponse("/finance", status_code=303)
     for skipped in result.skipped:
-        flash(request, f"Bỏ qua {skipped.ref}: {skipped.reason}.", "warning")
+        flash(request, f"Chưa chi được {skipped.ref}: {skipped.reason} (xem danh sách "
+                       "«Chưa vào đợt chi» để sửa).", "warning")
     if result.batch is None:
         flash(request, f"Không có tin, bài mới nào đã đăng mà chưa chi trong {period.label}: "
                        "không tạo đợt chi.", "warning")
@@ -148,12 +161,38 @@ async def batch_page(request: Request) -> Response:
     ctx = context(request)
     store, config = ctx.store, ctx.config
     batch = _batch_or_404(store, request.path_params["code"])
+    period = parse_period(batch.period)
     return ctx.render(request, "finance_batch.html", {
         "batch": batch, "vnd": format_vnd, "items_text": items_text,
         "flag_labels": FLAG_LABELS, "layouts": config.royalties.payment_layouts,
         "default_layout": config.royalties.default_layout,
+        "left_out": left_out(store, period), "period": period,
         "can_act": user["role"] in FINANCE and batch.status == "open",
+        "can_fix": user["role"] in FINANCE,
     })
+
+
+async def fix_item_account(request: Request) -> Response:
+    """Finance corrects the account of an item no batch could take (with a note)."""
+    user = require(request, *FINANCE)
+    ctx = context(request)
+    form = await checked_form(request)
+    back = str(form.get("back") or "/finance")
+    back = back if back.startswith("/finance") and "//" not in back else "/finance"
+    ref = str(request.path_params["ref"]).strip().upper()
+    try:
+        ctx.store.submissions.get(ref)
+    except NotFound:
+        raise HTTPException(404, "Không có tin, bài này.") from None
+    try:
+        digits = fix_account(ctx.store, ctx.config, ref, str(form.get("account") or ""),
+                             note=str(form.get("note") or "")[:2000], actor=str(user["name"]))
+    except AccountFixError as exc:
+        flash(request, f"Chưa sửa được số tài khoản của {ref}: {exc}", "error")
+    else:
+        flash(request, f"Đã sửa số tài khoản của {ref} thành {digits}. Lập danh sách chi "
+                       "của kỳ một lần nữa để chi tin, bài này.")
+    return RedirectResponse(back, status_code=303)
 
 
 async def confirm(request: Request) -> Response:
@@ -179,9 +218,13 @@ async def paid(request: Request) -> Response:
     user = require(request, *FINANCE)
     ctx = context(request)
     store = ctx.store
-    await checked_form(request)
+    form = await checked_form(request)
     code = request.path_params["code"]
     _batch_or_404(store, code)
+    if form.get("confirm") != "yes":
+        flash(request, "Chưa đánh dấu đã chi: hãy đánh dấu ô «Tôi xác nhận đã chuyển khoản "
+                       "xong» rồi bấm lại.", "error")
+        return RedirectResponse(f"/finance/batches/{code}#paid", status_code=303)
     try:
         batch = mark_paid(store, code, actor=str(user["name"]), outbox=ctx.outbox)
     except FinanceError as exc:
@@ -226,13 +269,16 @@ async def batch_download(request: Request) -> Response:
     except LayoutError as exc:
         raise HTTPException(400, str(exc)) from None
     name = request.query_params.get("layout") or config.royalties.default_layout
-    data = await _written(lambda path: write_batch(batch, layout, path, fmt), fmt)
+    labels = formatting.genre_labels(config)
+    data = await _written(
+        lambda path: write_batch(batch, layout, path, fmt, genre_labels=labels), fmt)
     return _download(data, f"{batch.code}-{name}.{fmt}", fmt)
 
 
 def _report_for(request: Request) -> tuple[str, Period | None, UnitReport | None]:
     ctx = context(request)
-    text = request.query_params.get("period") or current_quarter(clock.today())
+    text = (request.query_params.get("period") or "").strip()[:40] or \
+        parse_period(current_quarter(clock.today())).label
     try:
         period = parse_period(text)
     except PeriodError:
@@ -244,7 +290,8 @@ async def report_page(request: Request) -> Response:
     require(request, *READERS)
     ctx = context(request)
     text, period, report = _report_for(request)
-    values: dict[str, Any] = {"period_text": text, "report": report, "period": period}
+    values: dict[str, Any] = {"period_text": period.label if period else text,
+                              "report": report, "period": period}
     if report is not None:
         rows = [r for r in report.all_rows if r.kind != OTHER_KIND and r.quota is not None]
         values.update({
@@ -261,7 +308,7 @@ async def report_download(request: Request) -> Response:
     text, period, report = _report_for(request)
     fmt = request.query_params.get("format", "xlsx")
     if report is None or period is None:
-        raise HTTPException(400, f"Kỳ {text!r} không hợp lệ.")
+        raise HTTPException(400, f"Kỳ «{text}» không hợp lệ.")
     if fmt not in FORMATS:
         raise HTTPException(400, "Định dạng phải là xlsx, csv hoặc html.")
     the_report = report
@@ -277,6 +324,7 @@ ROUTES: list[BaseRoute] = [
     Route("/finance/batches/{code}/paid", paid, methods=["POST"]),
     Route("/finance/batches/{code}/cancel", cancel, methods=["POST"]),
     Route("/finance/batches/{code}/download", batch_download, methods=["GET"]),
+    Route("/finance/items/{ref}/account", fix_item_account, methods=["POST"]),
     Route("/reports/units", report_page, methods=["GET"]),
     Route("/reports/units/download", report_download, methods=["GET"]),
 ]

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from tinbai.alerts import TITLES as ALERT_TITLES
 from tinbai.web.auth import READERS, REVIEWERS, require
 from tinbai.web.context import NavItem, context, flash
 from tinbai.web.csrf import checked_form
@@ -33,6 +34,22 @@ KIND_LABELS: dict[str, str] = {
     "processed": "Đã xử lý",
     "approval_reply": "Ý kiến duyệt của đơn vị",  # issue 15
     "approval_ignored": "Thư về việc duyệt không được tính",
+}
+
+
+#: What each alert means for the people reading this page (the alert's own text, written
+#: for the log, stays in the tooltip; docs/operations.md explains each kind).
+ALERT_HINTS: dict[str, str] = {
+    "auth_failure": "Hộp thư không nhận mật khẩu: quản trị viên kiểm tra lại mật khẩu ứng "
+                    "dụng của hộp thư, rồi đánh dấu đã xử lý.",
+    "quarantined": "Có thư không xử lý được; thư gốc vẫn được giữ nguyên. Quản trị viên xem "
+                   "nhật ký hệ thống và cho xử lý lại.",
+    "mailbox_unreachable": "Không kết nối được tới máy chủ thư; hệ thống tự thử lại. Nếu kéo "
+                           "dài, quản trị viên kiểm tra mạng và địa chỉ máy chủ.",
+    "oauth_revoked": "Quyền đăng nhập của hộp thư đã hết hạn hoặc bị thu hồi: quản trị viên "
+                     "đăng nhập lại cho hộp thư.",
+    "backup_failed": "Bản sao lưu hằng ngày không tạo được: quản trị viên kiểm tra thư mục "
+                     "sao lưu và dung lượng đĩa.",
 }
 
 
@@ -63,7 +80,8 @@ async def messages(request: Request) -> Response:
     return ctx.render(request, "messages.html", {
         "rows": rows[:PAGE_SIZE], "has_next": len(rows) > PAGE_SIZE, "page": page,
         "counts": counts, "kind": kind, "kind_labels": KIND_LABELS, "link": link,
-        "alerts": alerts, "can_resolve": user["role"] in REVIEWERS,
+        "alerts": alerts, "alert_titles": ALERT_TITLES, "alert_hints": ALERT_HINTS,
+        "can_resolve": user["role"] in REVIEWERS,
     })
 
 

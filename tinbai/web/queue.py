@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -53,7 +55,7 @@ PROBLEM_LABELS: dict[str, str] = {
     "photo_screenshot": "Ảnh chụp màn hình",
     "photo_unreadable": "Ảnh hỏng",
     "photo_unsupported_format": "Định dạng ảnh",
-    "photo_link_only": "Ảnh qua đường link",
+    "photo_link_only": "Ảnh gửi qua đường dẫn",
     "photo_duplicate": "Ảnh trùng",
     "bank_account_changed": "Đổi STK",
     "sender_unverified": "Người gửi chưa xác thực",
@@ -61,8 +63,16 @@ PROBLEM_LABELS: dict[str, str] = {
 }
 
 
+#: Short names of the template fields on chips ("Thiếu tác giả, SĐT").
+FIELD_SHORT: dict[str, str] = {
+    "title": "tít", "body": "nội dung", "caption": "chú thích ảnh", "author": "tác giả",
+    "unit": "đơn vị", "phone": "SĐT", "bank_account": "STK", "account_holder": "chủ TK",
+    "bank_name": "ngân hàng",
+}
+
+
 def problem_label(code: str) -> str:
-    return PROBLEM_LABELS.get(code, code)
+    return PROBLEM_LABELS.get(code, "Lỗi khác")
 
 
 def problem_severity(code: str) -> str:
@@ -70,9 +80,50 @@ def problem_severity(code: str) -> str:
     return str(info.severity) if info else "warning"
 
 
+@dataclass(frozen=True)
+class Chip:
+    """One short problem label of a list or a version: what, how bad, the codes (tooltip)."""
+
+    label: str
+    severity: str
+    codes: str
+
+
+def problem_chips(items: Iterable[Any]) -> list[Chip]:
+    """Problems as chips, one per code in order of first appearance: missing fields are
+    named ("Thiếu tác giả, SĐT"), repeats counted ("Ảnh bị nén (2 ảnh)").
+
+    ``items`` are problem dicts (``code``, ``field``, ``severity``) or (code, field) pairs.
+    """
+    grouped: dict[str, list[tuple[str | None, str]]] = {}
+    for item in items:
+        if isinstance(item, dict):
+            code, field = str(item.get("code")), item.get("field")
+            severity = str(item.get("severity") or problem_severity(code))
+        else:
+            code, field = item[0], item[1]
+            severity = problem_severity(code)
+        grouped.setdefault(code, []).append((field, severity))
+    chips = []
+    for code, entries in grouped.items():
+        severity = "error" if any(s == "error" for _, s in entries) else "warning"
+        if code == "missing_field" and any(f for f, _ in entries):
+            names = ", ".join(dict.fromkeys(FIELD_SHORT.get(str(f), str(f)) for f, _ in entries
+                                            if f))
+            label = f"Thiếu {names}"
+        elif len(entries) > 1:
+            unit = " ảnh" if code.startswith("photo_") else ""
+            label = f"{problem_label(code)} ({len(entries)}{unit})"
+        else:
+            label = problem_label(code)
+        chips.append(Chip(label, severity, code))
+    return chips
+
+
 #: Names the templates call to show problem codes.
 TEMPLATE_GLOBALS: dict[str, object] = {
     "problem_label": problem_label, "problem_severity": problem_severity,
+    "problem_chips": problem_chips,
 }
 
 

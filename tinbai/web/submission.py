@@ -28,15 +28,14 @@ from store import lifecycle
 from store.base import Row
 from store.db import Store
 from store.errors import InvalidTransition, NotFound
-from tinbai import clock, decisions
+from tinbai import clock, decisions, formatting
 from tinbai.decisions import AlreadyDone, DecisionError, ErrorsLeft, MissingReason
 from tinbai.web import loop
 from tinbai.web.auth import ADMINS, READERS, REVIEWERS, require
 from tinbai.web.context import WebContext, context, flash
 from tinbai.web.csrf import checked_form
 from tinbai.web.masking import UNMASKED_ROLES, editor_page_values
-from tinbai.web.notify import send_notices
-from tinbai.web.thumbs import thumb_path
+from tinbai.web.photocard import photo_cards
 from validators.problems import FIELD_LABELS
 
 log = logging.getLogger(__name__)
@@ -73,6 +72,10 @@ ACTION_LABELS: dict[str, str] = {
     "unit_reply_ignored": "Thư trả lời duyệt không được tính",
     "revoke_links": "Thu hồi liên kết theo dõi",
     "confirm_duplicate": "Xác nhận chi dù gần trùng",
+    "correct_publication": "Sửa thông tin đăng bài",
+    "confirm_payee": "Kế toán xác nhận người nhận",
+    "paid": "Đã chi nhuận bút",
+    "cancel_batch": "Huỷ đợt chi",
 }
 
 REPLY_LABELS: dict[str, str] = {
@@ -91,54 +94,9 @@ REPLY_LABELS: dict[str, str] = {
     "fix_reminder": "Nhắc bổ sung",
 }
 
-#: Vietnamese names of the photo evidence keys (``PhotoFacts.evidence``), in display order.
-EVIDENCE_LABELS: dict[str, str] = {
-    "make": "Hãng máy", "model": "Kiểu máy", "software": "Phần mềm",
-    "datetime_original": "Thời điểm chụp", "exif_size": "Kích thước theo EXIF",
-    "orientation": "Hướng ảnh (EXIF)", "exposure_tags": "Số thẻ phơi sáng",
-    "quality": "Chất lượng JPEG ước tính", "quality_distance": "Độ lệch bảng lượng tử",
-    "progressive": "JPEG progressive", "app_markers": "Phân đoạn APP",
-    "size_bytes": "Dung lượng (byte)", "comments": "Ghi chú trong tệp",
-    "xmp_creator_tool": "Công cụ (XMP)", "xmp_history": "Lịch sử chỉnh sửa (XMP)",
-    "xmp_derived": "Lưu từ tệp khác (XMP)", "xmp_raw_settings": "Thiết lập Camera Raw",
-    "photoshop_history": "Lịch sử Photoshop", "photoshop_resources": "Tài nguyên Photoshop",
-    "reencoder_traces": "Dấu vết nén lại", "icc_description": "Hồ sơ màu (ICC)",
-    "user_comment": "Ghi chú người dùng (EXIF)", "error": "Lỗi đọc ảnh",
-}
-
-_CAPTION_NUMBER = re.compile(r"^\s*Ảnh\s*\d+\s*[:.\-–]\s*", re.IGNORECASE)
-
-
-def _evidence_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
-    """The photo's rule evidence as (Vietnamese label, readable value) rows."""
-    evidence = facts.get("evidence") or {
-        key: facts.get(key) for key in EVIDENCE_LABELS if facts.get(key) not in (None, "", [])
-    }
-    if not isinstance(evidence, dict):
-        return []
-    order = list(EVIDENCE_LABELS)
-    rows = []
-    for key in sorted(evidence, key=lambda k: order.index(k) if k in order else len(order)):
-        value = evidence[key]
-        if isinstance(value, bool):
-            text = "có" if value else "không"
-        elif value is None or value == "" or value == []:
-            text = "—"
-        elif isinstance(value, list | tuple):
-            text = ("×" if key == "exif_size" else ", ").join(str(v) for v in value)
-        else:
-            text = str(value)
-        rows.append((EVIDENCE_LABELS.get(key, key), text))
-    return rows
-
-
-def caption_text(caption: object) -> str:
-    """A photo caption without its own "Ảnh 1:" (the page numbers photos itself)."""
-    return _CAPTION_NUMBER.sub("", str(caption or "")).strip()
-
-
 def genres(ctx: WebContext) -> list[tuple[str, str]]:
-    """Genres of the coefficient table in force today (``royalties``), else the defaults."""
+    """Genres of the coefficient table in force today (``royalties``), else the defaults,
+    as (key, "Tin (hệ số 0,5–1)")."""
     royalties: Any = getattr(ctx.config, "royalties", None)
     tables: list[Any] = list(getattr(royalties, "coefficient_tables", None) or [])
     today = clock.today()
@@ -147,9 +105,9 @@ def genres(ctx: WebContext) -> list[tuple[str, str]]:
         return list(DEFAULT_GENRES)
     result = []
     for key, genre in in_force[-1].genres.items():
-        low, high = genre.min, genre.max
-        span = f"{low}" if low == high else f"{low}–{high}"
-        result.append((str(key), f"{genre.label} (hệ số {span})".replace(".", ",")))
+        low, high = formatting.decimal_text(genre.min), formatting.decimal_text(genre.max)
+        span = low if low == high else f"{low}–{high}"
+        result.append((str(key), f"{genre.label} (hệ số {span})"))
     return result
 
 
@@ -196,21 +154,6 @@ def _back(submission: Row, anchor: str = "") -> RedirectResponse:
 # -- the page ------------------------------------------------------------------------------
 
 
-def _photos(ctx: WebContext, sid: int) -> list[dict[str, Any]]:
-    photos = []
-    for photo in ctx.store.submissions.photos_of(sid):
-        facts = _json(photo["facts_json"], {})
-        photos.append({
-            **photo,
-            "caption_text": caption_text(photo["caption"]),
-            "evidence_rows": _evidence_rows(facts),
-            "photo_problems": _json(photo["problems_json"], []),
-            "has_thumb": thumb_path(ctx.thumbs_dir, str(photo["sha256"])) is not None
-            and bool(photo["blob_path"]),
-        })
-    return photos
-
-
 def _versions(store: Store, sid: int) -> list[dict[str, Any]]:
     versions = []
     for version in store.submissions.versions(sid):
@@ -223,11 +166,31 @@ def _versions(store: Store, sid: int) -> list[dict[str, Any]]:
     return versions
 
 
-async def page(request: Request) -> Response:
+def _panel_note(status: str, batch: Row | None) -> str:
+    """What the decisions panel says when no decision is left to make."""
+    if status == lifecycle.PUBLISHED and batch is not None:
+        return (f"Đã đăng và đã vào đợt chi {batch['code']}: người nhận và số tiền đã chốt "
+                "trong đợt chi (sửa các mục không làm đổi đợt chi); thông tin đăng bài chỉ còn "
+                "sửa được địa chỉ.")
+    if status == lifecycle.PUBLISHED:
+        return ("Đã đăng. Vẫn sửa được các mục và thông tin đăng bài cho đến khi vào danh "
+                "sách chi nhuận bút.")
+    if status == lifecycle.PAID:
+        return "Đã chi nhuận bút: tin, bài đã đóng, không sửa được nữa."
+    if status == lifecycle.REJECTED:
+        return "Không sử dụng: tin, bài đã đóng, không sửa được nữa."
+    return ""
+
+
+def render_page(
+    request: Request, submission: Row, *, publish_form: dict[str, str] | None = None,
+    publish_error: str | None = None, status_code: int = 200,
+) -> Response:
+    """The submission page; ``publish_form`` and ``publish_error`` keep what the editor
+    typed in the publish (or correction) form and say, beside it, why it was refused."""
     user = require(request, *READERS)
     ctx = context(request)
     store = ctx.store
-    submission = load_submission(store, request.path_params["ref"])
     sid = int(submission["id"])
     replies = [{**r, "text": _reply_text(r["raw"]), "raw": None}
                for r in store.outbox.of_submission(sid)]
@@ -236,10 +199,13 @@ async def page(request: Request) -> Response:
     role = user["role"]
     can_review = role in REVIEWERS
     status = submission["status"]
+    problems = store.submissions.problems_of(sid)
+    published = status in (lifecycle.PUBLISHED, lifecycle.PAID)
+    batch = store.finance.batch_of_submission(sid) if published else None
     values = {
         "s": submission,
-        "problems": store.submissions.problems_of(sid),
-        "photos": _photos(ctx, sid),
+        "problems": problems,
+        "photos": photo_cards(ctx, sid, problems),
         "messages": store.messages.of_submission(sid),
         "versions": _versions(store, sid),
         "history": store.submissions.history(sid),
@@ -253,12 +219,17 @@ async def page(request: Request) -> Response:
         "is_open": status in lifecycle.OPEN_STATES,
         "can_approve": can_review and status == lifecycle.PENDING_REVIEW,
         "can_publish": can_review and lifecycle.can_move(status, lifecycle.PUBLISHED),
+        "can_correct": can_review and status == lifecycle.PUBLISHED,
+        "batch": batch,
         "can_reopen": can_review and status == lifecycle.NEEDS_FIX
         and store.submissions.active_error_count(sid) == 0,
+        "panel_note": _panel_note(status, batch),
         "registry_units": [u.name for u in ctx.config.units],
         "show_bank": role in ("finance", "admin"),
         "genres": genres(ctx),
-        "today": clock.today().isoformat(),
+        "publish_form": publish_form or {},
+        "publish_error": publish_error,
+        "today": formatting.date_text(clock.today()),
         "action_labels": ACTION_LABELS,
         "reply_labels": REPLY_LABELS,
         **loop.panel_values(ctx, submission, role),  # issue 15: approval, links, copies
@@ -266,7 +237,14 @@ async def page(request: Request) -> Response:
     redactor = ctx.redactor_for(sid)
     if role not in UNMASKED_ROLES:
         values = editor_page_values(values, redactor)
-    return ctx.render(request, "submission.html", values, redactor=redactor)
+    return ctx.render(request, "submission.html", values, redactor=redactor,
+                      status_code=status_code)
+
+
+async def page(request: Request) -> Response:
+    require(request, *READERS)
+    submission = load_submission(context(request).store, request.path_params["ref"])
+    return render_page(request, submission)
 
 
 # -- decisions -----------------------------------------------------------------------------
@@ -288,33 +266,6 @@ async def approve(request: Request) -> Response:
         flash(request, "Trạng thái vừa thay đổi; hãy xem lại tin, bài.", "error")
     else:
         flash(request, f"Đã duyệt {submission['ref']}.")
-    return _back(submission)
-
-
-async def publish(request: Request) -> Response:
-    user = require(request, *REVIEWERS)
-    form = await checked_form(request)
-    ctx = context(request)
-    submission = load_submission(ctx.store, request.path_params["ref"])
-    error = _transition_error(submission, lifecycle.PUBLISHED)
-    if error:
-        flash(request, error, "error")
-        return _back(submission)
-    genre = str(form.get("genre") or "").strip() or None
-    if genre and genre not in dict(genres(ctx)):
-        flash(request, "Thể loại không có trong bảng nhuận bút.", "error")
-        return _back(submission, "#publish")
-    try:
-        decisions.publish(ctx.store, ctx.config, submission["ref"],
-                          url=str(form.get("url") or "").strip(),
-                          on=str(form.get("date") or "").strip() or None, genre=genre,
-                          coefficient=str(form.get("coefficient") or "").strip() or None,
-                          actor=user["name"], outbox=ctx.outbox)
-    except (DecisionError, InvalidTransition) as exc:
-        flash(request, f"Chưa ghi nhận được: {exc}", "error")
-        return _back(submission, "#publish")
-    await send_notices(ctx)  # issue 15: the author's publication notice
-    flash(request, f"Đã ghi nhận {submission['ref']} đã đăng.")
     return _back(submission)
 
 
@@ -466,7 +417,6 @@ async def add_note(request: Request) -> Response:
 ROUTES: list[BaseRoute] = [
     Route("/s/{ref}", page, methods=["GET"], name="submission"),
     Route("/s/{ref}/approve", approve, methods=["POST"]),
-    Route("/s/{ref}/publish", publish, methods=["POST"]),
     Route("/s/{ref}/reject", reject, methods=["POST"]),
     Route("/s/{ref}/request-changes", request_changes, methods=["POST"]),
     Route("/s/{ref}/reopen", reopen, methods=["POST"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from ingest.model import Candidate
 from ingest.photos import PhotoFacts
@@ -18,9 +19,9 @@ def first_match(text: str | None, names: Iterable[str]) -> str | None:
 
 
 def size_text(photo: PhotoFacts) -> str:
-    """``4032x3024`` or ``?`` when the size is unknown."""
+    """``4032 × 3024`` or ``?`` when the size is unknown."""
     if photo.width and photo.height:
-        return f"{photo.width}x{photo.height}"
+        return f"{photo.width} × {photo.height}"
     return "?"
 
 
@@ -34,6 +35,15 @@ def inserted_photos(candidate: Candidate, rules: PhotoRules) -> list[str]:
     sides = candidate.embedded_image_sides
     return [name for name in candidate.embedded_images
             if not 0 < sides.get(name, 0) <= rules.decoration_max_side]
+
+
+def exif_date_text(value: str | None) -> str:
+    """An EXIF date (``2026:11:03 09:31:00``) as people write it: ``03/11/2026 09:31``."""
+    text = (value or "").strip()
+    try:
+        return datetime.strptime(text[:19], "%Y:%m:%d %H:%M:%S").strftime("%d/%m/%Y %H:%M")
+    except ValueError:
+        return text or "?"
 
 
 def usable(photo: PhotoFacts) -> bool:

@@ -48,12 +48,15 @@ SUPPORTING_ONLY = frozenset({"chat_size"})
 
 @dataclass(frozen=True)
 class Evidence:
-    """One sign: which collector saw it, the code it supports, its strength, what was seen."""
+    """One sign: which collector saw it, the code it supports, its strength, what was seen
+    (plain Vietnamese for editors and contributors) and, for experts, the technical facts
+    behind it (segment names, EXIF tags: the photo card's tooltip, ``check-photo``)."""
 
     kind: str
     code: str
     strength: Strength
     seen: str
+    technical: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

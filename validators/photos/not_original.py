@@ -23,7 +23,7 @@ class PhotoNotOriginal:
         """One problem when the photo carries no camera metadata."""
         if not usable(photo) or photo.has_camera_metadata or photo.format == "PNG":
             return []
-        return [problem(self.name, file=photo.filename, detail="không có EXIF máy chụp")]
+        return [problem(self.name, file=photo.filename, detail="không có thông tin máy chụp")]
 
     def explain(self, photo: PhotoFacts, settings: ValidationSettings) -> str:
         """What was checked, for editors."""

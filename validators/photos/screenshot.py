@@ -18,17 +18,17 @@ def screenshot_reason(photo: PhotoFacts, rules: PhotoRules) -> str | None:
     file named like a screenshot.
     """
     if (photo.user_comment or "").strip().lower() == "screenshot":
-        return "EXIF UserComment «Screenshot»"
+        return "tệp tự ghi là ảnh chụp màn hình"
     if photo.has_camera_metadata:
         return None
     if photo.format == "PNG":
-        return "tệp PNG không có EXIF máy chụp"
+        return "tệp PNG không có thông tin máy chụp"
     w, h = photo.width or 0, photo.height or 0
     short, long = min(w, h), max(w, h)
     if any((short, long) == (min(a, b), max(a, b)) for a, b in rules.screen_sizes):
-        return f"kích thước màn hình {size_text(photo)}, không có EXIF máy chụp"
+        return f"kích thước màn hình {size_text(photo)}, không có thông tin máy chụp"
     if short and long / short >= rules.screen_min_aspect and short in rules.screen_short_sides:
-        return f"tỉ lệ màn hình điện thoại {size_text(photo)}, không có EXIF máy chụp"
+        return f"tỉ lệ màn hình điện thoại {size_text(photo)}, không có thông tin máy chụp"
     lowered = photo.filename.lower()
     if any(hint in lowered for hint in _NAME_HINTS):
         return "tên tệp của ảnh chụp màn hình"

@@ -15,27 +15,32 @@ RESIZED = "photo_resized"
 IPTC_ONLY_RESOURCES = frozenset({0x0404, 0x0425, 0x040A, 0x040B})
 
 
-def editing_traces(photo: PhotoFacts, rules: PhotoRules) -> list[str]:
-    """Each trace of an editor found in the file, for the problem detail."""
+def editing_traces(photo: PhotoFacts, rules: PhotoRules) -> list[tuple[str, str]]:
+    """Each trace of an editor found in the file: (what an editor reads, the technical
+    name of where it was found)."""
     traces = []
     if first_match(photo.software, rules.editor_names):
-        traces.append(f"EXIF Software «{photo.software}»")
+        traces.append((f"phần mềm chỉnh sửa ghi trong ảnh: «{photo.software}»", "EXIF Software"))
     if first_match(photo.xmp_creator_tool, rules.editor_names):
-        traces.append(f"XMP CreatorTool «{photo.xmp_creator_tool}»")
+        traces.append((f"công cụ tạo tệp: «{photo.xmp_creator_tool}»", "XMP CreatorTool"))
     if photo.xmp_history:
-        traces.append("lịch sử XMP: " + "; ".join(photo.xmp_history[:2]))
+        traces.append(("tệp ghi lịch sử chỉnh sửa: " + "; ".join(photo.xmp_history[:2]),
+                       "XMP xmpMM:History"))
     if photo.photoshop_history:
-        traces.append("photoshop:History")
+        traces.append(("tệp ghi lịch sử chỉnh sửa của Photoshop", "photoshop:History"))
     if photo.xmp_derived:
-        traces.append("XMP DerivedFrom (lưu lại từ tệp khác)")
+        traces.append(("ảnh được lưu lại từ một tệp khác", "XMP DerivedFrom"))
     if photo.xmp_raw_settings:
-        traces.append("thiết lập Camera Raw/Lightroom")
+        traces.append(("tệp ghi thiết lập của phần mềm xử lý ảnh thô",
+                       "thiết lập Camera Raw/Lightroom (crs:)"))
     saved = [r for r in photo.photoshop_resources if r not in IPTC_ONLY_RESOURCES]
     if saved:
-        traces.append("khối Photoshop APP13 (" + ", ".join(f"0x{r:04X}" for r in saved[:4]) + ")")
+        traces.append(("tệp có khối dữ liệu Photoshop ghi khi lưu ảnh",
+                       "APP13 " + ", ".join(f"0x{r:04X}" for r in saved[:4])))
     for comment in photo.comments:
         if first_match(comment, rules.editor_names):
-            traces.append(f"chú thích JPEG «{comment[:60]}»")
+            traces.append((f"ghi chú trong tệp nêu phần mềm chỉnh sửa: «{comment[:60]}»",
+                           "JPEG COM"))
     return traces
 
 
@@ -62,8 +67,10 @@ class ExifDimensions:
     def collect(self, photo: PhotoFacts, rules: PhotoRules) -> list[Evidence]:
         if size_matches(photo, rules.resize_tolerance_px) is not False:
             return []
-        seen = f"{size_text(photo)}, máy chụp ghi {photo.exif_width}x{photo.exif_height}"
-        return [Evidence(self.name, RESIZED, Strength.STRONG, seen)]
+        seen = f"{size_text(photo)} điểm ảnh, máy chụp ghi {photo.exif_width} × {photo.exif_height}"
+        return [Evidence(self.name, RESIZED, Strength.STRONG, seen,
+                         f"EXIF PixelXDimension/PixelYDimension {photo.exif_width}x"
+                         f"{photo.exif_height}")]
 
 
 class EditorTraces:
@@ -73,5 +80,5 @@ class EditorTraces:
     description = "Editor named in EXIF Software, XMP CreatorTool/history, COM or APP13."
 
     def collect(self, photo: PhotoFacts, rules: PhotoRules) -> list[Evidence]:
-        return [Evidence(self.name, EDITED, Strength.STRONG, trace)
-                for trace in editing_traces(photo, rules)]  # fmt: skip
+        return [Evidence(self.name, EDITED, Strength.STRONG, seen, technical)
+                for seen, technical in editing_traces(photo, rules)]  # fmt: skip

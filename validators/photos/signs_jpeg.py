@@ -19,8 +19,8 @@ RECOMPRESSED = "photo_recompressed"
 FAMILY, QUALITY, ENCODER = "family_tables", "quality", "encoder_tables"
 
 
-def _sign(kind: str, strength: Strength, seen: str) -> Evidence:
-    return Evidence(kind, RECOMPRESSED, strength, seen)
+def _sign(kind: str, strength: Strength, seen: str, technical: str = "") -> Evidence:
+    return Evidence(kind, RECOMPRESSED, strength, seen, technical)
 
 
 def _maker(photo: PhotoFacts) -> str:
@@ -44,22 +44,24 @@ class QuantisationTables:
         if _libjpeg(photo, rules):
             return self._libjpeg(photo, q, family, rules)
         if family and photo.qtable_fingerprint in family.fingerprints:
-            seen = f"bảng lượng tử đúng như ảnh gốc của máy {_maker(photo)}"
-            return [_sign(FAMILY, Strength.SUPPORTS_ORIGINAL, seen)]
+            seen = f"bảng nén đúng như ảnh gốc của máy {_maker(photo)}"
+            return [_sign(FAMILY, Strength.SUPPORTS_ORIGINAL, seen,
+                          "bảng lượng tử (DQT) của hãng")]
         encoder = known_encoder(photo.qtables[0])
         if encoder:
-            seen = f"bảng lượng tử của phần mềm nén {encoder} (chất lượng ≈{q})"
-            return [_sign(ENCODER, Strength.STRONG, seen)]
+            seen = f"bảng nén của một phần mềm nén ảnh (chất lượng ≈{q})"
+            return [_sign(ENCODER, Strength.STRONG, seen, f"bảng lượng tử của {encoder}")]
         found = []
         if family is not None and family.models:
-            seen = f"bảng lượng tử chưa thấy ở ảnh gốc của máy {_maker(photo)}"
-            found.append(_sign(FAMILY, Strength.WEAK, seen))
+            seen = f"bảng nén chưa thấy ở ảnh gốc của máy {_maker(photo)}"
+            found.append(_sign(FAMILY, Strength.WEAK, seen, "bảng lượng tử (DQT) lạ với hãng"))
         if photo.libjpeg_layout and photo.jpeg_segments[:1] == ["APP0:JFIF"]:
             # libjpeg's writer with tables that are not libjpeg's: an application chose
             # them (mozjpeg, jpegli and Pillow keep libjpeg's layout); cameras seen to use
             # libjpeg's writer use its tables too.
-            seen = "bảng lượng tử riêng trong tệp do thư viện libjpeg ghi"
-            found.append(_sign(ENCODER, Strength.WEAK, seen))
+            seen = "bảng nén riêng nhưng tệp được ghi như phần mềm nén ảnh thông dụng"
+            found.append(_sign(ENCODER, Strength.WEAK, seen,
+                               "bố cục libjpeg, APP0:JFIF đầu tệp, bảng không chuẩn"))
         if q < rules.hard_min_quality:
             found.append(_sign(QUALITY, Strength.MEDIUM, f"chất lượng ước tính rất thấp ({q})"))
         elif q < rules.min_quality:
@@ -71,25 +73,30 @@ class QuantisationTables:
     ) -> list[Evidence]:
         """Exact libjpeg tables: judged by quality and by what the maker was seen to write."""
         if q < rules.standard_min_quality:
-            seen = f"bảng lượng tử chuẩn libjpeg ở chất lượng {q}, như phần mềm nén ảnh"
-            return [_sign(QUALITY, Strength.STRONG, seen)]
+            seen = f"bảng nén chuẩn của phần mềm nén ảnh, chất lượng {q}"
+            return [_sign(QUALITY, Strength.STRONG, seen, f"bảng libjpeg (Annex K) q={q}")]
         found: list[Evidence] = []
         maker = _maker(photo)
         if family is not None and not family.libjpeg_known:
             many = family.model_count >= rules.family_min_models
-            seen = f"bảng lượng tử chuẩn libjpeg (chất lượng {q}), máy {maker} không ghi loại này"
-            found.append(_sign(FAMILY, Strength.STRONG if many else Strength.MEDIUM, seen))
+            seen = (f"bảng nén chuẩn của phần mềm (chất lượng {q}), máy {maker} không ghi "
+                    "loại này")
+            found.append(_sign(FAMILY, Strength.STRONG if many else Strength.MEDIUM, seen,
+                               f"bảng libjpeg q={q}"))
         elif family is not None and family.libjpeg_qualities and (
             q < min(family.libjpeg_qualities) - rules.libjpeg_quality_margin
         ):
             levels = ", ".join(map(str, family.libjpeg_qualities))
-            seen = f"bảng libjpeg chất lượng {q}, thấp hơn mức máy {maker} ghi ({levels})"
-            found.append(_sign(FAMILY, Strength.MEDIUM, seen))
+            seen = (f"bảng nén chuẩn của phần mềm, chất lượng {q}, thấp hơn mức máy {maker} "
+                    f"vẫn ghi ({levels})")
+            found.append(_sign(FAMILY, Strength.MEDIUM, seen, f"bảng libjpeg q={q}"))
         elif family is None and photo.has_camera_metadata:
-            seen = f"bảng lượng tử chuẩn libjpeg (chất lượng {q}), chưa rõ máy {maker} có ghi không"
-            found.append(_sign(FAMILY, Strength.WEAK, seen))
+            seen = (f"bảng nén chuẩn của phần mềm (chất lượng {q}), chưa rõ máy {maker} có "
+                    "dùng không")
+            found.append(_sign(FAMILY, Strength.WEAK, seen, f"bảng libjpeg q={q}"))
         if q < rules.min_quality:
-            found.append(_sign(QUALITY, Strength.WEAK, f"bảng libjpeg chất lượng {q}"))
+            found.append(_sign(QUALITY, Strength.WEAK, f"bảng nén chuẩn, chất lượng {q}",
+                               f"bảng libjpeg q={q}"))
         return found
 
 
@@ -120,15 +127,17 @@ class Structure:
         jfif_first = segments[0] == "APP0:JFIF" and "APP1:Exif" in segments
         if jfif_first and not (family and any(s.startswith("APP0:JFIF") for s in family.layouts)):
             # Exif 2.3 §4.5.4: APP1 follows SOI directly; libjpeg's writer puts JFIF first.
-            seen = "phần JFIF đứng trước EXIF như phần mềm ghi; máy chụp ghi EXIF ngay đầu tệp"
-            found.append(_sign(self.name, Strength.MEDIUM, seen))
+            seen = "đầu tệp sắp xếp như phần mềm lưu ảnh, không như máy chụp"
+            found.append(_sign(self.name, Strength.MEDIUM, seen,
+                               "APP0:JFIF trước APP1:Exif (Exif 2.3 §4.5.4: APP1 ngay sau SOI)"))
         if photo.libjpeg_layout and not (family and family.libjpeg_layout):
-            seen = "mỗi bảng lượng tử và bảng Huffman một phân đoạn, như thư viện libjpeg ghi"
-            found.append(_sign(self.name, Strength.WEAK, seen))
+            seen = "các bảng nén được ghi như phần mềm nén ảnh thông dụng"
+            found.append(_sign(self.name, Strength.WEAK, seen,
+                               "mỗi DQT, DHT một phân đoạn (bố cục libjpeg)"))
         if photo.progressive and not (family and family.progressive):
             strength = Strength.MEDIUM if family and family.models else Strength.WEAK
-            seen = "JPEG progressive, máy chụp ghi JPEG tuần tự"
-            found.append(_sign("progressive", strength, seen))
+            seen = "ảnh lưu kiểu hiện dần (thường do phần mềm), máy chụp lưu kiểu tuần tự"
+            found.append(_sign("progressive", strength, seen, "JPEG progressive (SOF2)"))
         return found
 
     def _against_family(
@@ -142,19 +151,20 @@ class Structure:
         if family.model_count >= 2 and coding not in {
             coding_layout(layout.split()) for layout in family.layouts
         }:
-            seen = f"thứ tự phân đoạn {coding} chưa thấy ở máy {maker}"
-            found.append(_sign(self.name, Strength.WEAK, seen))
+            seen = f"thứ tự dữ liệu trong tệp chưa thấy ở ảnh gốc của máy {maker}"
+            found.append(_sign(self.name, Strength.WEAK, seen, f"thứ tự phân đoạn {coding}"))
         if photo.subsampling and many and photo.subsampling not in family.subsamplings:
             known = ", ".join(family.subsamplings)
             seen = f"lấy mẫu màu {photo.subsampling}, máy {maker} ghi {known}"
             found.append(_sign("subsampling", Strength.WEAK, seen))
         missing = [a for a in family.always_app if a not in photo.app_markers]
         if missing and family.model_count >= 2:
-            seen = f"thiếu phân đoạn {', '.join(missing)} mà máy {maker} luôn ghi"
-            found.append(_sign("app_segments", Strength.WEAK, seen))
+            seen = f"thiếu {len(missing)} khối thông tin mà máy {maker} luôn ghi"
+            found.append(_sign("app_segments", Strength.WEAK, seen,
+                               "thiếu " + ", ".join(missing)))
         if photo.standard_huffman is False and not family.optimised_huffman and many:
-            seen = "bảng Huffman tối ưu hoá, máy chụp dùng bảng chuẩn"
-            found.append(_sign("huffman", Strength.WEAK, seen))
+            seen = "bảng mã nén được tối ưu lại, máy chụp dùng bảng chuẩn"
+            found.append(_sign("huffman", Strength.WEAK, seen, "bảng Huffman tối ưu"))
         return found
 
 
@@ -177,8 +187,7 @@ class DoubleQuantisation:
         periodic = sum(1 for z in scores if z > rules.dq_frequency_z)
         if periodic < rules.dq_min_periodic or float(dq.get("score", 0)) < rules.dq_min_score:
             return []
-        seen = (
-            f"hệ số DCT mang dấu vết một lần nén JPEG trước đó ({periodic}/"
-            f"{dq.get('frequencies')} tần số, {dq.get('blocks')} khối)"
-        )
-        return [_sign(self.name, Strength.MEDIUM, seen)]
+        seen = "dữ liệu ảnh mang dấu vết đã được nén một lần trước đó"
+        technical = (f"hệ số DCT: {periodic}/{dq.get('frequencies')} tần số, "
+                     f"{dq.get('blocks')} khối")
+        return [_sign(self.name, Strength.MEDIUM, seen, technical)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ingest.photos import PhotoFacts
-from validators.photos._common import first_match
+from validators.photos._common import exif_date_text, first_match
 from validators.photos.evidence import SUPPORT, Evidence, Strength
 from validators.settings import PhotoRules
 
@@ -21,17 +21,18 @@ class ReencoderTraces:
     description = "Facebook FBMD, a compressor's or chat app's name in Software/XMP/COM."
 
     def collect(self, photo: PhotoFacts, rules: PhotoRules) -> list[Evidence]:
-        traces = list(photo.reencoder_traces)
-        for label, text in (
-            ("EXIF Software", photo.software),
-            ("XMP CreatorTool", photo.xmp_creator_tool),
-            *(("chú thích JPEG", comment) for comment in photo.comments),
+        traces = [(t, t) for t in photo.reencoder_traces]
+        for label, tag, text in (
+            ("phần mềm ghi trong ảnh", "EXIF Software", photo.software),
+            ("công cụ tạo tệp", "XMP CreatorTool", photo.xmp_creator_tool),
+            *(("ghi chú trong tệp", "JPEG COM", comment) for comment in photo.comments),
         ):
             if first_match(text, rules.reencoder_names):
-                traces.append(f"{label} «{text}»")
+                traces.append((f"{label} «{text}»", tag))
         return [
-            Evidence(self.name, RECOMPRESSED, Strength.STRONG, f"tệp ghi tên phần mềm nén lại: {t}")
-            for t in traces
+            Evidence(self.name, RECOMPRESSED, Strength.STRONG,
+                     f"tệp ghi tên phần mềm nén lại: {seen}", technical)
+            for seen, technical in traces
         ]
 
 
@@ -51,22 +52,27 @@ class MetadataConsistency:
         found = self._thumbnail(photo, rules)
         if photo.format == "JPEG" and not photo.has_camera_metadata:
             found.append(Evidence("no_camera_exif", RECOMPRESSED, Strength.WEAK,
-                                  "không có EXIF máy chụp"))  # fmt: skip
+                                  "không có thông tin máy chụp",
+                                  "không có EXIF Make, Model, DateTimeOriginal"))  # fmt: skip
         w, h = photo.width or 0, photo.height or 0
         iw, ih = photo.ifd0_width or 0, photo.ifd0_height or 0
         if w and h and iw and ih and not _same_size(w, h, iw, ih, rules.resize_tolerance_px):
-            seen = f"kích thước khác với máy chụp ghi lại (IFD0 {iw}x{ih})"
-            found.append(Evidence("ifd0_size", RESIZED, Strength.MEDIUM, seen))
+            seen = f"kích thước khác với máy chụp ghi lại ({iw} × {ih})"
+            found.append(Evidence("ifd0_size", RESIZED, Strength.MEDIUM, seen,
+                                  f"IFD0 ImageWidth/ImageLength {iw}x{ih}"))
         if photo.makernote_consistent is False:
-            seen = "MakerNote của máy bị dời chỗ: EXIF đã được phần mềm ghi lại"
-            found.append(Evidence("makernote", RECOMPRESSED, Strength.MEDIUM, seen))
+            seen = "thông tin riêng của máy chụp bị dời chỗ: phần mềm đã ghi lại thông tin ảnh"
+            found.append(Evidence("makernote", RECOMPRESSED, Strength.MEDIUM, seen,
+                                  "MakerNote dời chỗ (EXIF ghi lại)"))
         later = _seconds_between(photo.datetime_original, photo.modify_date)
         if later is not None and later > rules.modify_date_min_seconds:
             seen = (
-                f"ảnh đã được lưu lại sau khi chụp (ModifyDate {photo.modify_date}, "
-                f"chụp {photo.datetime_original})"
+                f"ảnh đã được lưu lại sau khi chụp (chụp {exif_date_text(photo.datetime_original)}"
+                f", lưu {exif_date_text(photo.modify_date)})"
             )
-            found.append(Evidence("dates", RECOMPRESSED, Strength.WEAK, seen))
+            technical = (f"DateTimeOriginal {photo.datetime_original}, "
+                         f"ModifyDate {photo.modify_date}")
+            found.append(Evidence("dates", RECOMPRESSED, Strength.WEAK, seen, technical))
         return found
 
     def _thumbnail(self, photo: PhotoFacts, rules: PhotoRules) -> list[Evidence]:
@@ -78,15 +84,19 @@ class MetadataConsistency:
         if w and h and tw and th and (tw, th) not in dcf and (th, tw) not in dcf:
             main, thumb = max(w, h) / min(w, h), max(tw, th) / min(tw, th)
             if abs(main - thumb) / thumb > rules.thumbnail_aspect_tolerance:
-                seen = f"ảnh thu nhỏ trong EXIF {tw}x{th} khác tỉ lệ ảnh {w}x{h}: ảnh đã bị cắt"
-                found.append(Evidence("thumbnail", RESIZED, Strength.MEDIUM, seen))
+                seen = (f"ảnh thu nhỏ máy chụp lưu kèm ({tw} × {th}) khác tỉ lệ ảnh "
+                        f"({w} × {h}): ảnh đã bị cắt")
+                found.append(Evidence("thumbnail", RESIZED, Strength.MEDIUM, seen,
+                                      f"ảnh thu nhỏ EXIF {tw}x{th}"))
         match = photo.thumbnail_match
         if match is not None and match < rules.thumbnail_min_correlation:
+            shown = f"{match:.2f}".replace(".", ",")
             seen = (
-                f"ảnh thu nhỏ trong EXIF không cùng khung hình với ảnh (tương quan {match:.2f}): "
-                "ảnh đã bị cắt hoặc sửa sau khi chụp"
+                f"ảnh thu nhỏ máy chụp lưu kèm không cùng khung hình với ảnh (độ khớp {shown})"
+                ": ảnh đã bị cắt hoặc sửa sau khi chụp"
             )
-            found.append(Evidence("thumbnail_content", RESIZED, Strength.MEDIUM, seen))
+            found.append(Evidence("thumbnail_content", RESIZED, Strength.MEDIUM, seen,
+                                  f"tương quan ảnh thu nhỏ EXIF {match:.3f}"))
         return found
 
 
@@ -113,14 +123,13 @@ class ContentCredentials:
         state = str(c2pa.get("state", "")).lower()
         generator = c2pa.get("generator") or "?"
         if c2pa.get("edits"):
-            seen = (
-                "Content Credentials (C2PA) ghi thao tác chỉnh sửa: "
-                f"{', '.join(c2pa['edits'])} ({generator})"
-            )
-            return [Evidence(self.name, EDITED, Strength.STRONG, seen)]
+            seen = f"chứng nhận nguồn gốc ảnh ghi {len(c2pa['edits'])} thao tác chỉnh sửa"
+            technical = f"C2PA: {', '.join(c2pa['edits'])} ({generator})"
+            return [Evidence(self.name, EDITED, Strength.STRONG, seen, technical)]
         if c2pa.get("capture") and state in ("valid", "trusted"):
-            seen = f"Content Credentials (C2PA) hợp lệ ghi ảnh chụp từ máy ({generator})"
-            return [Evidence(self.name, SUPPORT, Strength.SUPPORTS_ORIGINAL, seen)]
+            seen = "chứng nhận nguồn gốc ảnh hợp lệ ghi ảnh chụp từ máy"
+            return [Evidence(self.name, SUPPORT, Strength.SUPPORTS_ORIGINAL, seen,
+                             f"C2PA {state} ({generator})")]
         return []
 
 
@@ -133,5 +142,6 @@ class ChatSize:
     def collect(self, photo: PhotoFacts, rules: PhotoRules) -> list[Evidence]:
         if photo.long_side not in rules.chat_long_sides:
             return []
-        seen = f"cạnh dài {photo.long_side} px, một cỡ thu nhỏ thường gặp"
-        return [Evidence(self.name, RECOMPRESSED, Strength.WEAK, seen)]
+        seen = f"cạnh dài {photo.long_side} điểm ảnh, cỡ mà ứng dụng nhắn tin hay thu nhỏ về"
+        return [Evidence(self.name, RECOMPRESSED, Strength.WEAK, seen,
+                         f"long side {photo.long_side} px")]
