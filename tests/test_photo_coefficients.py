@@ -20,7 +20,7 @@ from shared_data import CAMERA_ORIGINALS, PHOTO_CORPUS
 
 from ingest import jpegcoefficients, turbojpeg_reader
 from ingest.jpegstructure import parse_header
-from ingest.photos import read_photo_facts
+from ingest.photos import PhotoFacts, read_photo_facts
 from validators.photos import check_photo
 from validators.settings import ValidationSettings
 
@@ -148,3 +148,54 @@ def test_the_python_reader_is_always_there() -> None:
         top = np.asarray(im.convert("L"), dtype=np.float64)[:8, :8].mean()
     luma = header.qtables[header.components[0].table]
     assert abs(sample.blocks[0, 0] * luma[0] / 8 + 128 - top) < 3
+
+
+# ---------------------------------------------------------------- what is read, once
+
+
+@pytest.mark.skipif(not REAL, reason=f"photo corpora not found at {CAMERA_ORIGINALS}")
+def test_exif_block_read_once_gives_what_pillow_gives() -> None:
+    """ingest.exifinfo reads the camera tags of a plain block as Pillow's getexif() does;
+    the blocks it does not find plain (damaged ones) are left to Pillow."""
+    from photo_derive import KINDS
+
+    from ingest.exifinfo import read_exif_details
+    from ingest.photoexif import _pillow_tags, _with_xmp_orientation
+
+    plain = 0
+    for path in REAL:
+        data = path.read_bytes()
+        variants = [data]
+        if path.is_relative_to(CAMERA_ORIGINALS):  # EXIF rewritten by piexif, as tools do
+            variants.append(KINDS["resize 1600, EXIF size updated"][1](data))
+        for content in variants:
+            with Image.open(io.BytesIO(content)) as im:
+                block = im.info.get("exif")
+                if not isinstance(block, bytes):
+                    continue
+                tags = read_exif_details(block).tags
+                if tags is None:
+                    continue
+                plain += 1
+                assert _with_xmp_orientation(tags, im) == {
+                    k: v for k, v in _pillow_tags(im).items() if v is not None
+                }, path.name
+    assert plain >= len(REAL)  # nearly every block is plain
+
+
+@needs_turbojpeg
+@pytest.mark.skipif(not (CAMERA_ORIGINALS / "manifest.json").exists(), reason="no originals")
+def test_coefficients_are_read_only_where_they_can_be_judged() -> None:
+    """Double quantisation only for an encoder's tables; the thumbnail comparison where
+    the strip covers enough of the thumbnail; neither: no sample at all."""
+
+    def facts(part: str) -> PhotoFacts:
+        path = next(p for p in CAMERA_ORIGINALS.iterdir() if part in p.name)
+        return read_photo_facts(path.name, path.read_bytes(), LIMITS)
+
+    canon = facts("PowerShot_A20")  # Canon's own tables, a 160x120 thumbnail
+    assert canon.dq is None and canon.thumbnail_match is not None
+    samsung = facts("GT-I9505")  # libjpeg's tables
+    assert samsung.dq is not None and samsung.dq["blocks"] > 0
+    big = facts("EOS_1300D")  # 18 MP: 4096 blocks are too few rows of its thumbnail
+    assert big.dq is None and big.thumbnail_match is None
