@@ -203,7 +203,10 @@ def luma_rows(
     # counts as a marker prefix, as libjpeg reads it.
     end = header.scan_offset + share
     segments = _segments(data[header.scan_offset : end] + b"\xff\xd9")
-    _decode_scan(segments, _scan_tables(data, header), layout, out, header.restart_interval)
+    try:
+        _decode_scan(segments, _scan_tables(data, header), layout, out, header.restart_interval)
+    except (IndexError, ValueError, OverflowError) as exc:  # a header no decoder accepts
+        raise HuffmanError(f"{type(exc).__name__}: {exc}") from exc
     return np.frombuffer(out, dtype=np.int16).reshape(-1, 64), width
 
 

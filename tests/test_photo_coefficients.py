@@ -199,3 +199,30 @@ def test_coefficients_are_read_only_where_they_can_be_judged() -> None:
     assert samsung.dq is not None and samsung.dq["blocks"] > 0
     big = facts("EOS_1300D")  # 18 MP: 4096 blocks are too few rows of its thumbnail
     assert big.dq is None and big.thumbnail_match is None
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_python_reader_survives_damaged_scans_and_tables(seed: int) -> None:
+    """Random damage in the scan or the Huffman tables: a sample or a refusal, never
+    another exception (the photo is then judged on its other evidence)."""
+    rng = np.random.default_rng(seed)
+    data = bytearray(_encoded(_textured((320, 240), seed=seed))["optimised Huffman"])
+    header = parse_header(bytes(data))
+    assert header is not None
+    if seed % 2:  # damage the tables
+        dht = bytes(data).find(b"\xff\xc4")
+        for at in rng.integers(dht + 4, dht + 40, 6):
+            data[int(at)] = int(rng.integers(0, 256))
+    else:  # damage the scan
+        for at in rng.integers(header.scan_offset, len(data) - 2, 40):
+            data[int(at)] = int(rng.integers(0, 256))
+    damaged = bytes(data)
+    header = parse_header(damaged)
+    assert header is not None
+    try:
+        sample = jpegcoefficients.sample_luma_blocks(damaged, header, 4096, 1.0, reader="python")
+    except jpegcoefficients.CoefficientError:
+        sample = None  # refused: reported as unreadable coefficients
+    assert sample is None or (
+        sample.blocks.shape[1] == 64 and len(sample.blocks) == sample.rows * sample.width
+    )
