@@ -108,14 +108,20 @@ def luma_rows(strip: bytes, max_rows: int) -> tuple[np.ndarray[Any, Any], int]:
     lib = library()
     if lib is None:
         raise TurboJpegError("libturbojpeg not loaded")
-    rows: list[np.ndarray[Any, Any]] = []
+    # One array for all rows, made at the first row (its width is the component's).
+    kept: list[np.ndarray[Any, Any]] = []
+    count = [0]
 
     def collect(coeffs: Any, array: _Region, plane: Any, component: int, index: int,
                 transform: Any) -> int:  # fmt: skip
-        if component == 0 and array.w > 0 and len(rows) < max_rows:
-            row = np.empty((array.w * array.h) // 64 * 64, dtype=np.int16)
-            ctypes.memmove(row.ctypes.data, coeffs, row.nbytes)
-            rows.append(row)
+        if component != 0 or array.w <= 0 or count[0] >= max_rows:
+            return 0
+        if not kept:
+            kept.append(np.empty((max_rows, (array.w * array.h) // 64 * 64), dtype=np.int16))
+        rows = kept[0]
+        if (array.w * array.h) // 64 * 64 == rows.shape[1]:
+            ctypes.memmove(rows[count[0]].ctypes.data, coeffs, rows.shape[1] * 2)
+            count[0] += 1
         return 0
 
     callback = _FILTER(collect)
@@ -133,13 +139,12 @@ def luma_rows(strip: bytes, max_rows: int) -> tuple[np.ndarray[Any, Any], int]:
         # The strip always ends with a warning (data cut short or left over). A fatal
         # error after a warning is reported as a warning too (libjpeg-turbo 2.1), so a
         # transform that reached no row of coefficients failed, whatever its code says.
-        if status != 0 and (lib.tjGetErrorCode(handle) != _TJERR_WARNING or not rows):
+        if status != 0 and (lib.tjGetErrorCode(handle) != _TJERR_WARNING or not count[0]):
             message = (lib.tjGetErrorStr2(handle) or b"").decode("latin-1", "replace")
             raise TurboJpegError(message[:200])
     finally:
         lib.tjDestroy(handle)
-    if not rows:
+    if not count[0]:
         return np.zeros((0, 64), dtype=np.int16), 0
-    width = len(rows[0]) // 64
-    same = [r for r in rows if len(r) == width * 64]
-    return np.concatenate(same).reshape(-1, 64), width
+    rows = kept[0]
+    return rows[: count[0]].reshape(-1, 64), rows.shape[1] // 64
