@@ -212,7 +212,8 @@ def _read_coefficients(
     Read only where they can be judged: the double-quantisation statistic for tables that
     are an encoder's (libjpeg's or a known re-encoder's; with the camera's own tables the
     tables are the evidence and the rules do not judge the statistic), the comparison when
-    the file has a thumbnail the strip covers. A file with neither is not sampled.
+    the file has a thumbnail the strip covers (with the camera's own tables only if
+    ``thumbnail_with_own_tables``). A file with neither is not sampled.
     """
     rows = jpegcoefficients.strip_rows(
         header, limits.coefficient_sample_blocks, limits.coefficient_max_fraction
@@ -223,7 +224,9 @@ def _read_coefficients(
     encoder = (facts.quality_distance or 0.0) <= limits.standard_table_max_distance or bool(
         known_encoder(facts.qtables[0])
     )
-    thumb = thumbnail_pixels(thumbnail) if thumbnail and facts.width and facts.height else None
+    compare = bool(thumbnail and facts.width and facts.height)
+    compare = compare and (encoder or limits.thumbnail_with_own_tables)
+    thumb = thumbnail_pixels(thumbnail) if compare and thumbnail else None
     strip_px = rows * header.components[0].v * 8  # the sample's rows of luminance pixels
     if thumb is not None and not can_compare(thumb.shape, facts.width or 0, facts.height or 0,
                                              strip_px):  # fmt: skip

@@ -188,6 +188,7 @@ def test_exif_block_read_once_gives_what_pillow_gives() -> None:
 def test_coefficients_are_read_only_where_they_can_be_judged() -> None:
     """Double quantisation only for an encoder's tables; the thumbnail comparison where
     the strip covers enough of the thumbnail; neither: no sample at all."""
+    from photo_derive import resave
 
     def facts(part: str) -> PhotoFacts:
         path = next(p for p in CAMERA_ORIGINALS.iterdir() if part in p.name)
@@ -199,6 +200,13 @@ def test_coefficients_are_read_only_where_they_can_be_judged() -> None:
     assert samsung.dq is not None and samsung.dq["blocks"] > 0
     big = facts("EOS_1300D")  # 18 MP: 4096 blocks are too few rows of its thumbnail
     assert big.dq is None and big.thumbnail_match is None
+    # The thumbnail of a file with the camera's own tables can be left uncompared.
+    quick = ValidationSettings.model_validate({"photos": {"thumbnail_with_own_tables": False}})
+    path = next(p for p in CAMERA_ORIGINALS.iterdir() if "PowerShot_A20" in p.name)
+    skipped = read_photo_facts(path.name, path.read_bytes(), quick.photos)
+    assert skipped.thumbnail_match is None and skipped.dq is None
+    resaved = read_photo_facts(path.name, resave(path.read_bytes(), 92), quick.photos)
+    assert resaved.dq is not None and resaved.thumbnail_match is not None  # libjpeg's tables
 
 
 @pytest.mark.parametrize("seed", range(6))
