@@ -1,46 +1,50 @@
 """How much cheaper tinbai's photo check is than decoding the photo (issues 4 and 12).
 
-For one set of full-size photos (the camera originals when ../shared/corpus/camera-originals
-exists, else the exif-samples corpus, otherwise generated 12-MP JPEGs) this measures, in
-one run:
+For every photo of a set (the camera originals when ../shared/corpus/camera-originals
+exists, small 2-MP cameras included; else the exif-samples corpus; otherwise generated
+12-MP JPEGs) this measures, in one run and interleaved (decode, check, decode, check...
+so that the load of a shared machine falls on both alike):
 
 - a full Pillow decode: ``Image.open(path).load()``;
 - tinbai's check: read the file, ``read_photo_facts`` + ``check_photo`` with every kind
   of evidence on (headers, the coefficient sample for double quantisation and the EXIF
-  thumbnail comparison, the family tables);
-- the coefficient analysis alone: sampling the DCT coefficients, the periodicity
-  statistic and the thumbnail comparison, as the check does them;
-- ``exiftool -j`` over the same files (one process for all, its most favourable use),
-  when exiftool is installed;
+  thumbnail comparison where they can be judged, the family tables);
+- the coefficient analysis alone, as the check does it (``ingest.photos`` reads the
+  sample, the thumbnail comparison and the double-quantisation statistic);
 
-and prints the ratios decode/tinbai (goal >= 10x per photo, JPEG and all) and the share
-of the check the coefficient analysis takes.
+and prints, per round, the per-photo ratio decode/check (median and worst decile; goal
+>= 10x for every JPEG) and the coefficient analysis' cost, then the spread over rounds.
+``--reader python`` measures the portable coefficient reader (no libturbojpeg).
 
-Usage: .venv/bin/python benchmarks/photo_check.py [--repeat N] [--generated] [DIR]
+Usage: .venv/bin/python benchmarks/photo_check.py [--rounds 3] [--repeat 5]
+       [--reader turbojpeg|python] [--set KEY=VALUE] [--generated] [DIR]
+
+``--set`` changes a ``validation.photos`` key (e.g. ``coefficient_max_fraction=0.05``);
+benchmarks/photo_verdicts.py takes the same option, to weigh speed against verdicts.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
-import shutil
+import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageFilter, TiffImagePlugin
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ingest import jpegcoefficients
 from ingest.exifinfo import read_exif_details
-from ingest.jpegcoefficients import available, periodicity, sample_luma_blocks
 from ingest.jpegstructure import parse_header
-from ingest.photos import read_photo_facts
-from ingest.thumbcompare import thumbnail_correlation
+from ingest.limits import PhotoReadLimits
+from ingest.photos import _read_coefficients, read_photo_facts
 from validators.photos import check_photo
 from validators.settings import ValidationSettings
 
@@ -53,18 +57,19 @@ CORPUS = next(
     _SHARED / "camera-originals",
 )
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".heic", ".heif"}
-FULL_SIZE_PIXELS = 4_000_000
+MIN_PIXELS = 1_000_000
 SETTINGS = ValidationSettings()
+NO_COEFFICIENTS = PhotoReadLimits(coefficient_sample_blocks=0)
 
 
 def corpus_photos(root: Path) -> list[Path]:
-    """Full-size (>= 4 MP), readable photos of a folder, chosen by their headers."""
+    """Readable photos of at least 1 MP of a folder (the camera originals: all of them)."""
     chosen = []
     for path in sorted(root.rglob("*")):
         if path.suffix.lower() not in PHOTO_SUFFIXES:
             continue
         facts = read_photo_facts(path.name, path.read_bytes(), SETTINGS.photos)
-        if facts.error is None and (facts.width or 0) * (facts.height or 0) >= FULL_SIZE_PIXELS:
+        if facts.error is None and (facts.width or 0) * (facts.height or 0) >= MIN_PIXELS:
             chosen.append(path)
     return chosen
 
@@ -93,16 +98,6 @@ def generated_photos(folder: Path, count: int = 5) -> list[Path]:
     return paths
 
 
-def timed(action: Callable[[], object], repeat: int) -> float:
-    """Median wall time of ``action`` in seconds."""
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
 def pillow_decode(path: Path) -> None:
     with Image.open(path) as image:
         image.load()
@@ -113,123 +108,151 @@ def tinbai_check(path: Path) -> None:
     check_photo(facts, SETTINGS)
 
 
-def coefficient_analysis(path: Path) -> None:
-    """The coefficient part of the check alone (sample, periodicity, thumbnail match)."""
+def coefficient_analysis(path: Path) -> Callable[[], None]:
+    """The coefficient part of the check alone, on the facts the headers gave."""
     data = path.read_bytes()
     header = parse_header(data)
-    if header is None:
-        return
-    limits = SETTINGS.photos
-    sample = sample_luma_blocks(
-        data, header, limits.coefficient_sample_blocks, limits.coefficient_max_fraction
+    facts = read_photo_facts(path.name, data, NO_COEFFICIENTS)
+    if header is None or facts.format != "JPEG" or not facts.qtables or facts.error:
+        return lambda: None
+    with Image.open(io.BytesIO(data)) as image:
+        block = image.info.get("exif")
+    thumbnail = read_exif_details(block).thumbnail if isinstance(block, bytes) else None
+
+    def run() -> None:
+        facts.dq = facts.thumbnail_match = None
+        _read_coefficients(facts, data, header, SETTINGS.photos, thumbnail)
+
+    return run
+
+
+@dataclass
+class Timing:
+    path: Path
+    kind: str
+    megapixels: float
+    decode: float
+    check: float
+    coeff: float
+
+    @property
+    def ratio(self) -> float:
+        return self.decode / self.check
+
+
+def measure(path: Path, repeat: int) -> Timing:
+    """Median times of decode, check and coefficient analysis, interleaved."""
+    coeff_run = coefficient_analysis(path)
+    decodes, checks, coeffs = [], [], []
+    for _ in range(repeat):
+        for action, times in ((lambda: pillow_decode(path), decodes),
+                              (lambda: tinbai_check(path), checks),
+                              (coeff_run, coeffs)):  # fmt: skip
+            start = time.perf_counter()
+            action()
+            times.append(time.perf_counter() - start)
+    with Image.open(path) as image:
+        megapixels = image.width * image.height / 1e6
+    kind = "HEIF" if path.suffix.lower() in {".heic", ".heif"} else "JPEG"
+    median = statistics.median
+    return Timing(path, kind, megapixels, median(decodes), median(checks), median(coeffs))
+
+
+def decile(values: list[float]) -> float:
+    """The worst decile's bound: 90 % of the values are at least this."""
+    ordered = sorted(values)
+    return ordered[max(0, round(0.1 * len(ordered)) - 1)] if len(ordered) >= 10 else ordered[0]
+
+
+def report_round(timings: list[Timing], verbose: bool) -> dict[str, float]:
+    if verbose:
+        print(f"{'file':<38} {'MP':>5} {'decode ms':>10} {'check ms':>9} {'coeff ms':>9} "
+              f"{'ratio':>7}")  # fmt: skip
+        for t in sorted(timings, key=lambda t: t.ratio):
+            print(f"{t.path.name[:38]:<38} {t.megapixels:>5.1f} {t.decode * 1000:>10.1f} "
+                  f"{t.check * 1000:>9.2f} {t.coeff * 1000:>9.2f} {t.ratio:>6.1f}x")  # fmt: skip
+    jpeg = [t for t in timings if t.kind == "JPEG"]
+    small = [t for t in jpeg if t.megapixels < 5]
+    ratios = [t.ratio for t in jpeg]
+    figures = {
+        "jpeg_median": statistics.median(ratios),
+        "jpeg_worst_decile": decile(ratios),
+        "jpeg_lowest": min(ratios),
+        "small_median": statistics.median([t.ratio for t in small]) if small else 0.0,
+        "jpeg_at_goal": sum(r >= 10 for r in ratios) / len(ratios),
+        "jpeg_total": sum(t.decode for t in jpeg) / sum(t.check for t in jpeg),
+        "coeff_ms": statistics.median([t.coeff * 1000 for t in jpeg]),
+        "coeff_share": sum(t.coeff for t in jpeg) / sum(t.check for t in jpeg),
+        "coeff_of_decode": sum(t.coeff for t in jpeg) / sum(t.decode for t in jpeg),
+    }
+    heif = [t for t in timings if t.kind == "HEIF"]
+    if heif:
+        figures["heif_median"] = statistics.median([t.ratio for t in heif])
+    print(
+        f"  JPEG per photo: median {figures['jpeg_median']:.1f}x, worst decile "
+        f"{figures['jpeg_worst_decile']:.1f}x, lowest {figures['jpeg_lowest']:.1f}x, "
+        f"{figures['jpeg_at_goal']:.0%} of {len(jpeg)} at >= 10x; photos under 5 MP "
+        f"({len(small)}): median {figures['small_median']:.1f}x; all JPEG decode time / "
+        f"check time {figures['jpeg_total']:.1f}x"
     )
-    if sample is None:
-        return
-    luma = header.qtables[header.components[0].table]
-    periodicity(sample.blocks, luma)
-    thumbnail = read_exif_details(_exif_block(data)).thumbnail
-    if thumbnail:
-        thumbnail_correlation(thumbnail, sample, luma[0], header.width, header.height)
-
-
-def _exif_block(data: bytes) -> bytes:
-    at = data.find(b"Exif\x00\x00", 0, 65_536)
-    if at < 4:
-        return b""
-    length = int.from_bytes(data[at - 2 : at], "big")
-    return data[at : at + length - 2]
+    print(
+        f"  coefficient analysis alone: median {figures['coeff_ms']:.2f} ms per JPEG, "
+        f"{figures['coeff_share']:.0%} of the check, {figures['coeff_of_decode']:.1%} of a "
+        "full decode" + (f"; HEIF median {figures['heif_median']:.1f}x" if heif else "")
+    )
+    return figures
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", nargs="?", type=Path, help="photos to use (default: corpus)")
-    parser.add_argument("--repeat", type=int, default=5, help="runs per file (median is kept)")
-    parser.add_argument(
-        "--generated", action="store_true", help="use generated 12-MP JPEGs even with a corpus"
-    )
+    parser.add_argument("--rounds", type=int, default=3, help="rounds (the spread is shown)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per file and round")
+    parser.add_argument("--reader", choices=jpegcoefficients.READERS,
+                        default=jpegcoefficients.reader_name(),
+                        help="coefficient reader (default: the fastest available)")  # fmt: skip
+    parser.add_argument("--generated", action="store_true",
+                        help="use generated 12-MP JPEGs even with a corpus")  # fmt: skip
+    parser.add_argument("--quiet", action="store_true", help="no per-photo lines")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a validation.photos key for this run (JSON value)")  # fmt: skip
     args = parser.parse_args()
+    global SETTINGS
+    overrides = {k: json.loads(v) for k, _, v in (item.partition("=") for item in args.set)}
+    SETTINGS = ValidationSettings.model_validate({"photos": overrides})
 
     Image.MAX_IMAGE_PIXELS = SETTINGS.photos.max_pixels
     tmp: tempfile.TemporaryDirectory[str] | None = None
     folder = args.folder or (CORPUS if CORPUS.exists() and not args.generated else None)
     if folder is not None:
-        photos, origin = corpus_photos(folder), f"full-size photos of {folder}"
+        photos, origin = corpus_photos(folder), f"photos of {folder}"
     else:
         tmp = tempfile.TemporaryDirectory()
         photos, origin = generated_photos(Path(tmp.name)), "generated 12-MP JPEGs (no corpus)"
     if not photos:
         print("no photos found", file=sys.stderr)
         return 1
-
-    for path in photos:  # warm up: imports, codec initialisation, page cache
-        pillow_decode(path)
-        tinbai_check(path)
-
-    print(f"Set: {len(photos)} {origin}; median of {args.repeat} runs per file")
-    if not available():
-        print("libturbojpeg not found: the coefficient evidence is OFF in this run")
-    print()
-    print(f"{'file':<34} {'MP':>5} {'MB':>5} {'decode ms':>10} {'tinbai ms':>10} "
-          f"{'coeff ms':>9} {'ratio':>7}")  # fmt: skip
-    total_decode = total_check = total_coeff = 0.0
-    ratios: list[float] = []
-    by_format: dict[str, list[float]] = {}
-    for path in photos:
-        decode = timed(lambda p=path: pillow_decode(p), args.repeat)  # type: ignore[misc]
-        check = timed(lambda p=path: tinbai_check(p), args.repeat)  # type: ignore[misc]
-        coeff = timed(lambda p=path: coefficient_analysis(p), args.repeat)  # type: ignore[misc]
-        total_decode += decode
-        total_check += check
-        total_coeff += coeff
-        ratios.append(decode / check)
-        with Image.open(path) as image:
-            megapixels = image.width * image.height / 1e6
-        kind = "HEIF" if path.suffix.lower() in {".heic", ".heif"} else "JPEG"
-        sums = by_format.setdefault(kind, [0.0, 0.0])
-        sums[0] += decode
-        sums[1] += check
-        print(
-            f"{path.name[:34]:<34} {megapixels:>5.1f} {path.stat().st_size / 1e6:>5.1f} "
-            f"{decode * 1000:>10.1f} {check * 1000:>10.2f} {coeff * 1000:>9.2f} "
-            f"{decode / check:>6.1f}x"
-        )
-
-    print()
-    for kind, (decode, check) in sorted(by_format.items()):
-        goal = "goal >= 10x met" if decode / check >= 10 else "goal >= 10x NOT met"
-        print(f"{kind}: full decode / tinbai check = {decode / check:.1f}x ({goal})")
-    ratio = total_decode / total_check
-    goal = "goal >= 10x met" if ratio >= 10 else "goal >= 10x NOT met"
-    print(f"All: full Pillow decode / tinbai check = {ratio:.1f}x ({goal})")
-    ratios.sort()
-    print(f"     per photo: median {statistics.median(ratios):.1f}x, lowest {ratios[0]:.1f}x, "
-          f"{sum(r >= 10 for r in ratios)}/{len(ratios)} photos at >= 10x")  # fmt: skip
-    print(
-        f"     total decode {total_decode * 1000:.0f} ms, "
-        f"total tinbai check {total_check * 1000:.1f} ms"
-    )
-    print(
-        f"Coefficient analysis alone: {total_coeff * 1000:.1f} ms in all, "
-        f"{total_coeff / len(photos) * 1000:.2f} ms per photo, "
-        f"{total_coeff / total_check:.0%} of the check, "
-        f"{total_coeff / total_decode:.1%} of a full decode"
-    )
-
-    exiftool = shutil.which("exiftool")
-    if exiftool:
-        command = [exiftool, "-j", "-q", *map(str, photos)]
-
-        def run_exiftool() -> None:
-            subprocess.run(command, check=False, capture_output=True)
-
-        run_exiftool()
-        elapsed = timed(run_exiftool, max(1, args.repeat // 2))
-        print(
-            f"exiftool -j (one process, {len(photos)} files) / tinbai check = "
-            f"{elapsed / total_check:.1f}x ({elapsed * 1000:.0f} ms)"
-        )
-    else:
-        print("exiftool not installed: no exiftool ratio")
+    with jpegcoefficients.using_reader(args.reader):
+        for path in photos:  # warm up: imports, codec initialisation, page cache
+            pillow_decode(path)
+            tinbai_check(path)
+        print(f"Set: {len(photos)} {origin}; coefficient reader: {args.reader}; "
+              f"{args.rounds} rounds, median of {args.repeat} interleaved runs per file"
+              + (f"; settings {overrides}" if overrides else ""))
+        rounds = []
+        for number in range(args.rounds):
+            print(f"round {number + 1}:")
+            timings = [measure(path, args.repeat) for path in photos]
+            rounds.append(report_round(timings, verbose=not args.quiet and number == 0))
+    print("spread over rounds (min - max):")
+    for key, label in (("jpeg_median", "JPEG per-photo median"),
+                       ("jpeg_worst_decile", "JPEG per-photo worst decile"),
+                       ("jpeg_lowest", "JPEG lowest"), ("small_median", "under 5 MP median"),
+                       ("coeff_ms", "coefficient analysis ms")):  # fmt: skip
+        values = [r[key] for r in rounds]
+        print(f"  {label}: {min(values):.2f} - {max(values):.2f}")
+    worst = min(r["jpeg_worst_decile"] for r in rounds)
+    print("goal >= 10x per JPEG (worst decile): " + ("met" if worst >= 10 else "NOT met"))
     if tmp is not None:
         tmp.cleanup()
     return 0

@@ -6,7 +6,10 @@ tests/photo_derive.py (issue 12's table). Printed twice: in-sample (the shipped 
 data, built from these very files) and held out (3 folds: each file judged with family
 data built from the other two folds only, as a camera never seen would be).
 
-Usage: .venv/bin/python benchmarks/photo_verdicts.py [--folds 3] [--limit N]
+Usage: .venv/bin/python benchmarks/photo_verdicts.py [--folds 3] [--limit N] [--set KEY=VALUE]
+
+``--set`` changes a ``validation.photos`` key for both columns (e.g. ``--set
+coefficient_max_fraction=0.05``), to see what a threshold does to the table.
 """
 
 from __future__ import annotations
@@ -56,12 +59,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--limit", type=int, default=0, help="first N originals only")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a validation.photos key for this run (JSON value)")  # fmt: skip
     args = parser.parse_args()
+    overrides = {k: json.loads(v) for k, _, v in (item.partition("=") for item in args.set)}
     files = originals()[: args.limit or None]
     if not files:
         print(f"no originals under {ORIGINALS}", file=sys.stderr)
         return 1
-    shipped = ValidationSettings()
+    shipped = ValidationSettings.model_validate({"photos": overrides})
     tmp = tempfile.TemporaryDirectory()
     fold_settings = []
     for k in range(args.folds):
@@ -69,7 +75,7 @@ def main() -> int:
         path = Path(tmp.name) / f"fold{k}.json"
         path.write_text(json.dumps({"makers": build(train)}), encoding="utf-8")
         fold_settings.append(ValidationSettings.model_validate(
-            {"photos": {"families_file": str(path)}}))  # fmt: skip
+            {"photos": {**overrides, "families_file": str(path)}}))  # fmt: skip
     tally: dict[str, dict[str, list[int]]] = {"in-sample": defaultdict(lambda: [0, 0]),
                                               "held-out": defaultdict(lambda: [0, 0])}  # fmt: skip
     misses: list[str] = []

@@ -14,7 +14,9 @@ import numpy as np
 
 _VALID_AFTER_FF = np.zeros(256, dtype=bool)
 _VALID_AFTER_FF[[0x00, 0xFF, *range(0xD0, 0xD8)]] = True
-_SCAN_CHUNK = 4 * 1024 * 1024
+#: Scanned a quarter megabyte at a time: the temporary arrays stay in the cache and the
+#: heap (a 4 MB chunk cost a 12-MP photo twice as much, in fresh pages).
+_SCAN_CHUNK = 256 * 1024
 
 
 def _next_marker(data: bytes, start: int) -> int:

@@ -58,6 +58,11 @@ class ExifDetails:
     thumbnail_height: int | None = None
     thumbnail: bytes | None = None
     """The embedded thumbnail JPEG itself (not kept in the facts: compared, then dropped)."""
+    tags: dict[int, Any] | None = None
+    """The camera tags the photo rules read (Make, Model, Software, Orientation from IFD0;
+    DateTimeOriginal, PixelX/YDimension, UserComment, exposure tags from the Exif IFD), as
+    Pillow's ``getexif()`` gives them, when the block is :func:`plain`; else None (the
+    caller asks Pillow, which also reports the damage)."""
 
 
 class _Tiff:
@@ -73,10 +78,10 @@ class _Tiff:
             raise ValueError("not a TIFF header")
 
     def u16(self, at: int) -> int:
-        return int(struct.unpack(self.order + "H", self.data[at : at + 2])[0])
+        return int(struct.unpack_from(self.order + "H", self.data, at)[0])
 
     def u32(self, at: int) -> int:
-        return int(struct.unpack(self.order + "I", self.data[at : at + 4])[0])
+        return int(struct.unpack_from(self.order + "I", self.data, at)[0])
 
     def entries(self, at: int) -> dict[int, tuple[int, int, int, int]]:
         """Tag -> (type, count, value offset or inline value, entry offset) of one IFD."""
@@ -85,11 +90,11 @@ class _Tiff:
         count = self.u16(at)
         if count > _MAX_ENTRIES or at + 2 + 12 * count > len(self.data):
             return {}
+        fields = struct.unpack_from(self.order + "HHII" * count, self.data, at + 2)
         found: dict[int, tuple[int, int, int, int]] = {}
         for k in range(count):
-            entry = at + 2 + 12 * k
-            tag, kind = self.u16(entry), self.u16(entry + 2)
-            found[tag] = (kind, self.u32(entry + 4), self.u32(entry + 8), entry)
+            tag, kind, number, value = fields[4 * k : 4 * k + 4]
+            found[tag] = (kind, number, value, at + 2 + 12 * k)
         return found
 
     def value_at(self, entry: tuple[int, int, int, int]) -> int:
@@ -200,6 +205,94 @@ def _thumbnail(details: ExifDetails, tiff: _Tiff, ifd1: int) -> None:
     details.thumbnail = data
 
 
+#: Byte sizes of the field types Pillow reads (TIFF 6.0 §2 plus IFD and LONG8); others
+#: it skips.
+_PILLOW_SIZES = {**_TYPE_SIZES, 13: 4, 16: 8}
+_IFD0_TAGS = {271: 2, 272: 2, 305: 2, 274: 3}  # tag -> the one type read without Pillow
+_EXIF_TAGS = {36867: 2, 40962: 3, 40963: 3, 37510: 7}
+#: ExposureTime, FNumber, ISOSpeedRatings, FocalLength: written only by a capture.
+EXPOSURE_TAGS = (33434, 33437, 34855, 37386)
+
+
+def _plain_ifd(tiff: _Tiff, at: int) -> dict[int, tuple[int, int, int, int]] | None:
+    """The entries of an IFD when Pillow would read it without a word: its count, entries
+    and next pointer inside the block, no tag twice, every value of a known type inside
+    the block and all of them together no larger than it; else None."""
+    data = tiff.data
+    if at < 8 or at + 2 > len(data):
+        return None
+    count = tiff.u16(at)
+    if count > _MAX_ENTRIES or at + 2 + 12 * count + 4 > len(data):
+        return None
+    entries = tiff.entries(at)
+    if len(entries) != count:
+        return None
+    total = 0
+    for kind, number, value, _ in entries.values():
+        size = _PILLOW_SIZES.get(kind, 0) * number
+        if size > 4:
+            total += size
+            if value + size > len(data) or total > len(data):
+                return None
+    return entries
+
+
+def _camera_tags(tiff: _Tiff, ifd0_at: int) -> dict[int, Any] | None:
+    """The tags of :attr:`ExifDetails.tags`, or None where only Pillow can say."""
+    if tiff.data[2:4] != (b"\x2a\x00" if tiff.order == "<" else b"\x00\x2a"):
+        return None
+    ifd0 = _plain_ifd(tiff, ifd0_at)
+    if ifd0 is None:
+        return None
+    pointer = ifd0.get(0x8769)
+    exif: dict[int, tuple[int, int, int, int]] | None = {}
+    if pointer is not None:
+        if pointer[0] not in (4, 13) or pointer[1] != 1:
+            return None
+        exif = _plain_ifd(tiff, pointer[2])
+    if exif is None:
+        return None
+    tags: dict[int, Any] = {}
+    for entries, wanted in ((ifd0, _IFD0_TAGS), (exif, _EXIF_TAGS)):
+        for tag, kind in wanted.items():
+            entry = entries.get(tag)
+            if entry is None or entry[1] == 0:
+                continue
+            value = _pillow_value(tiff, entry, kind)
+            if value is _ODD:
+                return None
+            tags[tag] = value
+    tags[0] = sum(1 for tag in EXPOSURE_TAGS if _present(tiff, exif.get(tag)))
+    return tags
+
+
+_ODD = object()
+
+
+def _pillow_value(tiff: _Tiff, entry: tuple[int, int, int, int], kind: int) -> Any:
+    """The value Pillow gives a tag of the expected type, or :data:`_ODD` for another."""
+    have, number, _, _ = entry
+    start = tiff.value_at(entry)
+    if kind == 2 and have == 2:
+        raw = tiff.data[start : start + number]
+        return (raw[:-1] if raw.endswith(b"\x00") else raw).decode("latin-1", "replace")
+    if kind == 3 and have in (3, 4) and number == 1:
+        return tiff.u16(start) if have == 3 else tiff.u32(start)
+    if kind == 7 and have == 7:
+        return tiff.data[start : start + number]
+    return _ODD
+
+
+def _present(tiff: _Tiff, entry: tuple[int, int, int, int] | None) -> bool:
+    """Whether Pillow holds a value for the entry (an empty string counts as none)."""
+    if entry is None or entry[1] == 0 or entry[0] not in _PILLOW_SIZES:
+        return False
+    if entry[0] == 2:
+        raw = tiff.data[tiff.value_at(entry) : tiff.value_at(entry) + entry[1]]
+        return raw not in (b"", b"\x00")
+    return True
+
+
 def read_exif_details(block: bytes) -> ExifDetails:
     """The facts of an APP1 Exif block (``Exif\\0\\0`` + TIFF); never raises."""
     details = ExifDetails()
@@ -212,6 +305,7 @@ def read_exif_details(block: bytes) -> ExifDetails:
 def _read(details: ExifDetails, data: bytes) -> None:
     tiff = _Tiff(data)
     ifd0_at = tiff.u32(4)
+    details.tags = _camera_tags(tiff, ifd0_at)
     ifd0 = tiff.entries(ifd0_at)
     number = tiff.number
     width, height = number(ifd0.get(256)), number(ifd0.get(257))
@@ -241,5 +335,7 @@ def _read(details: ExifDetails, data: bytes) -> None:
 def as_dict(details: ExifDetails) -> dict[str, Any]:
     """The non-empty facts, for the evidence shown to editors."""
     return {
-        k: v for k, v in vars(details).items() if v is not None and v != 0 and k != "thumbnail"
+        k: v
+        for k, v in vars(details).items()
+        if v is not None and v != 0 and k not in ("thumbnail", "tags")
     }

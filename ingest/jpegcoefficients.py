@@ -12,139 +12,85 @@ far the log-histogram departs from being locally straight, in units of its Poiss
 a periodic modulation gives departures of ``log 2`` and more every bin or two, which a
 single compression does not.
 
-The coefficients are read without the inverse DCT, through libjpeg-turbo's TurboJPEG
-lossless-transform API (a custom filter sees each row of coefficient blocks), and only for
-the top of the image: a copy of the header claiming a few MCU rows and the first part of
-the entropy-coded data is transformed, so the cost is a few percent of a decode.
+The coefficients are read without the inverse DCT and only for the top of the image: a
+copy of the header claiming a few MCU rows and the first part of the entropy-coded data
+is read by libjpeg-turbo's TurboJPEG lossless-transform API
+(:mod:`ingest.turbojpeg_reader`, the fast path: a few percent of a decode) or, where that
+library cannot be loaded, by a bounded Python Huffman decoder of the same bytes
+(:mod:`ingest.huffman_reader`) that returns the same coefficients.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import functools
+import contextlib
 import logging
 import struct
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ingest import huffman_reader, turbojpeg_reader
 from ingest.jpegstructure import ZIGZAG, JpegHeader
 
 log = logging.getLogger(__name__)
 
-_TJXOPT_NOOUTPUT = 16  # turbojpeg.h: transform, do not write an output image
-_TJERR_WARNING = 0
+#: The readers, fastest first (``reader`` argument of :func:`sample_luma_blocks`).
+READERS = ("turbojpeg", "python")
 
 
-class _Region(ctypes.Structure):
-    _fields_ = [("x", ctypes.c_int), ("y", ctypes.c_int), ("w", ctypes.c_int), ("h", ctypes.c_int)]
+_FORCED: ContextVar[str | None] = ContextVar("coefficient_reader", default=None)
 
 
-class _Transform(ctypes.Structure):
-    pass
+def reader_name() -> str:
+    """The reader :func:`sample_luma_blocks` uses here: the fastest available, unless
+    :func:`using_reader` chose one."""
+    forced = _FORCED.get()
+    if forced is not None:
+        return forced
+    return "turbojpeg" if turbojpeg_reader.library() is not None else "python"
 
 
-_FILTER = ctypes.CFUNCTYPE(
-    ctypes.c_int,
-    ctypes.POINTER(ctypes.c_short),
-    _Region,
-    _Region,
-    ctypes.c_int,
-    ctypes.c_int,
-    ctypes.POINTER(_Transform),
-)
-_Transform._fields_ = [
-    ("r", _Region),
-    ("op", ctypes.c_int),
-    ("options", ctypes.c_int),
-    ("data", ctypes.c_void_p),
-    ("customFilter", _FILTER),
-]
-
-
-@functools.lru_cache(maxsize=1)
-def _turbojpeg() -> Any:
-    """libturbojpeg loaded through ctypes, or None (the analysis is then reported absent)."""
-    name = ctypes.util.find_library("turbojpeg")
-    if not name:
-        log.info("libturbojpeg not found: the JPEG coefficient analysis is off")
-        return None
+@contextlib.contextmanager
+def using_reader(name: str) -> Iterator[None]:
+    """Read coefficients with reader ``name`` (one of :data:`READERS`) inside the block
+    (tests and the benchmark compare the readers)."""
+    if name not in READERS:
+        raise ValueError(f"unknown coefficient reader {name!r}")
+    token = _FORCED.set(name)
     try:
-        lib = ctypes.CDLL(name)
-        lib.tjInitTransform.restype = ctypes.c_void_p
-        lib.tjInitTransform.argtypes = []
-        lib.tjTransform.restype = ctypes.c_int
-        lib.tjTransform.argtypes = [
-            ctypes.c_void_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_int,
-            ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_ulong),
-            ctypes.POINTER(_Transform), ctypes.c_int,
-        ]  # fmt: skip
-        lib.tjGetErrorStr2.restype = ctypes.c_char_p
-        lib.tjGetErrorStr2.argtypes = [ctypes.c_void_p]
-        lib.tjGetErrorCode.restype = ctypes.c_int
-        lib.tjGetErrorCode.argtypes = [ctypes.c_void_p]
-        lib.tjDestroy.restype = ctypes.c_int
-        lib.tjDestroy.argtypes = [ctypes.c_void_p]
-    except (OSError, AttributeError) as exc:  # an old libturbojpeg without tjGetErrorCode
-        log.warning("libturbojpeg unusable (%s): the JPEG coefficient analysis is off", exc)
-        return None
-    return lib
+        yield
+    finally:
+        _FORCED.reset(token)
 
 
 def available() -> bool:
-    """Whether coefficients can be read on this machine."""
-    return _turbojpeg() is not None
+    """Whether coefficients can be read on this machine (always: the Python reader)."""
+    return True
 
 
 class CoefficientError(Exception):
-    """libturbojpeg refused the sample (a corrupt scan); the message is for the log."""
+    """The reader refused the sample (a corrupt scan); the message is for the log."""
 
 
-def _strip(data: bytes, header: JpegHeader, rows: int, total_rows: int) -> bytes:
-    """A JPEG of the first ``rows`` MCU rows: the header with a smaller frame height and
-    a generous share of the entropy-coded data, then EOI (the decoder stops at the height;
+def _strip(data: bytes, header: JpegHeader, rows: int, share: int) -> bytes:
+    """A JPEG of the first ``rows`` MCU rows: the header with a smaller frame height,
+    ``share`` bytes of the entropy-coded data, then EOI (the decoder stops at the height;
     data it lacks is filled with zeros and trimmed by the caller)."""
     _, mcu_h = header.mcu_size
-    scan = len(data) - header.scan_offset
-    share = min(scan, int(scan * rows / total_rows * 2.0) + 16_384)
     head = bytearray(data[: header.scan_offset])
     at = header.sof_offset + 5  # FF Cx, length (2), precision (1), then height
     head[at : at + 2] = struct.pack(">H", min(rows * mcu_h, header.height))
     return bytes(head) + data[header.scan_offset : header.scan_offset + share] + b"\xff\xd9"
 
 
-def _transform(lib: Any, buffer: bytes) -> list[np.ndarray[Any, Any]]:
-    """Rows of luminance coefficient blocks (``(blocks, 64)`` int16 each) of ``buffer``."""
-    rows: list[np.ndarray[Any, Any]] = []
-
-    def collect(coeffs: Any, array: _Region, plane: Any, component: int, index: int,
-                transform: Any) -> int:  # fmt: skip
-        if component == 0 and array.w > 0:
-            count = array.w * array.h
-            row = np.ctypeslib.as_array(coeffs, (count,)).copy()
-            rows.append(row.reshape(-1, 64))
-        return 0
-
-    callback = _FILTER(collect)
-    transform = _Transform()
-    transform.options = _TJXOPT_NOOUTPUT
-    transform.customFilter = callback
-    handle = lib.tjInitTransform()
-    if not handle:
-        raise CoefficientError("tjInitTransform failed")
-    try:
-        out = (ctypes.c_void_p * 1)()
-        sizes = (ctypes.c_ulong * 1)()
-        status = lib.tjTransform(handle, buffer, len(buffer), 1, out, sizes,
-                                 ctypes.byref(transform), 0)  # fmt: skip
-        if status != 0 and lib.tjGetErrorCode(handle) != _TJERR_WARNING:
-            message = (lib.tjGetErrorStr2(handle) or b"").decode("latin-1", "replace")
-            raise CoefficientError(message[:200])
-    finally:
-        lib.tjDestroy(handle)
-    return rows
+def _share(data: bytes, header: JpegHeader, rows: int, total_rows: int) -> int:
+    """Bytes of entropy-coded data read for ``rows`` of ``total_rows`` MCU rows: twice the
+    proportional share and 16 KB more (the top of a photo may be busier than the rest)."""
+    scan = len(data) - header.scan_offset
+    return min(scan, int(scan * rows / total_rows * 2.0) + 16_384)
 
 
 @dataclass(frozen=True)
@@ -161,31 +107,55 @@ class Sample:
         return len(self.blocks) // self.width
 
 
-def sample_luma_blocks(
-    data: bytes, header: JpegHeader, max_blocks: int, max_fraction: float
-) -> Sample | None:
-    """Quantised luminance blocks from the top of the photo, or None when the file is not
-    sequential Huffman JPEG or libturbojpeg is absent.
-
-    Raises CoefficientError when the library refuses the data.
-    """
-    lib = _turbojpeg()
-    if lib is None or not header.baseline_like or not header.width or not header.height:
-        return None
+def strip_rows(header: JpegHeader, max_blocks: int, max_fraction: float) -> int:
+    """MCU rows to read for at most ``max_blocks`` luminance blocks and ``max_fraction``
+    of the photo's (at least one row); 0 when the file is not sequential Huffman JPEG."""
+    if not header.baseline_like or not header.width or not header.height:
+        return 0
     mcu_w, mcu_h = header.mcu_size
     luma = header.components[0]
     blocks_per_row = -(-header.width // mcu_w) * luma.h * luma.v
     total_rows = -(-header.height // mcu_h)
     wanted = min(max_blocks, int(blocks_per_row * total_rows * max_fraction))
-    rows = max(1, min(total_rows, -(-wanted // blocks_per_row)))
-    block_rows = _transform(lib, _strip(data, header, rows, total_rows))
-    if not block_rows:
+    return max(1, min(total_rows, -(-wanted // blocks_per_row)))
+
+
+def sample_luma_blocks(
+    data: bytes, header: JpegHeader, max_blocks: int, max_fraction: float,
+    reader: str | None = None,
+) -> Sample | None:  # fmt: skip
+    """Quantised luminance blocks from the top of the photo, or None when the file is not
+    sequential Huffman JPEG.
+
+    ``reader`` is one of :data:`READERS` (default: the fastest available); both give the
+    same blocks. Raises CoefficientError when the reader refuses the data.
+    """
+    rows = strip_rows(header, max_blocks, max_fraction)
+    if rows == 0:
         return None
-    width = len(block_rows[0])
-    blocks = np.concatenate([r for r in block_rows if len(r) == width])
-    # Blocks after the data ran out are all zero (DC included): drop them and the row in
-    # which decoding stopped.
-    nonzero = np.flatnonzero(blocks.any(axis=1))
+    if data[header.sof_offset + 4 : header.sof_offset + 5] != b"\x08":
+        raise CoefficientError("sample precision other than 8 bits")
+    total_rows = -(-header.height // header.mcu_size[1])
+    share = _share(data, header, rows, total_rows)
+    luma_rows = rows * header.components[0].v
+    try:
+        if (reader or reader_name()) == "turbojpeg":
+            strip = _strip(data, header, rows, share)
+            blocks, width = turbojpeg_reader.luma_rows(strip, luma_rows)
+        else:
+            blocks, width = huffman_reader.luma_rows(data, header, rows, share)
+    except (turbojpeg_reader.TurboJpegError, huffman_reader.HuffmanError) as exc:
+        raise CoefficientError(str(exc)) from exc
+    return _trimmed(blocks, width)
+
+
+def _trimmed(blocks: np.ndarray[Any, Any], width: int) -> Sample | None:
+    """Blocks after the data ran out are all zero (DC included): drop them and the row in
+    which decoding stopped."""
+    if width == 0 or len(blocks) == 0:
+        return None
+    # A block is zero when its 64 coefficients are: 16 eight-byte words each.
+    nonzero = np.flatnonzero(np.ascontiguousarray(blocks).view(np.int64).any(axis=1))
     if nonzero.size == 0:
         return None
     last = int(nonzero[-1])

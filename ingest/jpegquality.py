@@ -4,11 +4,13 @@ libjpeg (and every encoder built on it: Pillow, chat apps, social networks) deri
 tables by scaling the standard tables of ITU-T T.81 Annex K with the IJG formula. Fitting
 that formula back to a file's tables gives the quality it was saved at; how far the tables
 are from the best-fitting scaled standard table tells a libjpeg re-encode (distance 0)
-from a camera's own custom tables.
+from a camera's own custom tables. Other encoders (mozjpeg) scale their own base tables
+the same way: :func:`known_encoder` names them.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -96,6 +98,14 @@ def estimate_quality(tables: Mapping[int, Sequence[int]]) -> QualityEstimate | N
     chroma = tables.get(1)
     if chroma is not None and len(chroma) != 64:
         chroma = None
+    return _estimate(tuple(luma), None if chroma is None else tuple(chroma), len(tables))
+
+
+@functools.lru_cache(maxsize=512)
+def _estimate(
+    luma: tuple[int, ...], chroma: tuple[int, ...] | None, count_tables: int
+) -> QualityEstimate:
+    """:func:`estimate_quality` of one pair of tables (cached: cameras reuse theirs)."""
     count = 64 if chroma is None else 128
     actual = np.array(list(luma) + ([] if chroma is None else list(chroma)), dtype=np.int32)
     sums = np.abs(_SCALED[:, :count] - actual).sum(axis=1)
@@ -108,5 +118,35 @@ def estimate_quality(tables: Mapping[int, Sequence[int]]) -> QualityEstimate | N
         quality=best_q,
         distance=round(distance, 3),
         relative_distance=round(distance / mean_std, 3) if mean_std else 0.0,
-        tables=len(tables),
+        tables=count_tables,
     )
+
+
+#: Base luminance tables (natural order) by encoder name.
+ENCODER_BASES: dict[str, tuple[int, ...]] = {
+    # mozjpeg jcparam.c std_luminance_quant_tbl[3] (ImageMagick, N. Robidoux).
+    "mozjpeg/ImageMagick (Robidoux)": (
+        16, 16, 16, 18, 25, 37, 56, 85,
+        16, 17, 20, 27, 34, 40, 53, 75,
+        16, 20, 24, 31, 43, 62, 91, 135,
+        18, 27, 31, 40, 53, 74, 106, 156,
+        25, 34, 43, 53, 69, 94, 131, 189,
+        37, 40, 62, 74, 94, 124, 169, 238,
+        56, 53, 91, 106, 131, 169, 226, 311,
+        85, 75, 135, 156, 189, 238, 311, 418,
+    ),
+}  # fmt: skip
+
+_ENCODER_SCALED = {
+    name: {tuple(scaled_table(base, q)): q for q in range(1, 101)}
+    for name, base in ENCODER_BASES.items()
+}
+
+
+def known_encoder(luma: Sequence[int]) -> str | None:
+    """The encoder whose scaled base table equals ``luma`` exactly, or None."""
+    key = tuple(luma)
+    for name, tables in _ENCODER_SCALED.items():
+        if key in tables:
+            return name
+    return None

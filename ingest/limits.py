@@ -34,11 +34,24 @@ class PhotoReadLimits(_Strict):
         description="A .zip whose entries inflate to more than this (per its central "
         "directory, checked before reading) is refused.",
     )
+    standard_table_max_distance: float = Field(
+        0.0,
+        description="Mean absolute difference per coefficient from the scaled Annex K tables up "
+        "to which the tables count as a libjpeg encode (such files, and those with a known "
+        "re-encoder's tables, get the double-quantisation analysis).",
+    )
     coefficient_sample_blocks: int = Field(
         4_096,
         description="Luminance 8x8 blocks of quantised DCT coefficients read from the top of "
-        "a JPEG for the double-quantisation analysis (0 turns the analysis off); more is "
-        "surer and slower.",
+        "a JPEG for the double-quantisation analysis and the thumbnail comparison (0 turns "
+        "both off); more is surer and slower.",
+    )
+    thumbnail_with_own_tables: bool = Field(
+        True,
+        description="Compare the EXIF thumbnail with the photo (a crop or an edit) also when "
+        "the quantisation tables are the camera's own, which only a lossless crop or edit "
+        "keeps; false skips the coefficient read for such photos, about halving the check "
+        "of a 2-5 MP photo.",
     )
     coefficient_max_fraction: float = Field(
         0.1,

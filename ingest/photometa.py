@@ -35,8 +35,14 @@ def as_int(value: Any) -> int | None:
 
 
 
-def xmp_value(xmp: str, name: str) -> str | None:
-    """A simple XMP property as attribute or element (``prefix:Name``, any case)."""
+def xmp_value(xmp: str, name: str, lowered: str | None = None) -> str | None:
+    """A simple XMP property as attribute or element (``prefix:Name``, any case).
+
+    ``lowered`` (the packet in lower case) lets a caller that asks for many properties
+    skip the search of absent ones.
+    """
+    if lowered is not None and name.lower() not in lowered:
+        return None
     pattern = rf'{name}\s*=\s*"([^"]*)"|{name}\s*=\s*\'([^\']*)\'|<{name}>\s*([^<]*?)\s*</{name}>'
     match = re.search(pattern, xmp, re.IGNORECASE)
     if not match:
@@ -129,20 +135,21 @@ def parse_xmp(facts: Any, raw: Any) -> None:
         return
     if not xmp:
         return
-    facts.xmp_creator_tool = xmp_value(xmp, "xmp:CreatorTool") or xmp_value(
-        xmp, "xap:CreatorTool"
+    low = xmp.lower()
+    facts.xmp_creator_tool = xmp_value(xmp, "xmp:CreatorTool", low) or xmp_value(
+        xmp, "xap:CreatorTool", low
     )
-    facts.xmp_history = xmp_history(xmp)
-    facts.xmp_derived = "<xmpmm:derivedfrom" in xmp.lower()
+    facts.xmp_history = xmp_history(xmp) if "xmpmm:history" in low else []
+    facts.xmp_derived = "<xmpmm:derivedfrom" in low
     facts.xmp_raw_settings = any(
-        (xmp_value(xmp, f"crs:{prop}") or "").lower() == "true"
+        (xmp_value(xmp, f"crs:{prop}", low) or "").lower() == "true"
         for prop in ("HasSettings", "HasCrop")
     )
-    history = xmp_value(xmp, "photoshop:History")
+    history = xmp_value(xmp, "photoshop:History", low)
     facts.photoshop_history = history[:200] if history else None
     if not facts.make:
-        facts.make = xmp_value(xmp, "tiff:Make")
+        facts.make = xmp_value(xmp, "tiff:Make", low)
     if not facts.model:
-        facts.model = xmp_value(xmp, "tiff:Model")
+        facts.model = xmp_value(xmp, "tiff:Model", low)
     if not facts.datetime_original:
-        facts.datetime_original = xmp_value(xmp, "exif:DateTimeOriginal")
+        facts.datetime_original = xmp_value(xmp, "exif:DateTimeOriginal", low)

@@ -23,10 +23,10 @@ from PIL import Image, UnidentifiedImageError
 from ingest import jpegcoefficients
 from ingest.c2pa_reader import has_manifest, read_c2pa
 from ingest.containers import isobmff_structure_error, jpeg_structure_error, png_structure_error
-from ingest.exifinfo import read_exif_details
-from ingest.jpegquality import estimate_quality
+from ingest.jpegquality import estimate_quality, known_encoder
 from ingest.jpegstructure import JpegHeader, libjpeg_layout, parse_header
 from ingest.limits import PhotoReadLimits
+from ingest.photoexif import read_exif
 from ingest.photokinds import (
     IMAGE_EXTENSIONS,
     SUPPORTED_EXTENSIONS,
@@ -34,18 +34,11 @@ from ingest.photokinds import (
     _extension,
     is_photo_candidate,
 )
-from ingest.photometa import as_int, clean, icc_description, parse_xmp, photoshop_resources
+from ingest.photometa import clean, icc_description, parse_xmp, photoshop_resources
 from ingest.pillow_env import collected_warnings, ensure_pixel_limit
-from ingest.thumbcompare import thumbnail_correlation
+from ingest.thumbcompare import can_compare, thumbnail_correlation, thumbnail_pixels
 
 log = logging.getLogger(__name__)
-
-_EXIF_IFD = 0x8769
-_TAG_MAKE, _TAG_MODEL, _TAG_SOFTWARE, _TAG_ORIENTATION = 271, 272, 305, 274
-_TAG_DATETIME_ORIGINAL, _TAG_EXIF_WIDTH, _TAG_EXIF_HEIGHT = 36867, 40962, 40963
-#: ExposureTime, FNumber, ISOSpeedRatings, FocalLength: written only by a capture.
-_EXPOSURE_TAGS = (33434, 33437, 34855, 37386)
-_TAG_USER_COMMENT = 37510
 
 #: ISO-BMFF major brands of HEIF still images (HEVC and generic).
 _HEIF_BRANDS = frozenset(
@@ -166,41 +159,6 @@ def _sniff(data: bytes) -> str | None:
     return None
 
 
-# ---------------------------------------------------------------- metadata
-
-
-def _read_exif(facts: PhotoFacts, im: Image.Image) -> bytes | None:
-    """Fill the EXIF fields and return the embedded thumbnail; Pillow's parser may raise
-    on a corrupt block."""
-    exif = im.getexif()
-    facts.make = clean(exif.get(_TAG_MAKE))
-    facts.model = clean(exif.get(_TAG_MODEL))
-    facts.software = clean(exif.get(_TAG_SOFTWARE))
-    facts.orientation = as_int(exif.get(_TAG_ORIENTATION))
-    ifd = exif.get_ifd(_EXIF_IFD)
-    facts.datetime_original = clean(ifd.get(_TAG_DATETIME_ORIGINAL))
-    facts.exif_width = as_int(ifd.get(_TAG_EXIF_WIDTH))
-    facts.exif_height = as_int(ifd.get(_TAG_EXIF_HEIGHT))
-    facts.exposure_tags = sum(1 for tag in _EXPOSURE_TAGS if ifd.get(tag) not in (None, ""))
-    comment = ifd.get(_TAG_USER_COMMENT)
-    if isinstance(comment, bytes):
-        comment = comment[8:] if comment[:8] in (b"ASCII\x00\x00\x00", b"UNICODE\x00") else comment
-    facts.user_comment = clean(comment)
-    if facts.user_comment:
-        facts.user_comment = facts.user_comment[:200]
-    block = im.info.get("exif")
-    if isinstance(block, bytes) and block:
-        details = read_exif_details(block)
-        facts.ifd0_width, facts.ifd0_height = details.ifd0_width, details.ifd0_height
-        facts.modify_date = details.modify_date
-        facts.makernote_bytes = details.makernote_bytes
-        facts.makernote_consistent = details.makernote_consistent
-        facts.thumbnail_width = details.thumbnail_width
-        facts.thumbnail_height = details.thumbnail_height
-        return details.thumbnail
-    return None
-
-
 def _read_jpeg_header(facts: PhotoFacts, header: JpegHeader) -> None:
     """Tables, layout and coding of a JPEG from its own header segments."""
     tables = {k: v for k, v in header.qtables.items()}
@@ -249,7 +207,32 @@ def _read_coefficients(
     facts: PhotoFacts, data: bytes, header: JpegHeader, limits: PhotoReadLimits,
     thumbnail: bytes | None,
 ) -> None:  # fmt: skip
-    """Double-quantisation marks and the thumbnail comparison, from one coefficient sample."""
+    """Double-quantisation marks and the thumbnail comparison, from one coefficient sample.
+
+    Read only where they can be judged: the double-quantisation statistic for tables that
+    are an encoder's (libjpeg's or a known re-encoder's; with the camera's own tables the
+    tables are the evidence and the rules do not judge the statistic), the comparison when
+    the file has a thumbnail the strip covers (with the camera's own tables only if
+    ``thumbnail_with_own_tables``). A file with neither is not sampled.
+    """
+    rows = jpegcoefficients.strip_rows(
+        header, limits.coefficient_sample_blocks, limits.coefficient_max_fraction
+    )
+    if rows == 0:
+        return
+    luma = header.qtables.get(header.components[0].table, facts.qtables[0])
+    encoder = (facts.quality_distance or 0.0) <= limits.standard_table_max_distance or bool(
+        known_encoder(facts.qtables[0])
+    )
+    compare = bool(thumbnail and facts.width and facts.height)
+    compare = compare and (encoder or limits.thumbnail_with_own_tables)
+    thumb = thumbnail_pixels(thumbnail) if compare and thumbnail else None
+    strip_px = rows * header.components[0].v * 8  # the sample's rows of luminance pixels
+    if thumb is not None and not can_compare(thumb.shape, facts.width or 0, facts.height or 0,
+                                             strip_px):  # fmt: skip
+        thumb = None
+    if not encoder and thumb is None:
+        return
     try:
         sample = jpegcoefficients.sample_luma_blocks(
             data, header, limits.coefficient_sample_blocks, limits.coefficient_max_fraction
@@ -259,14 +242,13 @@ def _read_coefficients(
         log.info("%s: DCT coefficients unreadable: %s", facts.filename, exc)
         return
     if sample is None:
-        if not jpegcoefficients.available():
-            facts.dq_error = "máy chủ thiếu thư viện libturbojpeg"
         return
-    luma = header.qtables.get(header.components[0].table, facts.qtables[0])
-    if thumbnail and facts.width and facts.height:
+    if thumb is not None and facts.width and facts.height:
         facts.thumbnail_match = thumbnail_correlation(
-            thumbnail, sample, luma[0], facts.width, facts.height
+            thumb, sample, luma[0], facts.width, facts.height
         )
+    if not encoder:
+        return
     result = jpegcoefficients.periodicity(sample.blocks, luma)
     facts.dq = {
         "blocks": result.blocks,
@@ -425,7 +407,7 @@ def _open_and_read(
             facts.error = defect
             return
         try:
-            thumbnail = _read_exif(facts, im)
+            thumbnail = read_exif(facts, im)
         except Exception as exc:
             facts.error = "thông tin EXIF hỏng"
             facts.error_detail = _technical(exc)

@@ -126,3 +126,20 @@ def test_broken_database_stale_poll_and_bad_config(tmp_path: Path) -> None:
     code, report = doctor(config)
     assert code == 1 and report["checks"][0]["name"] == "config"
     assert "did you mean 'password_env'" in report["checks"][0]["message"]
+
+
+def test_photo_coefficient_reader_is_reported(tmp_path: Path) -> None:
+    from ingest import turbojpeg_reader
+
+    config = tmp_path / "config.yaml"
+    config.write_text("mailboxes: [{name: t, url: 'maildir:inbox'}]\n"
+                      "smtp: {url: 'maildir:outbox'}\ndata_dir: var\n", encoding="utf-8")
+    _, report = doctor(config, "--quick")
+    (reader,) = by_name(report, "photo_reader")
+    if turbojpeg_reader.library() is not None:
+        assert reader["status"] == "ok" and "libjpeg-turbo" in reader["message"]
+    # Where the library cannot be loaded the portable reader is used, and said so.
+    _, report = doctor(config, "--quick", env={"TINBAI_TURBOJPEG": str(tmp_path / "none.so")})
+    (reader,) = by_name(report, "photo_reader")
+    assert reader["status"] == "warn" and "bộ giải mã Python" in reader["message"]
+    assert "libturbojpeg0" in reader["hint"] and "TINBAI_TURBOJPEG" in reader["hint"]

@@ -78,11 +78,6 @@ class PhotoRules(PhotoReadLimits):
         description="Custom (non-libjpeg) tables below this estimated quality are medium "
         "evidence (cameras have low-quality modes with their own tables).",
     )
-    standard_table_max_distance: float = Field(
-        0.0,
-        description="Mean absolute difference per coefficient from the scaled Annex K tables up "
-        "to which the tables count as a libjpeg encode.",
-    )
     chat_long_sides: list[int] = Field(
         default_factory=lambda: [1280, 1600, 2048],
         description="Long sides chat apps and social networks resize to (weak evidence: "

@@ -21,7 +21,7 @@ from validators.photos.not_original import PhotoNotOriginal
 from validators.photos.recompressed import PhotoRecompressed
 from validators.photos.resized import PhotoResized
 from validators.photos.screenshot import PhotoScreenshot
-from validators.photos.signs import for_code
+from validators.photos.signs import for_code, one_judgement
 from validators.photos.too_small import PhotoTooSmall
 from validators.photos.unreadable import PhotoUnreadable
 from validators.photos.unsupported_format import PhotoUnsupportedFormat
@@ -56,6 +56,11 @@ _SUPERSEDED_BY_SCREENSHOT = frozenset({"photo_not_original", "photo_recompressed
 
 def check_photo(facts: PhotoFacts, settings: ValidationSettings) -> list[Problem]:
     """Run :data:`PHOTO_CHECKS` on one photo; an unreadable or unsupported one stops early."""
+    with one_judgement():
+        return _check_photo(facts, settings)
+
+
+def _check_photo(facts: PhotoFacts, settings: ValidationSettings) -> list[Problem]:
     problems: list[Problem] = []
     for check in PHOTO_CHECKS:
         found = check.check(facts, settings)
@@ -92,6 +97,11 @@ def _combine_warnings(
 
 def explain_photo(facts: PhotoFacts, settings: ValidationSettings) -> dict[str, str]:
     """Each rule's evidence for editors (``check-photo``), by rule name."""
+    with one_judgement():
+        return _explain_photo(facts, settings)
+
+
+def _explain_photo(facts: PhotoFacts, settings: ValidationSettings) -> dict[str, str]:
     evidence: dict[str, str] = {}
     stopped: str | None = None
     for check in PHOTO_CHECKS:

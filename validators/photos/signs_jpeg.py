@@ -8,6 +8,8 @@ DCT coefficients (Lukáš & Fridrich, DFRWS 2003; Popescu & Farid, IH 2004).
 
 from __future__ import annotations
 
+import functools
+
 from ingest.photos import PhotoFacts
 from validators.photos.encoders import known_encoder
 from validators.photos.evidence import Evidence, Strength
@@ -105,6 +107,12 @@ def coding_layout(segments: list[str]) -> str:
     return _layout(s for s in segments if not s.startswith(("APP", "COM")))
 
 
+@functools.lru_cache(maxsize=256)
+def _coding_layouts(layouts: tuple[str, ...]) -> frozenset[str]:
+    """The coding layouts of a family's layouts (the family data does not change)."""
+    return frozenset(coding_layout(layout.split()) for layout in layouts)
+
+
 class Structure:
     """The header layout against the maker's family (segments, coding, APP blocks)."""
 
@@ -148,9 +156,7 @@ class Structure:
         maker = _maker(photo)
         many = family.model_count >= rules.family_min_models
         coding = coding_layout(photo.jpeg_segments)
-        if family.model_count >= 2 and coding not in {
-            coding_layout(layout.split()) for layout in family.layouts
-        }:
+        if family.model_count >= 2 and coding not in _coding_layouts(tuple(family.layouts)):
             seen = f"thứ tự dữ liệu trong tệp chưa thấy ở ảnh gốc của máy {maker}"
             found.append(_sign(self.name, Strength.WEAK, seen, f"thứ tự phân đoạn {coding}"))
         if photo.subsampling and many and photo.subsampling not in family.subsamplings:
