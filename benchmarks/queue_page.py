@@ -152,7 +152,7 @@ def measure(counts: list[int], rounds: int, paths: list[str]) -> list[dict[str, 
                 stores.append(store)
                 fill(store, count)
                 create_user(store, "bientap", "editor", PASSWORD)
-                apps.append(create_app(config, store=store, key="benchmark-" + "k" * 32))
+                apps.append(create_app(config, store=store))
             return asyncio.run(_measure(apps, rounds, paths))
         finally:
             for store in stores:

@@ -155,7 +155,7 @@ def test_hostile_names_do_not_reorder_what_editors_read(site: tuple[Config, Stor
     with store.transaction():
         store.submissions.update(int(bidi_submission(store)["id"]),
                                  {"sender_name": f"{RLO}Hoàng Văn Hùng"})
-    app = create_app(config, store=store, key="bidi-" + "b" * 32)
+    app = create_app(config, store=store)
     with running_server(app) as base, sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:

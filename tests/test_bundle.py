@@ -62,7 +62,7 @@ def test_bundle_over_http(site: tuple[Config, Store]) -> None:
     from tinbai.web.app import create_app
 
     config, store = site
-    with TestClient(create_app(config, store=store, key="b" * 40),
+    with TestClient(create_app(config, store=store),
                     follow_redirects=False) as client:
         login(client, "bientap")
         response = client.get("/s/TB-2026-0002/bundle.zip")

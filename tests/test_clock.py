@@ -130,7 +130,7 @@ def test_new_year_in_hanoi_while_it_is_still_the_old_one_in_utc(
                                            policy=email.policy.default)
         assert "TB-2027-0001" in str(receipt["Subject"])
         assert receipt["Date"].datetime.astimezone(HANOI).date() == date(2027, 1, 1)
-        app = create_app(config, store=store, key="clock-" + "c" * 32)
+        app = create_app(config, store=store)
         with TestClient(app, base_url="http://testserver", follow_redirects=False) as c:
             login(c, "bientap")
             queue = c.get("/?status=pending_review").text

@@ -28,7 +28,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 def client_for(world: World, user: str) -> TestClient:
-    client = TestClient(create_app(world.config, key="k" * 32))
+    client = TestClient(create_app(world.config))
     login(client, user)
     return client
 

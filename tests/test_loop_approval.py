@@ -46,7 +46,6 @@ from tinbai.web.auth import create_user
 
 LAN = ("Nông Thị Lan", "nongthilan.cdcs@gmail.com")
 GRASSROOTS = "Công đoàn cơ sở Công ty TNHH May Chợ Mới"  # as Lan writes it
-KEY = "loop-key-" + "x" * 32
 
 
 @pytest.fixture
@@ -233,7 +232,7 @@ def test_editors_see_the_state_remind_and_approve_in_its_place(site: Site) -> No
     submission = _submit(site)
     ref = submission["ref"]
     create_user(site.store, "bientap", "editor", PASSWORD)
-    with TestClient(create_app(site.config, store=site.store, key=KEY),
+    with TestClient(create_app(site.config, store=site.store),
                     follow_redirects=False) as editor:
         login(editor, "bientap")
         page = editor.get(f"/s/{ref}").text

@@ -35,7 +35,6 @@ from tinbai.web.auth import create_user
 HOA = ("Bế Thị Hoa", "hoabt.yte@gmail.com")
 BINH = ("Lý Văn Bình", "binhlv.yte@gmail.com")
 ACCOUNT = "1903 0001 4567 12 Techcombank"
-KEY = "notice-key-" + "q" * 32
 
 
 @pytest.fixture
@@ -107,7 +106,7 @@ def test_status_link_shows_only_that_submission_read_only_and_revocable(site: Si
     (fix_request,) = sent_to(site.smtp, BINH[1])
     hoa_link, binh_link = link_in(receipt, "t"), link_in(fix_request, "t")
     create_user(site.store, "bientap", "editor", PASSWORD)
-    app = create_app(site.config, store=site.store, key=KEY)
+    app = create_app(site.config, store=site.store)
     with TestClient(app, follow_redirects=False) as anyone:
         page = anyone.get(binh_link)  # no login
         assert page.status_code == 200 and binh in page.text and hoa not in page.text
@@ -140,7 +139,7 @@ def test_status_link_shows_only_that_submission_read_only_and_revocable(site: Si
 def test_published_on_the_web_is_noticed_once(site: Site) -> None:
     hoa, _ = _two_items(site)
     create_user(site.store, "bientap", "editor", PASSWORD)
-    with TestClient(create_app(site.config, store=site.store, key=KEY),
+    with TestClient(create_app(site.config, store=site.store),
                     follow_redirects=False) as editor:
         login(editor, "bientap")
         token = csrf_of(editor.get(f"/s/{hoa}").text)

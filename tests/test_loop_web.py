@@ -33,7 +33,6 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LAN = ("Nông Thị Lan", "nongthilan.cdcs@gmail.com")
-KEY = "link-key-" + "w" * 32
 
 
 @pytest.fixture
@@ -61,7 +60,7 @@ def test_approval_by_link_in_a_real_browser(site: Site) -> None:
     ref, chair, _ = _awaiting(site)
     (receipt,) = sent_to(site.smtp, LAN[1])
     status = link_in(receipt, "t")
-    app = create_app(site.config, store=site.store, key=KEY)
+    app = create_app(site.config, store=site.store)
     with running_server(app) as base, sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
@@ -90,7 +89,7 @@ def test_approval_by_link_in_a_real_browser(site: Site) -> None:
 
 def test_return_by_link_needs_a_reason_and_reaches_the_author(site: Site) -> None:
     ref, _, vice = _awaiting(site)
-    with TestClient(create_app(site.config, store=site.store, key=KEY),
+    with TestClient(create_app(site.config, store=site.store),
                     follow_redirects=False) as anyone:
         token = csrf_of(anyone.get(vice).text)
         assert anyone.post(vice, data={"csrf": token, "action": "return"}).status_code == 400
@@ -123,7 +122,7 @@ def test_a_link_cannot_be_altered_reused_elsewhere_or_used_after_it_expires(
         {"a": approval_id, "s": 1, "e": CHAIR})
     stranger = links.approval_token(site.config, approval_id, 1, "ke.la@example.org")
     other_item = links.approval_token(site.config, approval_id, 99, CHAIR)
-    with TestClient(create_app(site.config, store=site.store, key=KEY),
+    with TestClient(create_app(site.config, store=site.store),
                     follow_redirects=False) as anyone:
         cases = {
             token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb"): "không đúng",

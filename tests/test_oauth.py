@@ -325,7 +325,7 @@ def test_revoked_login_is_a_line_in_the_web_pages(
     pipeline, store, _ = revoked_pipeline
     pipeline.poll()
     create_user(store, "quantri", "admin", PASSWORD)
-    with TestClient(create_app(pipeline.config, store=store, key="k" * 32)) as client:
+    with TestClient(create_app(pipeline.config, store=store)) as client:
         login(client, "quantri")
         page = client.get("/messages").text
     assert "Cảnh báo vận hành" in page and "oauth_revoked" in page

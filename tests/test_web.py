@@ -26,8 +26,6 @@ from tinbai.periods import PeriodError, parse_period
 from tinbai.web import queue as queue_module
 from tinbai.web.app import create_app
 
-KEY = "test-key-" + "y" * 32
-
 
 @pytest.fixture
 def site(tmp_path_factory: Any, tmp_path: Path) -> Iterator[tuple[Config, Store]]:
@@ -39,7 +37,7 @@ def site(tmp_path_factory: Any, tmp_path: Path) -> Iterator[tuple[Config, Store]
 @pytest.fixture
 def editor(site: tuple[Config, Store]) -> Iterator[TestClient]:
     config, store = site
-    with TestClient(create_app(config, store=store, key=KEY), follow_redirects=False) as c:
+    with TestClient(create_app(config, store=store), follow_redirects=False) as c:
         login(c, "bientap")
         yield c
 
@@ -374,7 +372,7 @@ def test_notes_are_for_editors_only(site: tuple[Config, Store], editor: TestClie
     assert "Gọi điện xác minh &lt;b&gt;ảnh&lt;/b&gt; chiều nay" in page  # escaped
     first = store.submissions.get("TB-2026-0001")
     assert store.submissions.notes_of(int(first["id"]))[0]["author"] == "bientap"
-    with TestClient(create_app(config, store=store, key=KEY), follow_redirects=False) as c:
+    with TestClient(create_app(config, store=store), follow_redirects=False) as c:
         login(c, "ketoan")
         assert "Gọi điện xác minh" not in c.get("/s/TB-2026-0001").text
 
@@ -419,7 +417,7 @@ def test_other_mail_and_alerts(editor: TestClient, site: tuple[Config, Store]) -
 
 def test_admin_manages_users(site: tuple[Config, Store]) -> None:
     config, store = site
-    with TestClient(create_app(config, store=store, key=KEY), follow_redirects=False) as c:
+    with TestClient(create_app(config, store=store), follow_redirects=False) as c:
         login(c, "quantri")
         page = c.get("/admin/users")
         assert page.status_code == 200 and "bientap" in page.text
@@ -607,7 +605,7 @@ def test_edits_run_the_checks_again(
     editor.post("/s/TB-2026-0005/edit", data={"csrf": token, "phone": "0912 345 678"})
 
     # Only an administrator may correct the account; that was the last error.
-    with TestClient(create_app(config, store=store, key=KEY), follow_redirects=False) as admin:
+    with TestClient(create_app(config, store=store), follow_redirects=False) as admin:
         login(admin, "quantri")
         answer = admin.post("/s/TB-2026-0005/edit", data={
             "csrf": csrf_of(admin.get("/s/TB-2026-0005").text),
@@ -647,7 +645,7 @@ def test_login_page_explains_the_first_account(tmp_path: Path) -> None:
     config = Config(base_dir=tmp_path, data_dir=tmp_path / "data")
     store = Store(config.data_path)
     try:
-        with TestClient(create_app(config, store=store, key=KEY)) as c:
+        with TestClient(create_app(config, store=store)) as c:
             assert "tinbai user add" in c.get("/login").text
     finally:
         store.close()
@@ -658,7 +656,7 @@ def test_reject_while_smtp_is_down_keeps_the_reply(site: tuple[Config, Store]) -
 
     config, store = site
     config.smtp.url = f"smtp://127.0.0.1:{free_port()}"  # nothing listens there
-    with TestClient(create_app(config, store=store, key=KEY), follow_redirects=False) as c:
+    with TestClient(create_app(config, store=store), follow_redirects=False) as c:
         login(c, "bientap")
         token = csrf_of(c.get("/s/TB-2026-0001").text)
         response = c.post("/s/TB-2026-0001/reject",

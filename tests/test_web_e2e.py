@@ -51,7 +51,7 @@ def browser() -> Iterator[Any]:
 
 
 def test_editor_reviews_publishes_and_rejects(site: Config, browser: Any, smtp_server: Any) -> None:
-    app = create_app(site, key="e2e-" + "z" * 32)
+    app = create_app(site)
     with running_server(app) as base:
         page = browser.new_page(viewport={"width": 1360, "height": 900}, locale="vi-VN")
         page.set_default_timeout(15_000)

@@ -23,8 +23,6 @@ from store.db import Store
 from tinbai.config import Config
 from tinbai.web.app import ROUTE_MODULES, create_app
 
-KEY = "errors-key-" + "e" * 32
-
 #: What people (and scanners) put where an id goes.
 ABSURD_IDS = [
     "99999999999999999999", "9223372036854775808", "0", "-1", "1e9", "abc", "%00", "%2e%2e",
@@ -77,7 +75,7 @@ def assert_vietnamese_error(response: Any, what: str) -> None:
 
 def test_every_route_with_absurd_ids_is_a_vietnamese_error(site: tuple[Config, Store]) -> None:
     config, store = site
-    app = create_app(config, store=store, key=KEY)
+    app = create_app(config, store=store)
     before = store.db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
     all_routes = routes(ROUTE_MODULES)
     assert len(all_routes) >= 25
@@ -120,7 +118,7 @@ def test_every_route_with_absurd_ids_is_a_vietnamese_error(site: tuple[Config, S
 
 def test_large_ids_are_404_pages(site: tuple[Config, Store]) -> None:
     config, store = site
-    app = create_app(config, store=store, key=KEY)
+    app = create_app(config, store=store)
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as c:
         login(c, "bientap")
         for url in ("/photos/99999999999999999999/original",
@@ -151,7 +149,7 @@ def test_a_real_failure_is_a_vietnamese_500_with_a_reference_in_the_log(
     site: tuple[Config, Store], caplog: pytest.LogCaptureFixture,
 ) -> None:
     config, store = site
-    app = create_app(config, store=store, key=KEY,
+    app = create_app(config, store=store,
                      route_modules=(*ROUTE_MODULES, _broken_module()))
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as c:
         login(c, "bientap")

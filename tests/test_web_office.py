@@ -32,8 +32,6 @@ from tinbai.formatting import genre_labels
 from tinbai.web.app import create_app
 from tinbai.web.photocard import evidence_rows
 
-KEY = "office-" + "o" * 32
-
 
 @pytest.fixture(scope="module")
 def world_template(tmp_path_factory: Any) -> Path:
@@ -52,7 +50,7 @@ def world(world_template: Path, tmp_path: Path) -> Iterator[tuple[Config, Store]
 
 def client(world: tuple[Config, Store], user: str) -> TestClient:
     config, store = world
-    c = TestClient(create_app(config, store=store, key=KEY), follow_redirects=False)
+    c = TestClient(create_app(config, store=store), follow_redirects=False)
     login(c, user)
     return c
 
@@ -94,7 +92,7 @@ def test_finance_lands_on_the_finance_page(world: tuple[Config, Store]) -> None:
     config, store = world
 
     def landing(name: str, next_page: str = "/") -> tuple[TestClient, str]:
-        c = TestClient(create_app(config, store=store, key=KEY), follow_redirects=False)
+        c = TestClient(create_app(config, store=store), follow_redirects=False)
         form = c.get("/login")
         done = c.post("/login", data={"name": name, "password": PASSWORD, "next": next_page,
                                       "csrf": csrf_of(form.text)})

@@ -93,7 +93,7 @@ def site(tmp_path_factory: Any) -> Iterator[tuple[Config, list[str], frozenset[s
 
 @pytest.fixture(scope="module")
 def server(site: tuple[Config, list[str], frozenset[str]]) -> Iterator[str]:
-    with running_server(create_app(site[0], key="pages-" + "p" * 32)) as base:
+    with running_server(create_app(site[0])) as base:
         yield base
 
 

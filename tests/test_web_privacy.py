@@ -45,8 +45,6 @@ from tinbai.poll import Poller
 from tinbai.samples import camera_jpeg
 from tinbai.web.app import ROUTE_MODULES, create_app
 
-KEY = "privacy-key-" + "y" * 32
-
 
 def digits(value: object) -> str:
     """The digits of a value, as ASCII."""
@@ -305,7 +303,7 @@ def assert_no_whole_account(pages: dict[str, list[str]], accounts: set[str]) -> 
 
 def test_an_editor_never_receives_a_whole_account(site: tuple[Config, Store]) -> None:
     config, store = site
-    app = create_app(config, store=store, key=KEY)
+    app = create_app(config, store=store)
     accounts = whole_accounts(store)
     assert len(accounts) >= len(WRITTEN) + 4
     with client(app) as c:
@@ -329,7 +327,7 @@ def test_an_editor_never_receives_a_whole_account(site: tuple[Config, Store]) ->
 
 def test_the_cms_bundle_carries_no_account_and_no_phone(site: tuple[Config, Store]) -> None:
     config, store = site
-    app = create_app(config, store=store, key=KEY)
+    app = create_app(config, store=store)
     refs = [r["ref"] for r in store.queue.page(limit=1000)]
     phones = {digits(p)[-9:] for p in PHONES} | {"983456789", "912345678", "389112233"}
     for name in ("bientap", "ketoan", "quantri"):
@@ -347,7 +345,7 @@ def test_the_cms_bundle_carries_no_account_and_no_phone(site: tuple[Config, Stor
 
 def test_finance_and_admins_get_the_originals(site: tuple[Config, Store]) -> None:
     config, store = site
-    app = create_app(config, store=store, key=KEY)
+    app = create_app(config, store=store)
     ref = next(r["ref"] for r in store.queue.page(limit=1000)
                if "cách viết none" in str(r["title"]))
     for name in ("ketoan", "quantri"):
@@ -362,7 +360,7 @@ def test_finance_and_admins_get_the_originals(site: tuple[Config, Store]) -> Non
 def test_an_editor_s_edit_does_not_save_the_masks(site: tuple[Config, Store]) -> None:
     """The edit form shows the body masked; saving a corrected title keeps the body."""
     config, store = site
-    app = create_app(config, store=store, key=KEY)
+    app = create_app(config, store=store)
     row = next(r for r in store.queue.page(limit=1000)
                if "cách viết space" in str(r["title"]))
     before = store.submissions.get(row["ref"])
@@ -412,7 +410,7 @@ def _leaky_module(account: str) -> ModuleType:
 def test_pages_added_later_are_masked_by_construction(site: tuple[Config, Store]) -> None:
     config, store = site
     account = WRITTEN["slash"]
-    app = create_app(config, store=store, key=KEY,
+    app = create_app(config, store=store,
                      route_modules=(*ROUTE_MODULES, _leaky_module(account)))
     with client(app) as c:
         login(c, "bientap")

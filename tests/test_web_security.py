@@ -22,8 +22,6 @@ from tinbai.privacy import Redactor, digits, mask_account
 from tinbai.web.app import create_app
 from tinbai.web.auth import PUBLIC_PREFIXES
 
-KEY = "test-key-" + "x" * 32
-
 
 @pytest.fixture
 def site(tmp_path_factory: Any, tmp_path: Path) -> Iterator[tuple[Config, Store]]:
@@ -35,7 +33,7 @@ def site(tmp_path_factory: Any, tmp_path: Path) -> Iterator[tuple[Config, Store]
 @pytest.fixture
 def app(site: tuple[Config, Store]) -> Any:
     config, store = site
-    return create_app(config, store=store, key=KEY)
+    return create_app(config, store=store)
 
 
 def client(app: Any) -> TestClient:
@@ -111,7 +109,7 @@ def test_session_cookie_flags(site: tuple[Config, Store]) -> None:
     config, store = site
     for secure in (False, True):
         config.web.secure_cookies = secure
-        app = create_app(config, store=store, key=KEY)
+        app = create_app(config, store=store)
         with TestClient(app, base_url="https://testserver", follow_redirects=False) as c:
             page = c.get("/login")
             response = c.post("/login", data={"name": "bientap", "password": "mat-khau-123",

@@ -25,7 +25,6 @@ from tinbai.config import Config
 from tinbai.web.app import create_app
 from tinbai.web.auth import set_password
 
-KEY = "sessions-key-" + "s" * 32
 HANG_GUARD = 60  # seconds: only a hang makes a test wait this long
 
 
@@ -39,7 +38,7 @@ def site(tmp_path_factory: Any, tmp_path: Path) -> Iterator[tuple[Config, Store]
 @pytest.fixture
 def app(site: tuple[Config, Store]) -> Any:
     config, store = site
-    return create_app(config, store=store, key=KEY)
+    return create_app(config, store=store)
 
 
 def client(app: Any, address: str = "203.0.113.7") -> TestClient:
@@ -186,7 +185,7 @@ def test_password_checks_do_not_block_the_pages(site: tuple[Config, Store]) -> N
     """30 logins whose password checks cannot finish: an editor's page still answers, at
     most two checks run at once, and beyond the pool's queue a login is told "busy"."""
     config, store = site
-    app = create_app(config, store=store, key=KEY)
+    app = create_app(config, store=store)
     with running_server(app) as base, httpx.Client(
         base_url=base, follow_redirects=False, timeout=HANG_GUARD
     ) as editor:
@@ -280,7 +279,7 @@ def test_a_burst_of_failures_is_logged_and_alerted(
 ) -> None:
     config, store = site
     config.replies.admin_emails = ["quantri@congdoan.example.vn"]
-    app = create_app(config, store=store, key=KEY)
+    app = create_app(config, store=store)
     caplog.set_level(logging.INFO)
     # Five names, so no name reaches its sixth failure (which would wait a second from
     # the fifth: whether it had passed would depend on the machine's speed).
@@ -342,7 +341,7 @@ def _raw_http(base: str, head: bytes, first_chunk: bytes) -> bytes:
 
 def test_request_bodies_are_bounded(site: tuple[Config, Store]) -> None:
     config, store = site
-    app = create_app(config, store=store, key=KEY)
+    app = create_app(config, store=store)
     with running_server(app) as base:
         netloc = base.removeprefix("http://")
         # a 20 MB login form is refused from its Content-Length, before it is read

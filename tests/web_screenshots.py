@@ -111,7 +111,7 @@ def main() -> int:
     store.close()
     OUT.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    with running_server(create_app(config, key="screenshots-" + "s" * 32)) as base, \
+    with running_server(create_app(config)) as base, \
             sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         for suffix, width in WIDTHS.items():

@@ -25,8 +25,6 @@ on the server (:mod:`tinbai.web.sessions`), POSTs only from this site and bounde
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -138,20 +136,8 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def secret_key(config: Config) -> str:
-    """The signing key from ``web.secret_key_env``, else random for this run (sessions
-    are kept on the server and need none; it is there for signed links)."""
-    value = os.environ.get(config.web.secret_key_env, "")
-    if len(value) >= 16:
-        return value
-    if value:
-        log.warning("%s is shorter than 16 characters: using a random key instead",
-                    config.web.secret_key_env)
-    return secrets.token_urlsafe(32)
-
-
 def create_app(
-    config: Config, *, store: Store | None = None, key: str | None = None,
+    config: Config, *, store: Store | None = None,
     route_modules: Sequence[ModuleType] = ROUTE_MODULES,
 ) -> Starlette:
     """The web application over ``config``'s data folder (or the given store)."""
@@ -195,7 +181,6 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.ctx = ctx
-    app.state.secret_key = key or secret_key(config)  # for signed links; sessions need none
     app.state.passwords = passwords
     app.state.login_throttle = LoginThrottle()
     return app
