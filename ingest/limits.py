@@ -47,11 +47,11 @@ class PhotoReadLimits(_Strict):
         "both off); more is surer and slower.",
     )
     thumbnail_with_own_tables: bool = Field(
-        True,
+        False,
         description="Compare the EXIF thumbnail with the photo (a crop or an edit) also when "
         "the quantisation tables are the camera's own, which only a lossless crop or edit "
-        "keeps; false skips the coefficient read for such photos, about halving the check "
-        "of a 2-5 MP photo.",
+        "(jpegtran) keeps; true reads the coefficient sample for every such photo, about "
+        "doubling the check of a 2-5 MP photo. Photos saved again are compared either way.",
     )
     coefficient_max_fraction: float = Field(
         0.1,

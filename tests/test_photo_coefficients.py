@@ -190,9 +190,11 @@ def test_coefficients_are_read_only_where_they_can_be_judged() -> None:
     the strip covers enough of the thumbnail; neither: no sample at all."""
     from photo_derive import resave
 
+    comparing = ValidationSettings.model_validate({"photos": {"thumbnail_with_own_tables": True}})
+
     def facts(part: str) -> PhotoFacts:
         path = next(p for p in CAMERA_ORIGINALS.iterdir() if part in p.name)
-        return read_photo_facts(path.name, path.read_bytes(), LIMITS)
+        return read_photo_facts(path.name, path.read_bytes(), comparing.photos)
 
     canon = facts("PowerShot_A20")  # Canon's own tables, a 160x120 thumbnail
     assert canon.dq is None and canon.thumbnail_match is not None
@@ -200,12 +202,11 @@ def test_coefficients_are_read_only_where_they_can_be_judged() -> None:
     assert samsung.dq is not None and samsung.dq["blocks"] > 0
     big = facts("EOS_1300D")  # 18 MP: 4096 blocks are too few rows of its thumbnail
     assert big.dq is None and big.thumbnail_match is None
-    # The thumbnail of a file with the camera's own tables can be left uncompared.
-    quick = ValidationSettings.model_validate({"photos": {"thumbnail_with_own_tables": False}})
+    # By default the thumbnail of a file with the camera's own tables is left uncompared.
     path = next(p for p in CAMERA_ORIGINALS.iterdir() if "PowerShot_A20" in p.name)
-    skipped = read_photo_facts(path.name, path.read_bytes(), quick.photos)
+    skipped = read_photo_facts(path.name, path.read_bytes(), LIMITS)
     assert skipped.thumbnail_match is None and skipped.dq is None
-    resaved = read_photo_facts(path.name, resave(path.read_bytes(), 92), quick.photos)
+    resaved = read_photo_facts(path.name, resave(path.read_bytes(), 92), LIMITS)
     assert resaved.dq is not None and resaved.thumbnail_match is not None  # libjpeg's tables
 
 
