@@ -8,13 +8,13 @@ import email
 import email.policy
 import json
 import mailbox
-import os
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
+from headless import chromium, require_chromium
 from web_support import PASSWORD, copy_site, outbox_messages, running_server, shared_template
 
 from store.db import Store
@@ -26,9 +26,6 @@ from tinbai.samples import camera_jpeg
 from tinbai.web.app import create_app
 
 RLO, PDF, RLI = "\u202e", "\u202c", "\u2067"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def hostile_mail() -> EmailMessage:
@@ -146,9 +143,7 @@ _LAYOUT = """
 
 
 def test_hostile_names_do_not_reorder_what_editors_read(site: tuple[Config, Store]) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium to run browser tests")
+    require_chromium()
     config, store = site
     ref = bidi_submission(store)["ref"]
     # a sender name as stored before this release (message rows keep the header as sent)
@@ -156,34 +151,30 @@ def test_hostile_names_do_not_reorder_what_editors_read(site: tuple[Config, Stor
         store.submissions.update(int(bidi_submission(store)["id"]),
                                  {"sender_name": f"{RLO}Hoàng Văn Hùng"})
     app = create_app(config, store=store)
-    with running_server(app) as base, sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1360, "height": 900}, locale="vi-VN")
-            page.set_default_timeout(20_000)
-            page.goto(base + "/login")
-            page.fill("input[name=name]", "bientap")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button:has-text('Đăng nhập')")
-            page.wait_for_url(base + "/")
-            for path in ("/", f"/s/{ref}", "/messages"):
-                page.goto(base + path)
-                text = page.evaluate("document.body.innerText")
-                assert not CONTROLS.search(text), path
-            # the sender line: "Người gửi: NAME <address> · Nhận lúc …" stays in order
-            page.goto(base + f"/s/{ref}")
-            layout = page.evaluate(_LAYOUT, ["p.meta b", "Nhận lúc"])
-            assert layout is not None
-            assert layout["nameRight"] <= layout["followLeft"], layout
-            assert layout["bidi"] == "isolate"
-            # a right-to-left name is isolated too (it stays left of what follows)
-            with store.transaction():
-                store.submissions.update(int(bidi_submission(store)["id"]),
-                                         {"sender_name": "שלום 2026"})
-            page.reload()
-            layout = page.evaluate(_LAYOUT, ["p.meta b", "Nhận lúc"])
-            assert layout["nameRight"] <= layout["followLeft"], layout
-            page.goto(base + "/messages")
-            assert page.locator("td bdi", has_text="hội nghị").count() == 1
-        finally:
-            browser.close()
+    with running_server(app) as base, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1360, "height": 900}, locale="vi-VN")
+        page.set_default_timeout(20_000)
+        page.goto(base + "/login")
+        page.fill("input[name=name]", "bientap")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button:has-text('Đăng nhập')")
+        page.wait_for_url(base + "/")
+        for path in ("/", f"/s/{ref}", "/messages"):
+            page.goto(base + path)
+            text = page.evaluate("document.body.innerText")
+            assert not CONTROLS.search(text), path
+        # the sender line: "Người gửi: NAME <address> · Nhận lúc …" stays in order
+        page.goto(base + f"/s/{ref}")
+        layout = page.evaluate(_LAYOUT, ["p.meta b", "Nhận lúc"])
+        assert layout is not None
+        assert layout["nameRight"] <= layout["followLeft"], layout
+        assert layout["bidi"] == "isolate"
+        # a right-to-left name is isolated too (it stays left of what follows)
+        with store.transaction():
+            store.submissions.update(int(bidi_submission(store)["id"]),
+                                     {"sender_name": "שלום 2026"})
+        page.reload()
+        layout = page.evaluate(_LAYOUT, ["p.meta b", "Nhận lúc"])
+        assert layout["nameRight"] <= layout["followLeft"], layout
+        page.goto(base + "/messages")
+        assert page.locator("td bdi", has_text="hội nghị").count() == 1

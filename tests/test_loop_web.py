@@ -4,13 +4,13 @@ expiring link — in a real Chromium against a real uvicorn server — and its r
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from headless import chromium, require_chromium
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from loop_support import (
     CHAIR,
@@ -29,9 +29,6 @@ from web_support import csrf_of, running_server
 from tinbai import links
 from tinbai.web.app import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LAN = ("Nông Thị Lan", "nongthilan.cdcs@gmail.com")
 
 
@@ -53,34 +50,27 @@ def _awaiting(site: Site) -> tuple[str, str, str]:
 
 
 def test_approval_by_link_in_a_real_browser(site: Site) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="Playwright (Python) is not installed")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    require_chromium()
     ref, chair, _ = _awaiting(site)
     (receipt,) = sent_to(site.smtp, LAN[1])
     status = link_in(receipt, "t")
     app = create_app(site.config, store=site.store)
-    with running_server(app) as base, sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(locale="vi-VN")
-            page.set_default_timeout(20_000)
-            page.goto(base + chair)  # from the e-mail, no account
-            assert ref in page.locator("h1").inner_text()
-            assert "LĐLĐ huyện Chợ Đồn" in page.locator("main").inner_text()
-            assert site.store.submissions.get(ref)["status"] == "awaiting_approval"  # opened
-            page.click("button:has-text('Duyệt')")
-            page.wait_for_selector("text=Cảm ơn đồng chí")
-            assert "chuyển tới Ban Biên tập" in page.locator("main").inner_text()
-            page.goto(base + chair)
-            assert f"đã được duyệt bởi {CHAIR} (liên kết trong thư)" in page.locator(
-                "main").inner_text()
-            page.goto(base + status)  # the contributor's own status page
-            main = page.locator("main").inner_text()
-            assert "Ban Biên tập đang xem xét" in main and "Chờ lãnh đạo đơn vị duyệt" in main
-        finally:
-            browser.close()
+    with running_server(app) as base, chromium() as browser:
+        page = browser.new_page(locale="vi-VN")
+        page.set_default_timeout(20_000)
+        page.goto(base + chair)  # from the e-mail, no account
+        assert ref in page.locator("h1").inner_text()
+        assert "LĐLĐ huyện Chợ Đồn" in page.locator("main").inner_text()
+        assert site.store.submissions.get(ref)["status"] == "awaiting_approval"  # opened
+        page.click("button:has-text('Duyệt')")
+        page.wait_for_selector("text=Cảm ơn đồng chí")
+        assert "chuyển tới Ban Biên tập" in page.locator("main").inner_text()
+        page.goto(base + chair)
+        assert f"đã được duyệt bởi {CHAIR} (liên kết trong thư)" in page.locator(
+            "main").inner_text()
+        page.goto(base + status)  # the contributor's own status page
+        main = page.locator("main").inner_text()
+        assert "Ban Biên tập đang xem xét" in main and "Chờ lãnh đạo đơn vị duyệt" in main
     row = site.store.submissions.get(ref)
     assert row["status"] == "pending_review"
     (approval,) = site.store.approvals.of_submission(int(row["id"]))

@@ -25,6 +25,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from headless import chromium, require_chromium
 from openpyxl import load_workbook
 from test_finance import World, _publish, build_world
 
@@ -164,28 +165,18 @@ def test_bad_period_is_refused(world: World, capsys: pytest.CaptureFixture[str])
     assert "2026-Q3" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(not shutil.which("chromium"), reason="chromium is not installed")
 def test_html_report_renders_in_chromium(world: World, tmp_path: Path) -> None:
     """Headless Chromium screenshot; with TINBAI_WRITE_DOCS=1 it refreshes docs/."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    require_chromium()
     html_path = tmp_path / "q3.html"
     assert world.cli("report", "units", "--period", "2026-Q3", "-o", str(html_path)) == 0
     png = tmp_path / "report-units.png"
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=shutil.which("chromium"),
-            args=["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                  "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
-        )
-        try:
-            page = browser.new_page(viewport={"width": 900, "height": 1200})
-            page.goto(html_path.as_uri())
-            bars = page.locator("svg rect").count()
-            page.screenshot(path=str(png), full_page=True)
-            page.pdf(path=str(tmp_path / "q3.pdf"), format="A4", print_background=True)
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 900, "height": 1200})
+        page.goto(html_path.as_uri())
+        bars = page.locator("svg rect").count()
+        page.screenshot(path=str(png), full_page=True)
+        page.pdf(path=str(tmp_path / "q3.pdf"), format="A4", print_background=True)
     assert bars > 10 and png.stat().st_size > 20_000
     assert (tmp_path / "q3.pdf").read_bytes().startswith(b"%PDF")
     if os.environ.get("TINBAI_WRITE_DOCS") == "1":

@@ -4,28 +4,19 @@ rejects another; the database and the email the author received are checked."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from headless import chromium, require_chromium
 from web_support import PASSWORD, copy_site, running_server, shared_template
 
 from store.db import Store
 from tinbai.config import Config, load_config
 from tinbai.web.app import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="Playwright (Python) is not installed: pip install playwright"
-)
-if not os.access(CHROMIUM, os.X_OK):
-    pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium to run browser tests",
-                allow_module_level=True)
+require_chromium(module=True)
 
 
 @pytest.fixture
@@ -42,12 +33,8 @@ def site(tmp_path_factory: Any, tmp_path: Path, smtp_server: Any) -> Iterator[Co
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser
 
 
 def test_editor_reviews_publishes_and_rejects(site: Config, browser: Any, smtp_server: Any) -> None:

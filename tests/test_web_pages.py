@@ -10,12 +10,12 @@ so that a sample is added to :data:`SAMPLES` rather than the page going unchecke
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from headless import chromium, require_chromium
 from starlette.routing import Route
 from text_rules import violations
 from web_support import PASSWORD, USERS, running_server, shared_template
@@ -26,18 +26,10 @@ from tinbai.config import Config
 from tinbai.formatting import genre_labels
 from tinbai.web.app import ROUTE_MODULES, create_app
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WIDTHS = (390, 1366)
 PHONE = 390
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="Playwright (Python) is not installed: pip install playwright"
-)
-if not os.access(CHROMIUM, os.X_OK):
-    pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium to run browser tests",
-                allow_module_level=True)
+require_chromium(module=True)
 
 
 def _refs(store: Store) -> list[str]:
@@ -99,12 +91,8 @@ def server(site: tuple[Config, list[str], frozenset[str]]) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser
 
 
 _VISIBLE_TEXT = """() => {

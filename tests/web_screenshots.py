@@ -20,15 +20,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from headless import chromium  # noqa: E402
+from playwright.sync_api import Page  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 from web_support import PASSWORD, build_site, running_server  # noqa: E402
 from web_world import build_office_world  # noqa: E402
 
 from tinbai.web.app import ROUTE_MODULES, create_app  # noqa: E402
 
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 OUT = ROOT / "docs" / "screenshots"
 WIDTHS = {"desktop": 1366, "phone": 390}
 
@@ -111,9 +110,7 @@ def main() -> int:
     store.close()
     OUT.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    with running_server(create_app(config)) as base, \
-            sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+    with running_server(create_app(config)) as base, chromium() as browser:
         for suffix, width in WIDTHS.items():
             for user in dict.fromkeys(shot.user for shot in SHOTS):
                 context = browser.new_context(viewport={"width": width, "height": 860},
@@ -126,7 +123,6 @@ def main() -> int:
                         continue
                     written.append(take(page, base, shot, suffix))
                 context.close()
-        browser.close()
     for path in written:
         print(path.relative_to(ROOT))
     missing = missing_shots()
