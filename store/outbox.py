@@ -102,12 +102,16 @@ class OutboxStore(Repository):
             (error[:2000], iso(next_attempt_at), "failed" if give_up else "pending", outbox_id),
         )
 
-    def replies_to_since(self, address: str, since: datetime) -> int:
-        """How many replies (sent or pending) went to ``address`` since ``since``."""
+    def replies_to_since(
+        self, address: str, since: datetime, kinds: tuple[str, ...] | None = None
+    ) -> int:
+        """How many e-mails (sent or pending) went to ``address`` since ``since``; with
+        ``kinds``, only those kinds."""
+        kind_filter = f" AND kind IN ({', '.join('?' * len(kinds))})" if kinds else ""
         row = self._one(
-            """SELECT count(*) AS n FROM outbox WHERE to_addr = ? AND created_at >= ?
-               AND state IN ('pending', 'sending', 'sent')""",
-            (address, iso(since)),
+            f"""SELECT count(*) AS n FROM outbox WHERE to_addr = ? AND created_at >= ?
+               AND state IN ('pending', 'sending', 'sent'){kind_filter}""",
+            (address, iso(since), *(kinds or ())),
         )
         return int(row["n"]) if row else 0
 

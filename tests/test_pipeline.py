@@ -147,6 +147,36 @@ def test_rate_limit_suppresses_replies_to_one_sender(tmp_path: Path) -> None:
     store.close()
 
 
+def test_notices_do_not_use_up_a_senders_replies(tmp_path: Path) -> None:
+    """A busy contributor who got notices today (published, paid…) still gets receipts:
+    the daily limit counts only the answers to their own mail."""
+    inbox = mailbox.Maildir(tmp_path / "inbox", create=True)
+    sender = ("Người gửi nhiều", "many@example.org")
+    inbox.add(sample_submission(1, sender=sender, complete=False).as_bytes())
+    (tmp_path / "config.yaml").write_text(
+        "mailboxes: [{name: t, url: 'maildir:inbox'}]\nsmtp: {url: 'maildir:outbox'}\n"
+        "data_dir: var\nreplies: {max_per_sender_per_day: 2}\n",
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path / "config.yaml")
+    store = Store(config.data_path)
+    poller = Poller(config, store)
+    poller.poll()
+    submission = store.submissions.get(store.queue.listing()[0]["ref"])
+    with store.transaction():
+        for number in range(3):
+            assert poller.outbox.to_author(
+                "published", submission, key=f"test:{number}",
+                extra={"url": "https://congdoan.example/bai", "published_on": "01/12/2026"})
+    inbox.add(sample_submission(2, sender=sender, complete=False).as_bytes())
+    poller.poll()
+    kinds = [(kind, state) for kind, state in store.db.execute(
+        "SELECT kind, state FROM outbox WHERE to_addr = ? ORDER BY id", (sender[1],))]
+    assert kinds[:4] == [("fix_request", "sent")] + [("published", "sent")] * 3
+    assert kinds[4] == ("fix_request", "sent")  # 4 e-mails today, 2 of them answers to mail
+    store.close()
+
+
 def test_an_editors_override_survives_the_contributors_fix(tmp_path: Path) -> None:
     """Overridden verdicts stay overridden in the next version and are not asked again."""
     inbox = mailbox.Maildir(tmp_path / "inbox", create=True)

@@ -128,7 +128,8 @@ class RepliesConfig(_Strict):
     """Reply policy."""
 
     max_per_sender_per_day: int = Field(
-        10, ge=1, description="More replies than this to one sender in 24 h are suppressed."
+        10, ge=1, description="More answers than this to one sender's mail in 24 h (receipts, "
+        "fix requests) are suppressed; notices do not count."
     )
     max_age_days: int = Field(
         14, ge=0, description="Never reply to mail whose Date is older than this."

@@ -9,7 +9,7 @@ most one duplicate per crash). :meth:`Outbox._queue` is the one place a row is b
 Reply policy (SPEC §8, docs/operations.md): no reply without a usable address; a row is
 kept but not sent ("suppressed", with the reason) to a sender that failed SPF/DMARC
 (backscatter), for mail older than ``replies.max_age_days``, and beyond
-``replies.max_per_sender_per_day``.
+``replies.max_per_sender_per_day`` answers to one sender's mail (notices do not count).
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ from tinbai.oauth.wiring import TokenSources
 from tinbai.privacy import Redactor, known_accounts
 
 log = logging.getLogger(__name__)
+
+#: The answers to a contributor's own message (what :meth:`Outbox.reply_to_mail` sends):
+#: the kinds ``replies.max_per_sender_per_day`` counts.
+MAIL_REPLY_KINDS: tuple[str, ...] = ("receipt", "fix_request", "too_large")
 
 
 @dataclass
@@ -103,7 +107,11 @@ class Outbox:
             return "sender failed SPF/DKIM/DMARC: no reply (backscatter)"
         if mail.date and mail.date < now - timedelta(days=replies.max_age_days):
             return f"mail older than {replies.max_age_days} days: no reply"
-        sent_today = self.store.outbox.replies_to_since(mail.from_addr, now - timedelta(days=1))
+        # Only the answers to the sender's own mail count: the limit stops a mail loop or
+        # a flood of replies, not the notices a busy contributor or unit chair receives.
+        sent_today = self.store.outbox.replies_to_since(
+            mail.from_addr, now - timedelta(days=1), MAIL_REPLY_KINDS
+        )
         if sent_today >= replies.max_per_sender_per_day:
             return f"more than {replies.max_per_sender_per_day} replies to this sender today"
         return None
