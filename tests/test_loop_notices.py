@@ -150,3 +150,31 @@ def test_published_on_the_web_is_noticed_once(site: Site) -> None:
     site.smtp.wait_for(3, timeout=30)
     (published,) = _notices(site, HOA[1], "đã được đăng")
     assert "https://congdoan.example.vn/c" in text_of(published)
+
+
+def test_a_corrected_url_is_told_to_the_author_once(site: Site) -> None:
+    """The editor pasted the wrong address: the author, who was told it, gets the right
+    one (once), and nothing when only the genre or coefficient changes."""
+    hoa, _ = _two_items(site)
+    create_user(site.store, "bientap", "editor", PASSWORD)
+    with TestClient(create_app(site.config, store=site.store),
+                    follow_redirects=False) as editor:
+        login(editor, "bientap")
+        token = csrf_of(editor.get(f"/s/{hoa}").text)
+        form = {"csrf": token, "url": "https://congdoan.example.vn/sai", "date": "07/12/2026",
+                "genre": "bai", "coefficient": "1,5"}
+        assert editor.post(f"/s/{hoa}/publish", data=form).status_code == 303
+        site.smtp.wait_for(3, timeout=30)
+        fixed = {**form, "url": "https://congdoan.example.vn/dung"}
+        assert editor.post(f"/s/{hoa}/publication", data=fixed).status_code == 303
+        site.smtp.wait_for(4, timeout=30)
+        editor.post(f"/s/{hoa}/publication", data=fixed)  # the same again: nothing changes
+        assert editor.post(f"/s/{hoa}/publication",
+                           data={**fixed, "coefficient": "2"}).status_code == 303
+        Outbox(site.config, site.store).send_pending()
+    first, corrected = _notices(site, HOA[1], "đã được đăng")
+    assert "https://congdoan.example.vn/sai" in text_of(first)
+    assert "đính chính" not in text_of(first)
+    assert "https://congdoan.example.vn/dung" in text_of(corrected)
+    assert "đính chính" in text_of(corrected) and "07/12/2026" in text_of(corrected)
+    assert header(corrected, "In-Reply-To")  # threaded to the submission like the first

@@ -287,12 +287,14 @@ def publish(
 def correct_publication(
     store: Store, config: Config, ref: str, *, url: str, on: str | None = None,
     genre: str | None = None, coefficient: str | None = None, actor: str,
+    outbox: Outbox | None = None,
 ) -> dict[str, Any]:
     """Correct a published item's URL, date, genre or coefficient (a typo found later).
 
     Checked as :func:`publish` checks them. Once the item is in a payment batch its
     figures are frozen there: only the URL may still change (cancel the batch first to
-    change the rest). Recorded in the audit log with the old and new values.
+    change the rest). Recorded in the audit log with the old and new values. An author
+    already told the URL and date is told the corrected ones (through ``outbox``).
     """
     values = _publication(config, url, on, genre, coefficient)
     with store.transaction():
@@ -313,6 +315,9 @@ def correct_publication(
         store.submissions.update(sid, changed)
         store.audit.record(actor, "correct_publication", sid,
                            {"old": {k: old[k] for k in changed}, "new": changed})
+        if {"published_url", "published_date"} & set(changed):
+            notices.publication_corrected(outbox or Outbox(config, store),
+                                          store.submissions.get(ref))
     return store.submissions.get(ref)
 
 

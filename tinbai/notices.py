@@ -101,6 +101,25 @@ def published(outbox: Outbox, submission: Row) -> bool:
     return queued
 
 
+def publication_corrected(outbox: Outbox, submission: Row) -> bool:
+    """An author told the publication's URL and date is told the corrected ones, once per
+    correction; True when queued. Nothing when the first notice was never sent."""
+    if not outbox.config.notices.published:
+        return False
+    sid = submission["id"]
+    if not outbox.store.notices.sent(f"published:{sid}"):
+        return False
+    url, day = submission.get("published_url") or "", _vn_date(submission.get("published_date"))
+    queued = outbox.to_author(
+        "published", submission, key=f"published:{sid}:corrected:{day}:{url}",
+        extra={"url": url, "published_on": day, "corrected": True},
+    )
+    if queued:
+        log.info("%s: corrected publication notice queued for %s", submission["ref"],
+                 submission["sender"])
+    return queued
+
+
 def paid(store: Store, outbox: Outbox, batch: PaidBatch) -> int:
     """Each payee is told the items, gross, tax, net and the masked account, at every
     address their items were sent from (threaded to the latest item from it); returns

@@ -77,13 +77,15 @@ async def correct(request: Request) -> Response:
         decisions.correct_publication(
             ctx.store, ctx.config, submission["ref"], url=values["url"],
             on=_checked_date(values["date"]), genre=values["genre"] or None,
-            coefficient=values["coefficient"] or None, actor=user["name"])
+            coefficient=values["coefficient"] or None, actor=user["name"],
+            outbox=ctx.outbox)
     except AlreadyDone as exc:
         flash(request, str(exc), "warning")
         return RedirectResponse(f"/s/{submission['ref']}", status_code=303)
     except DecisionError as exc:
         return render_page(request, submission, publish_form=values,
                            publish_error=f"Chưa sửa được: {exc}", status_code=400)
+    await send_notices(ctx)  # the author is told a corrected URL or date
     flash(request, "Đã sửa thông tin đăng bài.")
     return RedirectResponse(f"/s/{submission['ref']}", status_code=303)
 
