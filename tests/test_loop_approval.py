@@ -327,3 +327,42 @@ def test_an_item_corrected_by_editors_is_asked_for_and_a_rejection_closes_the_ro
     site.poll()
     assert site.store.submissions.get(ref)["status"] == "rejected"
     assert site.store.messages.other_counts().get("approval_ignored") == 1
+
+
+def test_a_corrected_unit_asks_the_approval_it_needs(site: Site) -> None:
+    """The editor corrects the unit: the old unit's round is cancelled and the new unit's
+    approvers are asked; a unit that needs no approval sends the item to review."""
+    submission = _submit(site)
+    ref, sid = submission["ref"], int(submission["id"])
+    assert submission["status"] == "awaiting_approval"
+    assert len(sent_to(site.smtp, CHAIR, "Đề nghị duyệt")) == 1
+    create_user(site.store, "bientap", "editor", PASSWORD)
+    with TestClient(create_app(site.config, store=site.store),
+                    follow_redirects=False) as editor:
+        login(editor, "bientap")
+        token = csrf_of(editor.get(f"/s/{ref}").text)
+        moved = editor.post(f"/s/{ref}/edit", data={"csrf": token,
+                                                     "unit_name": "Công đoàn ngành Y tế"},
+                            follow_redirects=True)
+        assert "Đã gửi đề nghị duyệt tới Công đoàn ngành Y tế" in moved.text
+        old, new = site.store.approvals.of_submission(sid)
+        assert (old["unit_name"], old["state"]) == ("LĐLĐ huyện Chợ Đồn", "cancelled")
+        assert (new["unit_name"], new["state"]) == ("Công đoàn ngành Y tế", "pending")
+        site.smtp.wait_for(3, timeout=30)  # receipt, the first request, the new request
+        assert len(sent_to(site.smtp, HEALTH_CHAIR, "Đề nghị duyệt")) == 1
+        assert site.store.submissions.get(ref)["status"] == "awaiting_approval"
+        # The district federation's own items need no approval: straight to review.
+        done = editor.post(f"/s/{ref}/edit", data={"csrf": token,
+                                                   "unit_name": "LĐLĐ huyện Chợ Đồn"},
+                           follow_redirects=True)
+        assert "Đơn vị mới không cần duyệt" in done.text
+    row = site.store.submissions.get(ref)
+    assert (row["status"], row["approval_state"]) == ("pending_review", None)
+    assert [a["state"] for a in site.store.approvals.of_submission(sid)] == [
+        "cancelled", "cancelled"]
+    # An answer to the cancelled request changes nothing.
+    (request,) = sent_to(site.smtp, CHAIR, "Đề nghị duyệt")
+    site.imap.append(gmail_reply(request, CHAIR, "DUYỆT"))
+    site.poll()
+    assert site.store.submissions.get(ref)["status"] == "pending_review"
+    assert site.store.submissions.get(ref)["approval_state"] is None

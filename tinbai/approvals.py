@@ -280,6 +280,47 @@ class ApprovalDesk:
             self.outbox.notify("approval_done", by, context, submission_id=sid)
         return True
 
+    def follow_unit(self, ref: str, *, actor: str) -> str | None:
+        """After an editor corrected an item's unit: ask the approval the new unit needs.
+
+        Only for an item not yet approved that has not reached review (one that reached
+        review without approval is not held back, as for a contributor's fix): a round
+        open with the old unit's approvers is cancelled; an item of a unit that needs no
+        approval goes to review; one whose unit needs it waits for it (asked now when it
+        has no error left). Returns what changed, for the editor (Vietnamese), or None.
+        """
+        store = self.store
+        with store.transaction():
+            submission = store.submissions.get(ref)
+            sid = int(submission["id"])
+            status = submission["status"]
+            if (submission.get("approval_state") == "approved"
+                    or status not in (lifecycle.NEEDS_FIX, lifecycle.AWAITING_APPROVAL)):
+                return None
+            need = need_for(self.config, submission.get("unit_name"))
+            pending = store.approvals.pending_of(sid)
+            if pending is not None and (need is None
+                                        or pending["unit_name"] != need.approving_unit):
+                store.approvals.decide(int(pending["id"]), "cancelled", by=actor, how="editor",
+                                       reason="đơn vị của tin, bài đã được sửa")
+                store.audit.record(actor, "unit_cancel", sid, {"unit": pending["unit_name"]})
+            if need is None:
+                if submission.get("approval_state") is None:
+                    return None
+                store.submissions.update(sid, {"approval_state": None})
+                if status == lifecycle.AWAITING_APPROVAL:
+                    store.submissions.set_status(sid, lifecycle.PENDING_REVIEW, actor=actor,
+                                                 reason="đơn vị đã sửa không cần duyệt")
+                    return "Đơn vị mới không cần duyệt: tin, bài chuyển sang «Chờ duyệt»."
+                return "Đơn vị mới không cần duyệt."
+            if submission.get("approval_state") != "pending":
+                store.submissions.update(sid, {"approval_state": "pending"})
+            if status == lifecycle.AWAITING_APPROVAL:
+                if self.request(sid) is not None:
+                    return f"Đã gửi đề nghị duyệt tới {need.approving_unit}."
+                return None
+            return f"Tin, bài sẽ chờ {need.approving_unit} duyệt khi hết lỗi."
+
     def approve_in_place(self, ref: str, *, actor: str, reason: str) -> None:
         """An editor approves in the unit's place (recorded with the editor's reason)."""
         reason = reason.strip()

@@ -29,12 +29,14 @@ from store.base import Row
 from store.db import Store
 from store.errors import InvalidTransition, NotFound
 from tinbai import clock, decisions, formatting
+from tinbai.approvals import ApprovalDesk
 from tinbai.decisions import AlreadyDone, DecisionError, ErrorsLeft, MissingReason
 from tinbai.web import loop
 from tinbai.web.auth import ADMINS, READERS, REVIEWERS, require
 from tinbai.web.context import WebContext, context, flash
 from tinbai.web.csrf import checked_form
 from tinbai.web.masking import UNMASKED_ROLES, editor_page_values
+from tinbai.web.notify import send_notices
 from tinbai.web.photocard import photo_cards
 from validators.problems import FIELD_LABELS
 
@@ -393,6 +395,13 @@ async def edit(request: Request) -> Response:
                if result.open_errors else "Đã kiểm tra lại: không còn lỗi.")
     if result.moved_to_review:
         checked += " Tin, bài chuyển sang «Chờ duyệt»."
+    if ctx.store.submissions.get(str(submission["ref"])).get("unit_name") != submission.get(
+            "unit_name"):  # the unit changed (picked, or matched from the corrected text)
+        approval = ApprovalDesk(ctx.config, ctx.store, ctx.outbox).follow_unit(
+            str(submission["ref"]), actor=str(user["name"]))
+        if approval:
+            checked += f" {approval}"
+            await send_notices(ctx)
     flash(request, f"Đã lưu: {names}. {checked}")
     return _back(submission, "#fields")
 
