@@ -471,7 +471,7 @@ class Intake:
             self.store.messages.set_last_uid(fetched.mailbox, fetched.uidvalidity, fetched.uid)
             self.outbox.alert(
                 "quarantined",
-                f"{fetched.mailbox} UID {fetched.uid}: could not be processed "
-                f"(tinbai reprocess --failed)",
+                f"Hộp thư {fetched.mailbox}, thư UID {fetched.uid}: không xử lý được, đã "
+                "cách ly (thư gốc được giữ). Sau khi sửa lỗi, chạy: tinbai reprocess --failed",
             )
         return Outcome("failed", quarantine=True)

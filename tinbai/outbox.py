@@ -73,7 +73,7 @@ class Outbox:
 
     def _alert_revoked(self, text: str) -> None:
         """A dead OAuth login, reported once by whoever finds it (IMAP or SMTP)."""
-        self.alert("oauth_revoked", text)
+        self.alert("oauth_revoked", f"Hãy đăng nhập lại hộp thư. Chi tiết kỹ thuật: {text}")
 
     def _default_transport(self) -> Transport:
         token = self.tokens.smtp() if smtp_uses_oauth(self.config) else None

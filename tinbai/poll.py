@@ -116,7 +116,11 @@ class Poller:
                 log.error(text)
                 self._auth_refused[mailbox.name] = time.monotonic()
                 if not isinstance(exc, RefreshTokenRevoked):  # that one alerted already
-                    self.outbox.alert("auth_failure", text)
+                    self.outbox.alert(
+                        "auth_failure",
+                        f"Hộp thư {mailbox.name}: máy chủ từ chối đăng nhập. Hãy kiểm tra "
+                        f"{what}. Chi tiết kỹ thuật: {exc}",
+                    )
                 report.errors.append(text)
             except SourceError as exc:
                 text = f"mailbox {mailbox.name}: {exc}"

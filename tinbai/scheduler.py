@@ -103,7 +103,10 @@ def run_daemon(config: Config) -> int:
                 daily_backup(config)
             except Exception as exc:  # never kills the daemon; the admins are told
                 log.exception("daily backup failed; will retry at the next run")
-                poller.outbox.alert("backup_failed", str(exc))
+                poller.outbox.alert(
+                    "backup_failed",
+                    f"Sẽ thử lại ở lần chạy sau. Chi tiết kỹ thuật: {exc}",
+                )
 
         scheduler = BackgroundScheduler(timezone=UTC)
         # First day of each quarter, 07:00 Vietnam time (00:00 UTC), and once at start-up.
