@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -136,13 +137,19 @@ def test_status_link_shows_only_that_submission_read_only_and_revocable(site: Si
         assert anyone.get(binh_link).status_code == 200  # another submission's link lives
 
 
-def test_published_on_the_web_is_noticed_once(site: Site) -> None:
-    hoa, _ = _two_items(site)
+@contextmanager
+def _editor_of(site: Site, ref: str) -> Iterator[tuple[TestClient, str]]:
+    """An editor logged in to the web pages, and the CSRF token of ``ref``'s page."""
     create_user(site.store, "bientap", "editor", PASSWORD)
     with TestClient(create_app(site.config, store=site.store),
                     follow_redirects=False) as editor:
         login(editor, "bientap")
-        token = csrf_of(editor.get(f"/s/{hoa}").text)
+        yield editor, csrf_of(editor.get(f"/s/{ref}").text)
+
+
+def test_published_on_the_web_is_noticed_once(site: Site) -> None:
+    hoa, _ = _two_items(site)
+    with _editor_of(site, hoa) as (editor, token):
         form = {"csrf": token, "url": "https://congdoan.example.vn/c", "date": "2026-12-07",
                 "genre": "bai", "coefficient": "1,5"}
         assert editor.post(f"/s/{hoa}/publish", data=form).status_code == 303
@@ -156,11 +163,7 @@ def test_a_corrected_url_is_told_to_the_author_once(site: Site) -> None:
     """The editor pasted the wrong address: the author, who was told it, gets the right
     one (once), and nothing when only the genre or coefficient changes."""
     hoa, _ = _two_items(site)
-    create_user(site.store, "bientap", "editor", PASSWORD)
-    with TestClient(create_app(site.config, store=site.store),
-                    follow_redirects=False) as editor:
-        login(editor, "bientap")
-        token = csrf_of(editor.get(f"/s/{hoa}").text)
+    with _editor_of(site, hoa) as (editor, token):
         form = {"csrf": token, "url": "https://congdoan.example.vn/sai", "date": "07/12/2026",
                 "genre": "bai", "coefficient": "1,5"}
         assert editor.post(f"/s/{hoa}/publish", data=form).status_code == 303

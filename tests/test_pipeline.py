@@ -126,11 +126,12 @@ def test_an_unexpected_error_stores_the_message_as_failed_and_moves_on(demo: Con
     store.close()
 
 
-def test_rate_limit_suppresses_replies_to_one_sender(tmp_path: Path) -> None:
+MANY = ("Người gửi nhiều", "many@example.org")
+
+
+def _two_replies_a_day(tmp_path: Path) -> tuple[mailbox.Maildir, Poller, Store]:
+    """A Maildir inbox and outbox with ``replies.max_per_sender_per_day: 2``."""
     inbox = mailbox.Maildir(tmp_path / "inbox", create=True)
-    sender = ("Người gửi nhiều", "many@example.org")
-    for number in range(4):
-        inbox.add(sample_submission(number, sender=sender, complete=False).as_bytes())
     (tmp_path / "config.yaml").write_text(
         "mailboxes: [{name: t, url: 'maildir:inbox'}]\nsmtp: {url: 'maildir:outbox'}\n"
         "data_dir: var\nreplies: {max_per_sender_per_day: 2}\n",
@@ -138,7 +139,14 @@ def test_rate_limit_suppresses_replies_to_one_sender(tmp_path: Path) -> None:
     )
     config = load_config(tmp_path / "config.yaml")
     store = Store(config.data_path)
-    report = Poller(config, store).poll()
+    return inbox, Poller(config, store), store
+
+
+def test_rate_limit_suppresses_replies_to_one_sender(tmp_path: Path) -> None:
+    inbox, poller, store = _two_replies_a_day(tmp_path)
+    for number in range(4):
+        inbox.add(sample_submission(number, sender=MANY, complete=False).as_bytes())
+    report = poller.poll()
     assert report.stored == 4
     assert report.replies_sent == 2
     states = [reply["state"] for row in store.queue.listing()
@@ -150,17 +158,8 @@ def test_rate_limit_suppresses_replies_to_one_sender(tmp_path: Path) -> None:
 def test_notices_do_not_use_up_a_senders_replies(tmp_path: Path) -> None:
     """A busy contributor who got notices today (published, paid…) still gets receipts:
     the daily limit counts only the answers to their own mail."""
-    inbox = mailbox.Maildir(tmp_path / "inbox", create=True)
-    sender = ("Người gửi nhiều", "many@example.org")
-    inbox.add(sample_submission(1, sender=sender, complete=False).as_bytes())
-    (tmp_path / "config.yaml").write_text(
-        "mailboxes: [{name: t, url: 'maildir:inbox'}]\nsmtp: {url: 'maildir:outbox'}\n"
-        "data_dir: var\nreplies: {max_per_sender_per_day: 2}\n",
-        encoding="utf-8",
-    )
-    config = load_config(tmp_path / "config.yaml")
-    store = Store(config.data_path)
-    poller = Poller(config, store)
+    inbox, poller, store = _two_replies_a_day(tmp_path)
+    inbox.add(sample_submission(1, sender=MANY, complete=False).as_bytes())
     poller.poll()
     submission = store.submissions.get(store.queue.listing()[0]["ref"])
     with store.transaction():
@@ -168,10 +167,10 @@ def test_notices_do_not_use_up_a_senders_replies(tmp_path: Path) -> None:
             assert poller.outbox.to_author(
                 "published", submission, key=f"test:{number}",
                 extra={"url": "https://congdoan.example/bai", "published_on": "01/12/2026"})
-    inbox.add(sample_submission(2, sender=sender, complete=False).as_bytes())
+    inbox.add(sample_submission(2, sender=MANY, complete=False).as_bytes())
     poller.poll()
     kinds = [(kind, state) for kind, state in store.db.execute(
-        "SELECT kind, state FROM outbox WHERE to_addr = ? ORDER BY id", (sender[1],))]
+        "SELECT kind, state FROM outbox WHERE to_addr = ? ORDER BY id", (MANY[1],))]
     assert kinds[:4] == [("fix_request", "sent")] + [("published", "sent")] * 3
     assert kinds[4] == ("fix_request", "sent")  # 4 e-mails today, 2 of them answers to mail
     store.close()
