@@ -7,7 +7,14 @@ import re
 
 import pytest
 
-from tinbai.privacy import Redactor, account_values, digits, mask_account, phone_values
+from tinbai.privacy import (
+    KnownAccounts,
+    Redactor,
+    account_values,
+    digits,
+    mask_account,
+    phone_values,
+)
 
 ACCOUNT = "22334455667788"
 
@@ -162,3 +169,16 @@ def test_mask_account_and_digits() -> None:
     assert mask_account("") == "" and mask_account("12") == "••••"
     assert digits("３９５１-0001") == "39510001"
     assert flat_digits("a 12/3 b") == "123"
+
+
+def test_the_databases_accounts_are_shared_not_copied_per_page() -> None:
+    """Every page masks against the database's accounts: the set is passed on as it is,
+    with its lengths counted once (counting them per digit run made the queue page of
+    10,000 submissions 20 times slower than that of 100: benchmarks/queue_page.py)."""
+    known = KnownAccounts({"190300014567", "3951000123456"})
+    page = Redactor().with_known(known)
+    assert page.known is known
+    assert known.lengths == (12, 13) and "lengths" in vars(known)  # computed, then kept
+    assert page.redact("TK 1903 0001 4567 và 3951000123456") == "TK •••• 4567 và •••• 3456"
+    merged = Redactor(known=frozenset({"88889999000"})).with_known(known)
+    assert isinstance(merged.known, KnownAccounts) and len(merged.known) == 3

@@ -24,6 +24,7 @@ every text response an editor gets, binary downloads), :mod:`tinbai.bundle` (pub
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -126,6 +127,25 @@ def _occurrences(number: str, values: Iterable[str]) -> list[tuple[int, int]]:
     return spans
 
 
+class KnownAccounts(frozenset[str]):
+    """Account numbers as digit strings, with their lengths worked out once.
+
+    A page masks hundreds of digit runs against the database's thousands of accounts:
+    each run is looked up at each length, so the lengths must not be recounted per run.
+    """
+
+    @functools.cached_property
+    def lengths(self) -> tuple[int, ...]:
+        """The distinct lengths of the accounts, shortest first."""
+        return tuple(sorted({len(k) for k in self}))
+
+
+def _lengths(known: frozenset[str]) -> tuple[int, ...]:
+    if isinstance(known, KnownAccounts):
+        return known.lengths
+    return tuple(sorted({len(k) for k in known}))
+
+
 @dataclass
 class Redactor:
     """Masks known values (and, for template values, the generic rule) in texts.
@@ -153,8 +173,11 @@ class Redactor:
 
     def with_known(self, known: frozenset[str]) -> Redactor:
         """A copy that also masks every account of ``known``."""
-        return Redactor(set(self.accounts), self.known | known, set(self.literals),
-                        set(self.phones), set(self.exempt))
+        # The same set when this one knows none: the database's thousands of accounts are
+        # not copied (nor their lengths recounted) for every page.
+        merged = KnownAccounts(self.known | known) if self.known else known
+        return Redactor(set(self.accounts), merged, set(self.literals), set(self.phones),
+                        set(self.exempt))
 
     def for_public(self, phones: Iterable[str] = ()) -> Redactor:
         """A copy for the public: phones masked as well, no phone exempt."""
@@ -172,8 +195,7 @@ class Redactor:
         if len(number) >= MIN_KNOWN and any(number in a for a in self.accounts):
             spans.append((0, len(number)))  # a piece of the submission's own account
         if self.known:
-            sizes = {len(k) for k in self.known}
-            spans.extend((i, i + size) for size in sizes
+            spans.extend((i, i + size) for size in _lengths(self.known)
                          for i in range(len(number) - size + 1)
                          if number[i:i + size] in self.known)
         return spans
@@ -310,7 +332,7 @@ def known_accounts(store: Store) -> frozenset[str]:
     found: set[str] = set()
     for text in store.submissions.account_numbers():
         found |= account_values(text)
-    return frozenset(found)
+    return KnownAccounts(found)
 
 
 def _json(text: object) -> Any:
