@@ -356,6 +356,8 @@ def test_a_corrected_unit_asks_the_approval_it_needs(site: Site) -> None:
                                                    "unit_name": "LĐLĐ huyện Chợ Đồn"},
                            follow_redirects=True)
         assert "Đơn vị mới không cần duyệt" in done.text
+        history = editor.get(f"/s/{ref}").text
+        assert "Huỷ đề nghị duyệt (đã sửa đơn vị)" in history and "unit_cancel" not in history
     row = site.store.submissions.get(ref)
     assert (row["status"], row["approval_state"]) == ("pending_review", None)
     assert [a["state"] for a in site.store.approvals.of_submission(sid)] == [

@@ -71,6 +71,7 @@ ACTION_LABELS: dict[str, str] = {
     "unit_approve": "Đơn vị duyệt",
     "unit_return": "Đơn vị trả lại",
     "unit_remind": "Nhắc đơn vị duyệt",
+    "unit_cancel": "Huỷ đề nghị duyệt (đã sửa đơn vị)",
     "unit_reply_ignored": "Thư trả lời duyệt không được tính",
     "revoke_links": "Thu hồi liên kết theo dõi",
     "confirm_duplicate": "Xác nhận chi dù gần trùng",
