@@ -7,35 +7,25 @@ a decode's cost. Each returns a Vietnamese description of the first defect, or N
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 
-import numpy as np
-
-_VALID_AFTER_FF = np.zeros(256, dtype=bool)
-_VALID_AFTER_FF[[0x00, 0xFF, *range(0xD0, 0xD8)]] = True
-#: Scanned a quarter megabyte at a time: the temporary arrays stay in the cache and the
-#: heap (a 4 MB chunk cost a 12-MP photo twice as much, in fresh pages).
-_SCAN_CHUNK = 256 * 1024
+#: A 0xFF byte that is neither stuffing (0xFF00), fill (0xFFFF) nor a restart marker
+#: (RSTn): the marker that ends the entropy-coded data (T.81 B.1.1.5, B.1.1.2).
+_MARKER_AFTER_SCAN = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
 
 def _next_marker(data: bytes, start: int) -> int:
     """Offset of the first 0xFF not followed by a stuffing zero, a fill byte or RSTn; -1 if none.
 
-    Vectorised and chunked: memory stays a few times the chunk size even for a file that
-    is nothing but 0xFF 0x00 pairs.
+    One regular-expression search in C: it reads the bytes once and allocates nothing, so
+    memory stays flat even for a file that is nothing but 0xFF 0x00 pairs. (A vectorised
+    numpy search was no faster on a 12-MP photo and, making its temporary arrays, twice
+    as slow on a 2-MP one.)
     """
-    n = len(data)
-    pos = start
-    while pos < n - 1:
-        count = min(_SCAN_CHUNK + 1, n - pos)
-        arr = np.frombuffer(data, dtype=np.uint8, count=count, offset=pos)
-        ff = np.flatnonzero(arr[:-1] == 0xFF)
-        bad = ff[~_VALID_AFTER_FF[arr[ff + 1]]]
-        if bad.size:
-            return pos + int(bad[0])
-        pos += count - 1
-    return -1
+    found = _MARKER_AFTER_SCAN.search(data, start)
+    return found.start() if found else -1
 
 
 def jpeg_structure_error(data: bytes) -> str | None:

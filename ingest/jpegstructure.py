@@ -75,6 +75,9 @@ class JpegHeader:
     """(class, destination, 16 code counts, symbols) of every DHT table."""
     sof_marker: int | None = None
     sof_offset: int = 0
+    sof_count: int = 0
+    precision: int = 0
+    """Sample precision of the frame in bits (8 for every photo; 12 and 16 exist)."""
     width: int = 0
     height: int = 0
     components: list[Component] = field(default_factory=list)
@@ -83,6 +86,12 @@ class JpegHeader:
     scan_offset: int = 0
     """Offset of the first byte of entropy-coded data of the first scan."""
     spectral: tuple[int, int] = (0, 63)
+    apps: list[tuple[int, int, int]] = field(default_factory=list)
+    """(marker, payload start, payload end) of every APPn and COM segment, in file order."""
+    irregular: str | None = None
+    """Where the header departs from a well-formed one in a way Pillow's parser reads
+    differently (a short table, a marker without a length, a segment past the end): the
+    reader of :mod:`ingest.jpegview` then leaves the file to Pillow."""
 
     @property
     def baseline_like(self) -> bool:
@@ -150,6 +159,7 @@ def _parse_dqt(header: JpegHeader, payload: bytes) -> None:
         size = 128 if pq else 64
         body = payload[i + 1 : i + 1 + size]
         if len(body) < size:
+            header.irregular = header.irregular or "short DQT"
             return
         values = (
             list(struct.unpack(">64H", body)) if pq else list(body)
@@ -177,15 +187,24 @@ def _parse_dht(header: JpegHeader, payload: bytes) -> None:
 
 
 def _parse_sof(header: JpegHeader, marker: int, offset: int, payload: bytes) -> None:
+    header.sof_count += 1
     if len(payload) < 6 or header.sof_marker is not None:
         return
     header.sof_marker, header.sof_offset = marker, offset
+    header.precision = payload[0]
     header.height, header.width = struct.unpack(">HH", payload[1:5])
     count = payload[5]
+    if count not in (1, 3, 4) or header.precision != 8:  # Pillow opens no other frame
+        header.irregular = header.irregular or f"frame of {count} components, {payload[0]} bits"
     for k in range(count):
         part = payload[6 + 3 * k : 9 + 3 * k]
         if len(part) == 3:
             header.components.append(Component(part[0], part[1] >> 4, part[1] & 15, part[2]))
+
+
+#: Markers Pillow reads without a length (T.81 B.1.1.3: RSTn, SOI, EOI, TEM) or not at all
+#: (reserved ones, JPG, JPGn) and DHP, which it reads as a frame.
+_NOT_SEGMENTS = frozenset({*range(0x00, 0xC0), 0xC8, 0xDE, *range(0xD0, 0xDA), *range(0xF0, 0xFE)})
 
 
 def parse_header(data: bytes) -> JpegHeader | None:
@@ -196,17 +215,21 @@ def parse_header(data: bytes) -> JpegHeader | None:
     i, n = 2, len(data)
     while i + 4 <= n and len(header.segments) < _MAX_SEGMENTS:
         if data[i] != 0xFF:
+            header.irregular = header.irregular or "bytes between segments"
             return header
         marker = data[i + 1]
         if marker == 0xFF:
             i += 1
             continue
         length = struct.unpack(">H", data[i + 2 : i + 4])[0]
+        if marker in _NOT_SEGMENTS or length < 2 or i + 2 + length > n:
+            header.irregular = header.irregular or f"marker 0x{marker:02X} at {i}"
         payload = data[i + 4 : i + 2 + length]
         if 0xE0 <= marker <= 0xEF:
             ident = _app_ident(payload)
             name = f"APP{marker - 0xE0}"
             header.segments.append(f"{name}:{ident}" if ident else name)
+            header.apps.append((marker, i + 4, min(n, i + 2 + length)))
         elif marker == 0xDB:
             header.segments.append("DQT")
             _parse_dqt(header, payload)
@@ -231,6 +254,7 @@ def parse_header(data: bytes) -> JpegHeader | None:
             return header
         elif marker == 0xFE:
             header.segments.append("COM")
+            header.apps.append((marker, i + 4, min(n, i + 2 + length)))
         else:
             header.segments.append(f"0x{marker:02X}")
         i += 2 + length

@@ -16,6 +16,7 @@ from typing import Any
 from PIL import Image
 
 from ingest.exifinfo import EXPOSURE_TAGS, read_exif_details
+from ingest.jpegview import OpenedImage
 from ingest.photometa import as_int, clean
 
 _EXIF_IFD = 0x8769
@@ -24,20 +25,28 @@ _TAG_DATETIME_ORIGINAL, _TAG_EXIF_WIDTH, _TAG_EXIF_HEIGHT = 36867, 40962, 40963
 _TAG_USER_COMMENT = 37510
 
 
-def read_exif(facts: Any, im: Image.Image) -> bytes | None:
+def read_exif(facts: Any, opened: OpenedImage) -> bytes | None:
     """Fill the EXIF fields of ``facts`` (a PhotoFacts) and return the embedded thumbnail;
     Pillow's parser may raise on a corrupt block.
 
-    A JPEG's block is read once, by :func:`ingest.exifinfo.read_exif_details`; only a
-    block it does not find plain (odd types, values outside it: what Pillow warns about)
-    and other formats go through Pillow's ``getexif()``, which reports the damage.
+    A JPEG's block is read once, by :func:`ingest.exifinfo.read_exif_details` (already
+    when the header view was made, :mod:`ingest.jpegview`); only a block it does not find
+    plain (odd types, values outside it: what Pillow warns about) and other formats go
+    through Pillow's ``getexif()``, which reports the damage.
     """
-    block = im.info.get("exif")
-    details = read_exif_details(block) if isinstance(block, bytes) and block else None
+    block = opened.info.get("exif")
+    details = opened.exif
+    if details is None and isinstance(block, bytes) and block:
+        details = read_exif_details(block)
     tags = details.tags if details is not None and facts.format == "JPEG" else None
     if tags is None and facts.format == "JPEG" and details is None:
         tags = {0: 0}  # no EXIF at all: nothing for Pillow to parse either
-    tags = _with_xmp_orientation(tags, im) if tags is not None else _pillow_tags(im)
+    if tags is not None:
+        tags = _with_xmp_orientation(tags, opened.info)
+    elif opened.image is not None:
+        tags = _pillow_tags(opened.image)
+    else:  # pragma: no cover - ingest.jpegview leaves such blocks to Pillow
+        raise ValueError("EXIF block needs Pillow's parser")
     facts.make = clean(tags.get(_TAG_MAKE))
     facts.model = clean(tags.get(_TAG_MODEL))
     facts.software = clean(tags.get(_TAG_SOFTWARE))
@@ -78,10 +87,10 @@ def _pillow_tags(im: Image.Image) -> dict[int, Any]:
 _XMP_ORIENTATION = re.compile(rb'tiff:Orientation(="|>)([0-9])')
 
 
-def _with_xmp_orientation(tags: dict[int, Any], im: Image.Image) -> dict[int, Any]:
+def _with_xmp_orientation(tags: dict[int, Any], info: dict[str, Any]) -> dict[int, Any]:
     """Pillow's ``getexif()`` takes the orientation from XMP when EXIF has none."""
     if _TAG_ORIENTATION in tags:
         return tags
-    xmp = im.info.get("xmp")
+    xmp = info.get("xmp")
     match = _XMP_ORIENTATION.search(xmp) if isinstance(xmp, bytes) else None
     return {**tags, _TAG_ORIENTATION: int(match[2])} if match else tags

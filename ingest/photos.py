@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from ingest.c2pa_reader import has_manifest, read_c2pa
 from ingest.containers import isobmff_structure_error, jpeg_structure_error, png_structure_error
 from ingest.jpegquality import estimate_quality, known_encoder
 from ingest.jpegstructure import JpegHeader, libjpeg_layout, parse_header
+from ingest.jpegview import OpenedImage, from_header, from_pillow
 from ingest.limits import PhotoReadLimits
 from ingest.photoexif import read_exif
 from ingest.photokinds import (
@@ -182,14 +184,13 @@ def _read_jpeg_header(facts: PhotoFacts, header: JpegHeader) -> None:
 
 
 def _read_jpeg(
-    facts: PhotoFacts, im: Image.Image, data: bytes, limits: PhotoReadLimits,
-    thumbnail: bytes | None,
+    facts: PhotoFacts, opened: OpenedImage, data: bytes, header: JpegHeader | None,
+    limits: PhotoReadLimits, thumbnail: bytes | None,
 ) -> None:  # fmt: skip
     """Header facts, COM/APP13 traces and the coefficient sample of a JPEG."""
-    header = parse_header(data)
     if header is not None:
         _read_jpeg_header(facts, header)
-    for marker, payload in getattr(im, "applist", [])[:64]:
+    for marker, payload in opened.applist[:64]:
         if marker == "COM":
             text = clean(payload[:200])
             if text:
@@ -306,21 +307,29 @@ def _describe(facts: PhotoFacts) -> dict[str, Any]:
     return evidence
 
 
+#: Python object addresses in library messages ("<_io.BytesIO object at 0x7f…>"): noise
+#: for editors, and different at every read of the same file.
+_OBJECT_REPR = re.compile(r" ?<[\w.]+ object at 0x[0-9a-fA-F]+>")
+
+
 def _technical(exc: BaseException) -> str:
     """A library error as one bounded line for the log and editors (never for people)."""
-    return f"{type(exc).__name__}: {str(exc)[:200]}"
+    return f"{type(exc).__name__}: {_OBJECT_REPR.sub('', str(exc))[:200]}"
 
 
 def read_photo_facts(
-    filename: str, data: bytes, limits: PhotoReadLimits, *, context: str | None = None
-) -> PhotoFacts:
+    filename: str, data: bytes, limits: PhotoReadLimits, *, context: str | None = None,
+    jpeg_headers: str = "own",
+) -> PhotoFacts:  # fmt: skip
     """Read one photo's headers into :class:`PhotoFacts`; never raises, never decodes pixels.
 
     ``context`` (a message-id) goes into the log lines of files that could not be read.
+    ``jpeg_headers="pillow"`` opens every JPEG with Pillow's parser: the reference the
+    own header reader (:mod:`ingest.jpegview`) is tested against.
     """
     facts = PhotoFacts(filename=filename, size_bytes=len(data))
     try:
-        _read_into(facts, data, limits)
+        _read_into(facts, data, limits, jpeg_headers)
     except Exception as exc:  # any parser failure on hostile input is data, not a crash
         facts.error = "không đọc được tệp ảnh"
         facts.error_detail = _technical(exc)
@@ -341,7 +350,7 @@ def content_digest(facts: PhotoFacts, data: bytes) -> PhotoFacts:
     return facts
 
 
-def _read_into(facts: PhotoFacts, data: bytes, limits: PhotoReadLimits) -> None:
+def _read_into(facts: PhotoFacts, data: bytes, limits: PhotoReadLimits, jpeg_headers: str) -> None:
     """The body of :func:`read_photo_facts`; may raise, the caller turns that into data."""
     if not data:
         facts.error = "tệp rỗng"
@@ -356,7 +365,7 @@ def _read_into(facts: PhotoFacts, data: bytes, limits: PhotoReadLimits) -> None:
     # Pillow reports corrupt EXIF and oversized headers as warnings: record them (nothing
     # reaches stderr) and turn the decompression-bomb warning into an error.
     with collected_warnings() as caught:
-        _open_and_read(facts, data, limits, caught)
+        _open_and_read(facts, data, limits, caught, jpeg_headers)
 
 
 def _open(facts: PhotoFacts, data: bytes) -> Image.Image | None:
@@ -387,42 +396,60 @@ _STRUCTURE_CHECKS = {
 
 def _open_and_read(
     facts: PhotoFacts, data: bytes, limits: PhotoReadLimits,
-    caught: list[warnings.WarningMessage],
+    caught: list[warnings.WarningMessage], jpeg_headers: str,
 ) -> None:  # fmt: skip
-    """Open with Pillow and read every header; ``caught`` collects Pillow's warnings."""
+    """Open the photo and read every header; ``caught`` collects Pillow's warnings.
+
+    A well-formed JPEG is read from its own header (:mod:`ingest.jpegview`); everything
+    else, and every JPEG when ``jpeg_headers`` is ``"pillow"``, is opened by Pillow.
+    """
+    header = parse_header(data) if data[:3] == b"\xff\xd8\xff" else None
+    if header is not None and jpeg_headers == "own":
+        opened = from_header(data, header, limits.max_pixels)
+        if opened is not None:
+            _read_opened(facts, data, limits, caught, opened, header)
+            return
     im = _open(facts, data)
     if im is None:
         return
     with im:
-        fmt = im.format or _sniff(data) or "?"
-        facts.format = "JPEG" if fmt == "MPO" else ("HEIF" if fmt in ("HEIF", "HEIC") else fmt)
-        facts.width, facts.height = im.size
-        if facts.width * facts.height > limits.max_pixels:
-            facts.error = f"ảnh khai báo kích thước quá lớn ({facts.width}x{facts.height})"
-            return
-        if facts.format not in SUPPORTED_FORMATS:
-            return
-        defect = _STRUCTURE_CHECKS[facts.format](data)
-        if defect:
-            facts.error = defect
-            return
-        try:
-            thumbnail = read_exif(facts, im)
-        except Exception as exc:
-            facts.error = "thông tin EXIF hỏng"
-            facts.error_detail = _technical(exc)
-            return
-        corrupt = [str(w.message) for w in caught if "corrupt exif" in str(w.message).lower()]
-        if corrupt:
-            facts.error = "thông tin EXIF hỏng"
-            facts.error_detail = corrupt[0][:200]
-            return
-        if facts.format == "JPEG":
-            _read_jpeg(facts, im, data, limits, thumbnail)
-        parse_xmp(facts, im.info.get("xmp") or im.info.get("XML:com.adobe.xmp"))
-        icc = im.info.get("icc_profile")
-        if isinstance(icc, bytes) and icc:
-            facts.icc_description = icc_description(icc)
+        _read_opened(facts, data, limits, caught, from_pillow(im), header)
+
+
+def _read_opened(
+    facts: PhotoFacts, data: bytes, limits: PhotoReadLimits,
+    caught: list[warnings.WarningMessage], opened: OpenedImage, header: JpegHeader | None,
+) -> None:  # fmt: skip
+    """Every header fact of an opened photo (by Pillow or from its JPEG header)."""
+    fmt = opened.format or _sniff(data) or "?"
+    facts.format = "JPEG" if fmt == "MPO" else ("HEIF" if fmt in ("HEIF", "HEIC") else fmt)
+    facts.width, facts.height = opened.size
+    if facts.width * facts.height > limits.max_pixels:
+        facts.error = f"ảnh khai báo kích thước quá lớn ({facts.width}x{facts.height})"
+        return
+    if facts.format not in SUPPORTED_FORMATS:
+        return
+    defect = _STRUCTURE_CHECKS[facts.format](data)
+    if defect:
+        facts.error = defect
+        return
+    try:
+        thumbnail = read_exif(facts, opened)
+    except Exception as exc:
+        facts.error = "thông tin EXIF hỏng"
+        facts.error_detail = _technical(exc)
+        return
+    corrupt = [str(w.message) for w in caught if "corrupt exif" in str(w.message).lower()]
+    if corrupt:
+        facts.error = "thông tin EXIF hỏng"
+        facts.error_detail = corrupt[0][:200]
+        return
+    if facts.format == "JPEG":
+        _read_jpeg(facts, opened, data, header, limits, thumbnail)
+    parse_xmp(facts, opened.info.get("xmp") or opened.info.get("XML:com.adobe.xmp"))
+    icc = opened.info.get("icc_profile")
+    if isinstance(icc, bytes) and icc:
+        facts.icc_description = icc_description(icc)
     if has_manifest(data, facts.format, facts.jpeg_segments, facts.scan_offset or len(data)):
         facts.c2pa = read_c2pa(data, facts.format)
     camera = " ".join(part for part in (facts.make, facts.model) if part)
