@@ -76,6 +76,7 @@ class _Tiff:
             self.order = ">"
         else:
             raise ValueError("not a TIFF header")
+        self._entries: dict[tuple[str, int], dict[int, tuple[int, int, int, int]]] = {}
 
     def u16(self, at: int) -> int:
         return int(struct.unpack_from(self.order + "H", self.data, at)[0])
@@ -84,7 +85,15 @@ class _Tiff:
         return int(struct.unpack_from(self.order + "I", self.data, at)[0])
 
     def entries(self, at: int) -> dict[int, tuple[int, int, int, int]]:
-        """Tag -> (type, count, value offset or inline value, entry offset) of one IFD."""
+        """Tag -> (type, count, value offset or inline value, entry offset) of one IFD
+        (read once: the consistency facts and the camera tags ask for the same IFDs)."""
+        key = (self.order, at)  # a MakerNote is tried in both byte orders
+        known = self._entries.get(key)
+        if known is None:
+            known = self._entries[key] = self._read_entries(at)
+        return known
+
+    def _read_entries(self, at: int) -> dict[int, tuple[int, int, int, int]]:
         if at < 0 or at + 2 > len(self.data):
             return {}
         count = self.u16(at)
@@ -185,6 +194,7 @@ class _Shifted(_Tiff):
     def __init__(self, tiff: _Tiff, start: int) -> None:
         self.data = tiff.data[start:]
         self.order = tiff.order
+        self._entries = {}
 
 
 _MAX_THUMBNAIL = 256 * 1024
@@ -198,7 +208,7 @@ def _thumbnail(details: ExifDetails, tiff: _Tiff, ifd1: int) -> None:
         return
     start, size = offset[2], length[2]
     data = tiff.data[start : start + size]
-    header = parse_header(data)
+    header = parse_header(data, tables=False)
     if header is None or not header.width:
         return
     details.thumbnail_width, details.thumbnail_height = header.width, header.height

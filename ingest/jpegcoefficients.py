@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import statistics
 import struct
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -181,6 +182,8 @@ class PeriodicityResult:
 
 
 _MAX_BIN = 24
+#: Natural-order indices of the AC frequencies in zig-zag order (1, 2, ... 63).
+_FIRST_AC = [ZIGZAG[k] for k in range(1, 64)]
 
 
 def _z_scores(histograms: np.ndarray[Any, Any], min_count: int) -> np.ndarray[Any, Any]:
@@ -218,18 +221,20 @@ def periodicity(
 ) -> PeriodicityResult:
     """Per-frequency departures from a smooth histogram for the first AC frequencies
     (zig-zag 1..``frequencies``); ``periodic`` counts those above ``z_threshold``."""
-    scores: list[tuple[int, int, float]] = []
-    indices = [ZIGZAG[k] for k in range(1, frequencies + 1)]
+    indices = _FIRST_AC[:frequencies]
     # One histogram per frequency of |value| in 0..MAX_BIN+1 (larger values in the last
     # bin), built with a single bincount.
     values = np.minimum(np.abs(blocks[:, indices].astype(np.int32)), _MAX_BIN + 1)
-    offsets = np.arange(len(indices), dtype=np.int32) * (_MAX_BIN + 2)
-    flat = np.bincount((values + offsets).ravel(), minlength=len(indices) * (_MAX_BIN + 2))
+    values += np.arange(len(indices), dtype=np.int32) * (_MAX_BIN + 2)
+    flat = np.bincount(values.ravel(), minlength=len(indices) * (_MAX_BIN + 2))
     histograms = flat.reshape(len(indices), _MAX_BIN + 2)[:, 1 : _MAX_BIN + 1]
-    for k, index, z in zip(range(1, frequencies + 1), indices, _z_scores(histograms, min_count),
-                           strict=True):  # fmt: skip
-        if not np.isnan(z):
-            scores.append((k, int(qtable[index]), round(float(z), 1)))
+    # Plain floats from here: twenty numbers, where numpy calls cost more than the sums.
+    zs = _z_scores(histograms, min_count).tolist()
+    scores = [
+        (k, int(qtable[index]), round(z, 1))
+        for k, index, z in zip(range(1, frequencies + 1), indices, zs, strict=True)
+        if z == z  # not NaN
+    ]
     periodic = sum(1 for _, _, z in scores if z > z_threshold)
-    median = float(np.median([z for _, _, z in scores])) if scores else 0.0
+    median = statistics.median([z for _, _, z in scores]) if scores else 0.0
     return PeriodicityResult(len(blocks), len(scores), periodic, round(median, 2), scores)

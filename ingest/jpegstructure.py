@@ -207,8 +207,12 @@ def _parse_sof(header: JpegHeader, marker: int, offset: int, payload: bytes) -> 
 _NOT_SEGMENTS = frozenset({*range(0x00, 0xC0), 0xC8, 0xDE, *range(0xD0, 0xDA), *range(0xF0, 0xFE)})
 
 
-def parse_header(data: bytes) -> JpegHeader | None:
-    """The header up to the first scan, or None when the bytes are not a JPEG stream."""
+def parse_header(data: bytes, *, tables: bool = True) -> JpegHeader | None:
+    """The header up to the first scan, or None when the bytes are not a JPEG stream.
+
+    ``tables=False`` skips the quantisation and Huffman tables (an EXIF thumbnail's size
+    is all that is read of it).
+    """
     if data[:2] != b"\xff\xd8":
         return None
     header = JpegHeader()
@@ -232,10 +236,12 @@ def parse_header(data: bytes) -> JpegHeader | None:
             header.apps.append((marker, i + 4, min(n, i + 2 + length)))
         elif marker == 0xDB:
             header.segments.append("DQT")
-            _parse_dqt(header, payload)
+            if tables:
+                _parse_dqt(header, payload)
         elif marker == 0xC4:
             header.segments.append("DHT")
-            _parse_dht(header, payload)
+            if tables:
+                _parse_dht(header, payload)
         elif marker == 0xDD:
             header.segments.append("DRI")
             if len(payload) >= 2:

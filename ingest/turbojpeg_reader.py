@@ -111,16 +111,18 @@ def luma_rows(strip: bytes, max_rows: int) -> tuple[np.ndarray[Any, Any], int]:
     # One array for all rows, made at the first row (its width is the component's).
     kept: list[np.ndarray[Any, Any]] = []
     count = [0]
+    address = [0]
 
     def collect(coeffs: Any, array: _Region, plane: Any, component: int, index: int,
                 transform: Any) -> int:  # fmt: skip
         if component != 0 or array.w <= 0 or count[0] >= max_rows:
             return 0
+        width = (array.w * array.h) // 64 * 64
         if not kept:
-            kept.append(np.empty((max_rows, (array.w * array.h) // 64 * 64), dtype=np.int16))
-        rows = kept[0]
-        if (array.w * array.h) // 64 * 64 == rows.shape[1]:
-            ctypes.memmove(rows[count[0]].ctypes.data, coeffs, rows.shape[1] * 2)
+            kept.append(np.empty((max_rows, width), dtype=np.int16))
+            address[0] = kept[0].ctypes.data  # asked once: each ask builds an object
+        if width == kept[0].shape[1]:
+            ctypes.memmove(address[0] + count[0] * width * 2, coeffs, width * 2)
             count[0] += 1
         return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -37,13 +38,32 @@ def inserted_photos(candidate: Candidate, rules: PhotoRules) -> list[str]:
             if not 0 < sides.get(name, 0) <= rules.decoration_max_side]
 
 
+#: An EXIF date and time (Exif 2.32 §4.6.5, DateTime: ``YYYY:MM:DD HH:MM:SS``), with the
+#: one- and two-digit fields ``strptime`` would also take.
+_EXIF_DATE = re.compile(r"(\d{4}):(\d\d?):(\d\d?)\s+(\d\d?):(\d\d?):(\d\d?)")
+
+
+def exif_datetime(value: str | None) -> datetime | None:
+    """An EXIF date as a datetime, or None when it is not one (``0000:00:00 …``, garbage).
+
+    A regular expression rather than ``strptime``, which looks up the locale on every call
+    and cost more than the rest of the date rules.
+    """
+    found = _EXIF_DATE.fullmatch((value or "")[:19])
+    if found is None:
+        return None
+    year, month, day, hour, minute, second = (int(part) for part in found.groups())
+    try:
+        return datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return None
+
+
 def exif_date_text(value: str | None) -> str:
     """An EXIF date (``2026:11:03 09:31:00``) as people write it: ``03/11/2026 09:31``."""
     text = (value or "").strip()
-    try:
-        return datetime.strptime(text[:19], "%Y:%m:%d %H:%M:%S").strftime("%d/%m/%Y %H:%M")
-    except ValueError:
-        return text or "?"
+    moment = exif_datetime(text)
+    return moment.strftime("%d/%m/%Y %H:%M") if moment else (text or "?")
 
 
 def usable(photo: PhotoFacts) -> bool:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from ingest.photos import PhotoFacts
-from validators.photos._common import exif_date_text, first_match
+from validators.photos._common import exif_date_text, exif_datetime, first_match
 from validators.photos.evidence import SUPPORT, Evidence, Strength
 from validators.settings import PhotoRules
 
@@ -102,12 +100,8 @@ class MetadataConsistency:
 
 def _seconds_between(first: str | None, second: str | None) -> float | None:
     """Seconds from EXIF date ``first`` to ``second`` (``YYYY:MM:DD HH:MM:SS``), or None."""
-    try:
-        a = datetime.strptime((first or "")[:19], "%Y:%m:%d %H:%M:%S")
-        b = datetime.strptime((second or "")[:19], "%Y:%m:%d %H:%M:%S")
-    except ValueError:
-        return None
-    return (b - a).total_seconds()
+    a, b = exif_datetime(first), exif_datetime(second)
+    return (b - a).total_seconds() if a and b else None
 
 
 class ContentCredentials:
