@@ -155,6 +155,8 @@ def _trimmed(blocks: np.ndarray[Any, Any], width: int) -> Sample | None:
     which decoding stopped."""
     if width == 0 or len(blocks) == 0:
         return None
+    if blocks[-1].any():  # the data lasted to the end of the strip (the usual case)
+        return Sample(blocks, width)
     # A block is zero when its 64 coefficients are: 16 eight-byte words each.
     nonzero = np.flatnonzero(np.ascontiguousarray(blocks).view(np.int64).any(axis=1))
     if nonzero.size == 0:

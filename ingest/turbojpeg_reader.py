@@ -87,6 +87,17 @@ def library() -> Any:
         lib.tjGetErrorCode.argtypes = [ctypes.c_void_p]
         lib.tjDestroy.restype = ctypes.c_int
         lib.tjDestroy.argtypes = [ctypes.c_void_p]
+        lib.tjInitDecompress.restype = ctypes.c_void_p
+        lib.tjInitDecompress.argtypes = []
+        lib.tjDecompressHeader3.restype = ctypes.c_int
+        lib.tjDecompressHeader3.argtypes = [
+            ctypes.c_void_p, ctypes.c_char_p, ctypes.c_ulong, *[ctypes.POINTER(ctypes.c_int)] * 4,
+        ]  # fmt: skip
+        lib.tjDecompress2.restype = ctypes.c_int
+        lib.tjDecompress2.argtypes = [
+            ctypes.c_void_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p,
+            ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+        ]  # fmt: skip
     except (OSError, AttributeError) as exc:  # an old libturbojpeg without tjGetErrorCode
         log.warning("libturbojpeg at %s unusable (%s): the Python reader is used", name, exc)
         return None
@@ -96,6 +107,38 @@ def library() -> Any:
 def describe() -> str | None:
     """The loaded library's file name (for ``tinbai doctor``), or None."""
     return _library_path() if library() is not None else None
+
+
+_TJPF_GRAY = 6  # turbojpeg.h: one byte of luminance per pixel
+
+
+def grey_pixels(jpeg: bytes, at_least: tuple[int, int]) -> np.ndarray[Any, Any] | None:
+    """A small JPEG (an EXIF thumbnail) decoded to grey levels, scaled down in the DCT
+    domain by the largest of 1/8, 1/4, 1/2 that keeps it at least ``at_least`` (the choice
+    of Pillow's ``draft``, so the pixels are Pillow's); None when the library is missing or
+    reports anything at all, warnings included (Pillow then decodes and judges it)."""
+    lib = library()
+    if lib is None:
+        return None
+    handle = lib.tjInitDecompress()
+    if not handle:
+        return None
+    try:
+        width, height, subsampling, colourspace = (ctypes.c_int() for _ in range(4))
+        if lib.tjDecompressHeader3(handle, jpeg, len(jpeg), ctypes.byref(width),
+                                   ctypes.byref(height), ctypes.byref(subsampling),
+                                   ctypes.byref(colourspace)):  # fmt: skip
+            return None
+        ratio = min(width.value // at_least[0], height.value // at_least[1])
+        scale = next((s for s in (8, 4, 2) if ratio >= s), 1)
+        out_w, out_h = -(-width.value // scale), -(-height.value // scale)
+        pixels = np.empty((out_h, out_w), dtype=np.uint8)
+        if lib.tjDecompress2(handle, jpeg, len(jpeg), pixels.ctypes.data, out_w, out_w, out_h,
+                             _TJPF_GRAY, 0):  # fmt: skip
+            return None
+        return pixels
+    finally:
+        lib.tjDestroy(handle)
 
 
 def luma_rows(strip: bytes, max_rows: int) -> tuple[np.ndarray[Any, Any], int]:

@@ -235,3 +235,33 @@ def test_the_python_reader_survives_damaged_scans_and_tables(seed: int) -> None:
     assert sample is None or (
         sample.blocks.shape[1] == 64 and len(sample.blocks) == sample.rows * sample.width
     )
+
+
+@needs_turbojpeg
+@pytest.mark.skipif(not REAL, reason="shared photo corpora absent")
+def test_thumbnails_decode_to_pillows_pixels_through_libturbojpeg() -> None:
+    """libturbojpeg's grey thumbnail is Pillow's ``draft("L")`` decode, pixel for pixel;
+    a thumbnail it warns about (cut short) is left to Pillow."""
+    from ingest.exifinfo import read_exif_details
+    from ingest.thumbcompare import pillow_thumbnail_pixels, thumbnail_pixels
+
+    compared = 0
+    for path in REAL:
+        with Image.open(path) as im:
+            block = im.info.get("exif")
+        thumbnail = read_exif_details(block).thumbnail if isinstance(block, bytes) else None
+        if thumbnail is None:
+            continue
+        fast = turbojpeg_reader.grey_pixels(thumbnail, (160, 120))
+        reference = pillow_thumbnail_pixels(thumbnail)
+        if fast is None:
+            continue
+        assert reference is not None, path.name
+        assert fast.shape == reference.shape and (fast == reference).all(), path.name
+        compared += 1
+        cut = thumbnail[: len(thumbnail) // 2]
+        assert turbojpeg_reader.grey_pixels(cut, (160, 120)) is None, path.name
+        expected = pillow_thumbnail_pixels(cut)
+        got = thumbnail_pixels(cut)
+        assert (got is None) == (expected is None), path.name
+    assert compared >= len(REAL) // 2
