@@ -33,9 +33,13 @@ EXIF_PIXEL_Y = 0xA003
 def camera_jpeg(
     seed: int, size: tuple[int, int] = (4000, 3000), *, make: str = "samsung",
     model: str = "SM-A536E", software: str | None = "A536EXXU4BWA1", quality: int = 95,
-    taken: datetime | None = None,
+    taken: datetime | None = None, subsampling: str = "4:2:0", huffman_first: bool = False,
 ) -> bytes:
-    """A JPEG that looks like a phone original: scene-like content and full camera EXIF."""
+    """A JPEG that looks like a phone original: scene-like content and full camera EXIF.
+
+    ``subsampling`` and ``huffman_first`` (the Huffman tables before the frame header, as
+    Nikon's cameras write them) give a camera's coding instead of a phone's.
+    """
     rng = random.Random(seed)
     width, height = size
     small = Image.new("RGB", (width // 8, height // 8))
@@ -71,8 +75,9 @@ def camera_jpeg(
     ifd[EXIF_PIXEL_X] = width
     ifd[EXIF_PIXEL_Y] = height
     out = io.BytesIO()
-    image.save(out, "JPEG", qtables=camera_tables(quality), exif=exif.tobytes())
-    return camera_layout(out.getvalue())
+    image.save(out, "JPEG", qtables=camera_tables(quality), exif=exif.tobytes(),
+               subsampling=subsampling)  # fmt: skip
+    return camera_layout(out.getvalue(), huffman_first=huffman_first)
 
 
 def camera_tables(quality: int) -> list[list[int]]:
@@ -85,7 +90,7 @@ def camera_tables(quality: int) -> list[list[int]]:
     return [luma, chroma]
 
 
-def camera_layout(jpeg: bytes) -> bytes:
+def camera_layout(jpeg: bytes, *, huffman_first: bool = False) -> bytes:
     """The same JPEG with a camera's header layout: EXIF first, no JFIF, both tables in one
     DQT segment, every Huffman table in one DHT segment (what phones write; the coded data
     is untouched)."""
@@ -116,8 +121,7 @@ def camera_layout(jpeg: bytes) -> bytes:
 
     out += apps
     out.append(one(0xDB, dqt))
-    out.append(frame)
-    out.append(one(0xC4, dht))
+    out += [one(0xC4, dht), frame] if huffman_first else [frame, one(0xC4, dht)]
     return b"".join(out) + jpeg[i:]
 
 
@@ -313,7 +317,8 @@ def demo_messages() -> list[EmailMessage]:
             "STK: 8600 2050 12345 - Vietinbank\nChu TK: HOANG VAN HUNG\n\n"
             "Tran trong!\n-- \nHoàng Văn Hùng\nVăn phòng LĐLĐ huyện Chợ Đồn\n",
             photos=[("DSC_0412.JPG", camera_jpeg(3, make="NIKON CORPORATION", model="NIKON D7500",
-                                                software="Ver.1.01"), "jpeg")],
+                                                software="Ver.1.01", subsampling="4:2:2",
+                                                huffman_first=True), "jpeg")],
         ),
         _message(
             3, mai, "Bài viết giải bóng chuyền hơi ngành Giáo dục",
