@@ -72,6 +72,7 @@ def from_header(data: bytes, header: JpegHeader, max_pixels: int) -> OpenedImage
     info: dict[str, Any] = {}
     applist: list[tuple[str, bytes]] = []
     icc: list[bytes] = []
+    exif_parts: list[bytes] = []  # joined once: hundreds of Exif segments stay linear
     for marker, start, end in header.apps:
         payload = data[start:end]
         if marker == 0xFE:
@@ -83,13 +84,15 @@ def from_header(data: bytes, header: JpegHeader, max_pixels: int) -> OpenedImage
             return None
         applist.append((f"APP{marker & 15}", payload))
         if marker == 0xE1 and payload.startswith(_EXIF):
-            info["exif"] = info["exif"] + payload[6:] if "exif" in info else payload
+            exif_parts.append(payload[6:] if exif_parts else payload)
         elif marker == 0xE1 and payload.startswith(_XMP):
             info["xmp"] = payload.split(b"\x00", 1)[1]
         elif marker == 0xE2 and payload.startswith(_ICC) and start < header.sof_offset:
             icc.append(payload)
         elif marker == 0xED and payload.startswith(b"Photoshop 3.0\x00"):
             return None  # Pillow walks its resources and fails on some truncations
+    if exif_parts:  # Pillow joins every Exif segment after the first's header
+        info["exif"] = b"".join(exif_parts)
     if icc:
         icc.sort()  # by sequence number, as Pillow does
         info["icc_profile"] = b"".join(p[14:] for p in icc) if icc[0][13] == len(icc) else None

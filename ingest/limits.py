@@ -50,7 +50,7 @@ class PhotoReadLimits(_Strict):
         False,
         description="Compare the EXIF thumbnail with the photo (a crop or an edit) also when "
         "the quantisation tables are the camera's own, which only a lossless crop or edit "
-        "(jpegtran) keeps; true reads the coefficient sample for every such photo, about "
+        "(jpegtran) keeps; true reads the coefficient sample for every such photo, more than "
         "doubling the check of a 2-5 MP photo. Photos saved again are compared either way.",
     )
     coefficient_max_fraction: float = Field(

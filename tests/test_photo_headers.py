@@ -122,9 +122,19 @@ XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description '
        b'xmp:CreatorTool="Adobe Photoshop Lightroom" tiff:Orientation="6"/></rdf:RDF></x:xmpmeta>')
 
 
+def _repeated_exif(data: bytes, times: int) -> bytes:
+    """The file with its Exif segment written ``times`` times (Pillow joins them)."""
+    length = struct.unpack(">H", data[4:6])[0]
+    assert data[2:4] == b"\xff\xe1" and data[6:12] == b"Exif\x00\x00"
+    segment = data[2 : 4 + length]
+    return data[:2] + segment * times + data[4 + length :]
+
+
 def _generated() -> list[tuple[str, bytes]]:
     """JPEGs encoded the ways cameras and encoders do, without the corpora."""
     return [
+        ("Exif written 3 times", _repeated_exif(make_jpeg(exif=camera_exif()), 3)),
+        ("Exif written 300 times", _repeated_exif(make_jpeg(exif=camera_exif()), 300)),
         ("camera", make_jpeg(exif=camera_exif())),
         ("phone tables", make_jpeg(exif=camera_exif(), qtables=phone_tables())),
         ("progressive", make_jpeg(exif=camera_exif(), progressive=True)),
