@@ -10,6 +10,7 @@ Johnson & Farid, "Digital image authentication from JPEG headers", IEEE TIFS 201
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import struct
@@ -22,6 +23,9 @@ ZIGZAG: tuple[int, ...] = (
     35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
     58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 )  # fmt: skip
+
+#: Natural index -> position in the coded (zig-zag) sequence: the inverse of ZIGZAG.
+_NATURAL_TO_ZIGZAG: tuple[int, ...] = tuple(ZIGZAG.index(i) for i in range(64))
 
 # Annex K.3 (Tables K.3-K.6): the "typical" Huffman tables as (counts, values) per
 # (class, destination).  Encoders that do not optimise Huffman coding write exactly these.
@@ -135,8 +139,14 @@ class JpegHeader:
         used = [self.qtables.get(c.table, []) for c in self.components] or list(
             self.qtables.values()
         )
-        raw = ";".join(",".join(map(str, t)) for t in used)
-        return hashlib.sha256(raw.encode()).hexdigest()[:12]
+        return _fingerprint(tuple(tuple(t) for t in used))
+
+
+@functools.lru_cache(maxsize=512)
+def _fingerprint(tables: tuple[tuple[int, ...], ...]) -> str:
+    """:meth:`JpegHeader.qtable_fingerprint` of tables (cached: cameras reuse theirs)."""
+    raw = ";".join(",".join(map(str, t)) for t in tables)
+    return hashlib.sha256(raw.encode()).hexdigest()[:12]
 
 
 def _app_ident(payload: bytes) -> str:
@@ -161,13 +171,8 @@ def _parse_dqt(header: JpegHeader, payload: bytes) -> None:
         if len(body) < size:
             header.irregular = header.irregular or "short DQT"
             return
-        values = (
-            list(struct.unpack(">64H", body)) if pq else list(body)
-        )
-        natural = [0] * 64
-        for k, value in enumerate(values):
-            natural[ZIGZAG[k]] = value
-        header.qtables[tq] = natural
+        values = struct.unpack(">64H", body) if pq else body
+        header.qtables[tq] = [values[k] for k in _NATURAL_TO_ZIGZAG]
         header.qtable_precision[tq] = 16 if pq else 8
         i += 1 + size
 
@@ -276,6 +281,12 @@ _LIBJPEG_TAIL = re.compile(r"(?:DQT ){1,4}SOF[012] (?:DHT ){2,8}SOS$")
 def libjpeg_layout(segments: list[str]) -> bool:
     """Whether the segment order is the one libjpeg's writer produces (JFIF first when
     present, each table in its own DQT and DHT segment)."""
+    return _libjpeg_layout(tuple(segments))
+
+
+@functools.lru_cache(maxsize=256)
+def _libjpeg_layout(segments: tuple[str, ...]) -> bool:
+    """:func:`libjpeg_layout` of one segment list (cached: cameras write the same ones)."""
     text = " ".join(segments)
     if not _LIBJPEG_TAIL.search(text):
         return False

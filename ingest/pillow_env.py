@@ -65,6 +65,8 @@ def _install_router() -> None:
     """Route warnings.showwarning through :func:`_route_warning` (again, if a
     catch_warnings() block, as pytest uses, put the previous one back)."""
     global _shown_before_router
+    if warnings.showwarning is _route_warning:  # installed: the usual case, no lock needed
+        return
     with _ROUTER_LOCK:
         if warnings.showwarning is _route_warning:
             return

@@ -104,6 +104,12 @@ class QuantisationTables:
 
 def coding_layout(segments: list[str]) -> str:
     """The order of the coding segments (DQT, DHT, DRI, SOF, SOS), runs collapsed."""
+    return _coding_layout(tuple(segments))
+
+
+@functools.lru_cache(maxsize=256)
+def _coding_layout(segments: tuple[str, ...]) -> str:
+    """:func:`coding_layout` of one segment list (cached: cameras write the same ones)."""
     return _layout(s for s in segments if not s.startswith(("APP", "COM")))
 
 
