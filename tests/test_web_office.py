@@ -31,6 +31,7 @@ from tinbai.finance.pending import suggested_period, waiting_by_quarter
 from tinbai.formatting import genre_labels
 from tinbai.web.app import create_app
 from tinbai.web.photocard import evidence_rows
+from validators.problems import problem
 
 
 @pytest.fixture(scope="module")
@@ -215,7 +216,14 @@ def test_the_photo_card_agrees_with_the_problem_list(world: tuple[Config, Store]
     _, store = world
     sid = int(store.submissions.get("TB-2026-0002")["id"])
     photo = store.submissions.photos_of(sid)[0]
+    card = section(client(world, "bientap").get("/s/TB-2026-0002").text, '<figure class="photo"')
+    assert "Đạt các quy định về ảnh" in card  # the sample is a camera original
+    listed = problem("photo_recompressed", file=photo["filename"],
+                     detail="thứ tự dữ liệu trong tệp chưa thấy ở ảnh gốc của máy NIKON")
     with store.transaction():
+        store.submissions.replace_problems(
+            sid, [*store.submissions.problems_of(sid), listed.as_dict()]
+        )
         store.submissions.update_photo_verdicts(sid, [(photo["sha256"], 0, photo["caption"],
                                                        "[]")])
     card = section(client(world, "bientap").get("/s/TB-2026-0002").text, '<figure class="photo"')
