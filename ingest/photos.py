@@ -17,7 +17,7 @@ import logging
 import re
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from PIL import Image, UnidentifiedImageError
 
@@ -307,6 +307,10 @@ def _describe(facts: PhotoFacts) -> dict[str, Any]:
     return evidence
 
 
+#: Who reads a JPEG's header: the own reader (:mod:`ingest.jpegview`, Pillow for irregular
+#: headers) or, as the reference in tests, Pillow always.
+JpegHeaders = Literal["own", "pillow"]
+
 #: Python object addresses in library messages ("<_io.BytesIO object at 0x7f…>"): noise
 #: for editors, and different at every read of the same file.
 _OBJECT_REPR = re.compile(r" ?<[\w.]+ object at 0x[0-9a-fA-F]+>")
@@ -319,7 +323,7 @@ def _technical(exc: BaseException) -> str:
 
 def read_photo_facts(
     filename: str, data: bytes, limits: PhotoReadLimits, *, context: str | None = None,
-    jpeg_headers: str = "own",
+    jpeg_headers: JpegHeaders = "own",
 ) -> PhotoFacts:  # fmt: skip
     """Read one photo's headers into :class:`PhotoFacts`; never raises, never decodes pixels.
 
@@ -350,7 +354,9 @@ def content_digest(facts: PhotoFacts, data: bytes) -> PhotoFacts:
     return facts
 
 
-def _read_into(facts: PhotoFacts, data: bytes, limits: PhotoReadLimits, jpeg_headers: str) -> None:
+def _read_into(
+    facts: PhotoFacts, data: bytes, limits: PhotoReadLimits, jpeg_headers: JpegHeaders
+) -> None:
     """The body of :func:`read_photo_facts`; may raise, the caller turns that into data."""
     if not data:
         facts.error = "tệp rỗng"
@@ -396,7 +402,7 @@ _STRUCTURE_CHECKS = {
 
 def _open_and_read(
     facts: PhotoFacts, data: bytes, limits: PhotoReadLimits,
-    caught: list[warnings.WarningMessage], jpeg_headers: str,
+    caught: list[warnings.WarningMessage], jpeg_headers: JpegHeaders,
 ) -> None:  # fmt: skip
     """Open the photo and read every header; ``caught`` collects Pillow's warnings.
 
