@@ -24,3 +24,10 @@ MAIL_CORPUS = SHARED / "corpus" / "mail-parser-mails"
 PHOTO_CORPUS = SHARED / "corpus" / "exif-samples"
 SEEDS = SHARED / "seeds"
 CAMERA_ORIGINALS = SHARED / "corpus" / "camera-originals"
+
+
+def jpegs(root: Path) -> list[Path]:
+    """The JPEG files under ``root``, sorted (none when the folder is absent)."""
+    if not root.exists():
+        return []
+    return sorted(p for p in root.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg"))

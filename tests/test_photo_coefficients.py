@@ -11,12 +11,11 @@ blocks, or both refuse the data.
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
-from shared_data import CAMERA_ORIGINALS, PHOTO_CORPUS
+from shared_data import CAMERA_ORIGINALS, PHOTO_CORPUS, jpegs
 
 from ingest import jpegcoefficients, turbojpeg_reader
 from ingest.jpegstructure import parse_header
@@ -32,13 +31,7 @@ needs_turbojpeg = pytest.mark.skipif(
 )
 
 
-def _jpegs(root: Path) -> list[Path]:
-    if not root.exists():
-        return []
-    return sorted(p for p in root.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg"))
-
-
-REAL = _jpegs(CAMERA_ORIGINALS) + _jpegs(PHOTO_CORPUS)
+REAL = jpegs(CAMERA_ORIGINALS) + jpegs(PHOTO_CORPUS)
 
 
 def _read(data: bytes, reader: str) -> object:

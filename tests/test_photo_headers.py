@@ -13,12 +13,11 @@ from __future__ import annotations
 import dataclasses
 import random
 import struct
-from pathlib import Path
 
 import pytest
 from photo_derive import KINDS
 from photo_factory import camera_exif, corrupt_exif_jpeg, make_jpeg, phone_tables
-from shared_data import CAMERA_ORIGINALS, PHOTO_CORPUS
+from shared_data import CAMERA_ORIGINALS, PHOTO_CORPUS, jpegs
 
 from ingest.jpegstructure import parse_header
 from ingest.jpegview import from_header
@@ -28,14 +27,8 @@ from validators.settings import ValidationSettings
 LIMITS = ValidationSettings().photos
 
 
-def _jpegs(root: Path) -> list[Path]:
-    if not root.exists():
-        return []
-    return sorted(p for p in root.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg"))
-
-
-ORIGINALS = _jpegs(CAMERA_ORIGINALS)
-REAL = ORIGINALS + _jpegs(PHOTO_CORPUS)
+ORIGINALS = jpegs(CAMERA_ORIGINALS)
+REAL = ORIGINALS + jpegs(PHOTO_CORPUS)
 needs_corpus = pytest.mark.skipif(not REAL, reason="shared photo corpora absent")
 
 
